@@ -1,0 +1,106 @@
+"""Bundled data sets in ``datasets/``: the demo panel, country facts, published figures.
+
+Every bundled file is listed in ``datasets/catalog.toml`` with its description, source,
+licence and sha256, so a report can prove which data it used. The folder is found beside
+the package in a source checkout, or wherever ``FORECASTING_DATASETS`` points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecasting.errors import ForecastingError, SchemaError
+from forecasting.schema import FLOWS, validate
+
+_ENV = "FORECASTING_DATASETS"
+
+
+def datasets_dir() -> Path:
+    """The folder holding the bundled data sets.
+
+    Examples
+    --------
+    >>> (datasets_dir() / "catalog.toml").exists()
+    True
+    """
+    env = os.environ.get(_ENV)
+    candidates = [Path(env)] if env else []
+    candidates.append(Path(__file__).resolve().parents[2] / "datasets")
+    for path in candidates:
+        if (path / "catalog.toml").exists():
+            return path
+    raise ForecastingError(
+        f"bundled datasets not found (looked in {', '.join(map(str, candidates))}); install the project"
+        f" from a source checkout (pip install -e .) or set {_ENV} to the datasets folder"
+    )
+
+
+def catalog() -> dict[str, dict[str, Any]]:
+    """The catalog of bundled files: name -> file, description, source, licence, sha256."""
+    return tomllib.loads((datasets_dir() / "catalog.toml").read_text(encoding="utf-8"))
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def bundled_path(name: str, *, verify: bool = True) -> Path:
+    """Path of a catalogued file, checking its sha256 against the catalog."""
+    entries = catalog()
+    if name not in entries:
+        raise ForecastingError(f"no bundled data set {name!r}; available: {', '.join(sorted(entries))}")
+    entry = entries[name]
+    path = datasets_dir() / entry["file"]
+    if verify and sha256_file(path) != entry["sha256"]:
+        raise SchemaError(
+            f"bundled file {path} does not match its catalogued sha256; restore it with"
+            " `git checkout datasets/` or regenerate it with `forecasting demo-data`"
+        )
+    return path
+
+
+def load_demo_flows() -> pd.DataFrame:
+    """Simulated customs reports by commodity group, 40 countries, 2000-2025 (FLOWS schema).
+
+    Both sides report each flow (exporter FOB, importer CIF) with noise, some reporters skip
+    years, and Pakistan's reported exports to Kazakhstan are inflated to mimic the real mirror
+    gap. **Demonstration data**: every row is flagged ``demo``; see ``datasets/demo_flows.md``.
+
+    Examples
+    --------
+    >>> flows = load_demo_flows()
+    >>> sorted(flows.flow.unique()), flows.flags.eq("demo").all()
+    (['export', 'import'], True)
+    """
+    flows = pd.read_parquet(bundled_path("demo_flows"))
+    flows["period"] = pd.to_datetime(flows["period"])
+    return validate(flows, FLOWS)
+
+
+def load_country_facts(*, verify: bool = True) -> pd.DataFrame:
+    """Capital coordinates, landlocked status and rough GDP of the 40 demo countries."""
+    return pd.read_csv(bundled_path("country_facts", verify=verify), keep_default_na=False)
+
+
+def load_published_figures() -> pd.DataFrame:
+    """Real published Kazakhstan-Pakistan trade totals as each side reported them, with sources.
+
+    Examples
+    --------
+    >>> figures = load_published_figures()
+    >>> set(figures.reporter_side) == {"KAZ", "PAK"}
+    True
+    """
+    figures = pd.read_csv(bundled_path("published_figures"), parse_dates=["period_start", "period_end"])
+    return figures

@@ -1,0 +1,61 @@
+"""Build (and rebuild) the bundled demonstration data from the simulator.
+
+The bundled ``datasets/demo_flows.parquet`` is exactly what :func:`build_demo_flows`
+returns with the default seeds; a test regenerates it and compares, so the file can always
+be traced back to the stated parameters in :class:`forecasting.data.simulate.GravityTruth`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import tomli_w
+
+from forecasting.data.bundled import datasets_dir, load_country_facts, sha256_file
+from forecasting.data.simulate import GravityTruth, customs_reports, simulate_gravity
+
+PANEL_SEED = 20260201
+REPORT_SEED = 7
+
+
+def build_demo_flows(*, truth: GravityTruth | None = None) -> pd.DataFrame:
+    """Simulated customs reports of the 40 demo countries, 2000-2025, by commodity group."""
+    true_flows = simulate_gravity(load_country_facts(verify=False), truth=truth, seed=PANEL_SEED)
+    return customs_reports(true_flows, truth=truth, seed=REPORT_SEED)
+
+
+def build_true_flows(*, truth: GravityTruth | None = None) -> pd.DataFrame:
+    """The true flows behind the demo reports (for known-truth tests and tutorials)."""
+    return simulate_gravity(load_country_facts(), truth=truth, seed=PANEL_SEED)
+
+
+def write_demo_flows(directory: str | Path | None = None) -> Path:
+    """Regenerate ``demo_flows.parquet`` atomically and update its sha256 in the catalog."""
+    folder = Path(directory) if directory else datasets_dir()
+    target = folder / "demo_flows.parquet"
+    flows = build_demo_flows()
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".parquet.tmp")
+    os.close(fd)
+    try:
+        flows.to_parquet(tmp, index=False, compression="zstd")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    catalog_path = folder / "catalog.toml"
+    entries = tomllib.loads(catalog_path.read_text(encoding="utf-8"))
+    for entry in entries.values():
+        entry["sha256"] = sha256_file(folder / entry["file"])
+    catalog_path.write_text(_CATALOG_HEADER + tomli_w.dumps(entries), encoding="utf-8")
+    return target
+
+
+_CATALOG_HEADER = (
+    "# Bundled data sets: file, description, source, licence and sha256 of each.\n"
+    "# Regenerate demo_flows.parquet and refresh the checksums with `forecasting demo-data`.\n\n"
+)

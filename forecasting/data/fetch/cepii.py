@@ -1,0 +1,305 @@
+"""Fetchers for CEPII downloads: BACI (bilateral trade by HS6 product) and GeoDist.
+
+BACI is published as one zip per HS revision and release, named
+``BACI_<HS>_V<release>.zip`` (e.g. ``BACI_HS17_V202401b.zip``) under
+``https://www.cepii.fr/DATA_DOWNLOAD/baci/data/``; it holds one CSV per year plus the
+``country_codes_*.csv`` and ``product_codes_*.csv`` tables. CEPII removes older releases when
+a new one appears, so the release is always named explicitly: analyses stay reproducible.
+
+GeoDist (Mayer & Zignago 2011) is published as ``dist_cepii`` (pairs) and ``geo_cepii``
+(countries) in Stata (``.dta``) and Excel (``.xls``) form under
+``https://www.cepii.fr/distance/``. Licence of both: Etalab Open Licence 2.0.
+
+CEPII does not publish checksums. The registry therefore leaves them unknown: the digest of
+the first download is recorded beside the file and checked on every reuse. Pass ``sha256=``
+to pin a file you have verified.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import pandas as pd
+
+from forecasting.errors import FetchError, describe_items
+from forecasting.progress import track
+
+from .cache import cache_dir, discard
+from .core import FetchedFile, FetchResult, RemoteFile, choose, fetch_remote, reject_html
+from .transfer import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+BACI_BASE_URL = "https://www.cepii.fr/DATA_DOWNLOAD/baci/data"
+GEODIST_BASE_URL = "https://www.cepii.fr/distance"
+
+HsRevision = Literal["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
+HS_REVISIONS: tuple[str, ...] = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
+GeodistTable = Literal["dist", "geo"]
+GeodistFormat = Literal["dta", "xls"]
+_RELEASE = re.compile(r"^V?(\d{6}[a-z]?)$")
+_COMPLETE_MARKER = ".extracted-from.sha256"
+
+
+def baci_remote(
+    hs: HsRevision | str,
+    *,
+    release: str,
+    sha256: str | None = None,
+    size_bytes: int | None = None,
+    base_url: str = BACI_BASE_URL,
+) -> RemoteFile:
+    """Describe the BACI zip of one HS revision and release.
+
+    Examples
+    --------
+    >>> baci_remote("HS17", release="V202401b").url
+    'https://www.cepii.fr/DATA_DOWNLOAD/baci/data/BACI_HS17_V202401b.zip'
+    >>> baci_remote("hs92", release="202501").filename
+    'BACI_HS92_V202501.zip'
+    """
+    revision = choose(hs, HS_REVISIONS, "hs")
+    match = _RELEASE.match(str(release).strip())
+    if not match:
+        raise FetchError(
+            f"release={release!r} is not a BACI release name; use the form 'V' + year + month "
+            "(+ optional letter), e.g. 'V202401b' or 'V202501', as listed on the CEPII BACI page."
+        )
+    name = f"BACI_{revision}_V{match.group(1)}.zip"
+    return RemoteFile(
+        f"{base_url.rstrip('/')}/{name}",
+        sha256=sha256,
+        size_bytes=size_bytes,
+        description=f"CEPII BACI {revision} release V{match.group(1)} (Etalab Open Licence 2.0)",
+    )
+
+
+def fetch_baci(
+    hs: HsRevision | str = "HS17",
+    *,
+    release: str,
+    extract: bool = False,
+    sha256: str | None = None,
+    size_bytes: int | None = None,
+    base_url: str = BACI_BASE_URL,
+    refresh: bool = False,
+    retry: RetryPolicy | None = None,
+) -> FetchResult:
+    """Download a CEPII BACI release (one zip, several GB unpacked) into the cache.
+
+    Parameters
+    ----------
+    hs
+        HS revision of the product codes: one of ``HS92, HS96, HS02, HS07, HS12, HS17, HS22``.
+    release
+        BACI release, e.g. ``"V202401b"`` (required: CEPII replaces releases, so naming it
+        keeps an analysis reproducible).
+    extract
+        Also unpack the zip (atomically, into ``cache_dir("baci")/<zip name without .zip>``);
+        ``result.path`` is then that folder.
+    sha256, size_bytes
+        Expected checksum and size when you know them; otherwise the first download's digest is
+        recorded and checked on reuse.
+    base_url
+        Mirror to download from (tests point it at a local server).
+    refresh
+        Download again even if a verified copy is cached.
+    retry
+        Retry settings, see :class:`RetryPolicy`.
+
+    Returns
+    -------
+    FetchResult
+        ``result.paths[0]`` is the zip; ``result.extracted_to`` the folder when extracted.
+        Read it with ``forecasting.data.readers.read_baci``/``scan_baci``.
+
+    Examples
+    --------
+    >>> fetch_baci("HS17", release="2024")
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.FetchError: release='2024' is not a BACI release name; use the form 'V' + year + month (+ optional letter), e.g. 'V202401b' or 'V202501', as listed on the CEPII BACI page.
+    """
+    remote = baci_remote(hs, release=release, sha256=sha256, size_bytes=size_bytes, base_url=base_url)
+    dest = cache_dir("baci") / str(remote.filename)
+    fetched = fetch_remote(remote, dest, refresh=refresh, retry=retry, validate=_require_zip)
+    folder = None
+    if extract:
+        folder = extract_zip(fetched.path, dest.with_suffix(""), zip_sha256=fetched.sha256, refresh=refresh)
+    return FetchResult("baci", (fetched,), extracted_to=folder)
+
+
+def _require_zip(path: Path) -> None:
+    reject_html(path)
+    if not zipfile.is_zipfile(path):
+        raise FetchError(
+            f"The downloaded file is not a zip archive (nothing kept; first bytes {path.read_bytes()[:16]!r}). "
+            "Check the HS revision and release name on the CEPII BACI page."
+        )
+
+
+def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool = False) -> Path:
+    """Unpack ``archive`` into ``target`` so that ``target`` exists only when complete.
+
+    Members are written into a hidden temporary folder beside ``target`` (CRC-checked by
+    :mod:`zipfile` as they are read) and the folder is renamed into place at the end. A marker
+    inside records the zip's SHA-256, so a re-downloaded zip is extracted afresh.
+    """
+    marker = target / _COMPLETE_MARKER
+    if not refresh and marker.is_file() and marker.read_text(encoding="ascii").split()[:1] == [zip_sha256]:
+        logger.info("Using extracted %s", target)
+        return target
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part"))
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = bundle.infolist()
+            unsafe = [m.filename for m in members if _is_unsafe_member(m.filename)]
+            if unsafe:
+                raise FetchError(
+                    f"{archive.name} holds member names that would escape the extraction folder: "
+                    f"{describe_items(unsafe)}. It was not extracted; check where the archive came from."
+                )
+            for member in track(members, total=len(members), desc=f"extract {archive.name}"):
+                bundle.extract(member, work)
+        (work / _COMPLETE_MARKER).write_text(f"{zip_sha256}  {archive.name}\n", encoding="ascii")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    except zipfile.BadZipFile as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        discard(archive)
+        raise FetchError(
+            f"{archive} is damaged ({exc}); it was removed from the cache. Fetch it again (refresh=True "
+            "is not needed: the next call downloads it)."
+        ) from exc
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    logger.info("Extracted %d members of %s into %s", len(members), archive.name, target)
+    return target
+
+
+def _is_unsafe_member(name: str) -> bool:
+    path = PurePosixPath(name.replace("\\", "/"))
+    return path.is_absolute() or ".." in path.parts or (len(name) > 1 and name[1] == ":")
+
+
+def geodist_remotes(
+    tables: Iterable[GeodistTable | str] = ("dist", "geo"),
+    *,
+    format: GeodistFormat | str = "dta",
+    checksums: Mapping[str, str] | None = None,
+    base_url: str = GEODIST_BASE_URL,
+) -> list[RemoteFile]:
+    """Describe the GeoDist files to download.
+
+    Examples
+    --------
+    >>> [r.url for r in geodist_remotes(["dist"], format="xls")]
+    ['https://www.cepii.fr/distance/dist_cepii.xls']
+    """
+    fmt = choose(format, ("dta", "xls"), "format")
+    names = [f"{choose(t, ('dist', 'geo'), 'tables')}_cepii.{fmt}" for t in tables]
+    if not names:
+        raise FetchError("tables is empty; ask for 'dist', 'geo' or both.")
+    sums = dict(checksums or {})
+    unknown = sorted(set(sums) - set(names))
+    if unknown:
+        raise FetchError(
+            f"checksums name files that are not requested: {describe_items(unknown)}; keys must be among "
+            f"{', '.join(names)}."
+        )
+    what = {"dist": "bilateral distances and links", "geo": "country geography and languages"}
+    return [
+        RemoteFile(
+            f"{base_url.rstrip('/')}/{name}",
+            sha256=sums.get(name),
+            description=f"CEPII GeoDist {what[name.split('_')[0]]} (Mayer & Zignago 2011; Etalab 2.0)",
+        )
+        for name in dict.fromkeys(names)
+    ]
+
+
+def fetch_geodist(
+    tables: Iterable[GeodistTable | str] = ("dist", "geo"),
+    *,
+    format: GeodistFormat | str = "dta",
+    checksums: Mapping[str, str] | None = None,
+    base_url: str = GEODIST_BASE_URL,
+    refresh: bool = False,
+    retry: RetryPolicy | None = None,
+) -> FetchResult:
+    """Download CEPII GeoDist tables (``dist_cepii``, ``geo_cepii``) into the cache.
+
+    Parameters
+    ----------
+    tables
+        ``"dist"`` (country pairs: dist, distcap, distw, distwces, contig, comlang_off, colony,
+        ...) and/or ``"geo"`` (countries: iso3, area, landlocked, lat, lon, languages, ...).
+    format
+        ``"dta"`` (Stata, compact; default) or ``"xls"`` (Excel).
+    checksums
+        Expected SHA-256 per file name, e.g. ``{"dist_cepii.dta": "..."}``.
+    base_url, refresh, retry
+        As for :func:`fetch_baci`.
+
+    Returns
+    -------
+    FetchResult
+        One file per table, in the order asked; read them with
+        ``forecasting.data.readers.read_geodist``. GeoDist uses CEPII's historic codes (ROM,
+        YUG, ZAR, ...): the readers translate them.
+
+    Examples
+    --------
+    >>> fetch_geodist(["distance"])
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.FetchError: tables='distance' is not valid; use one of 'dist', 'geo'.
+    """
+    remotes = geodist_remotes(tables, format=format, checksums=checksums, base_url=base_url)
+    folder = cache_dir("geodist")
+    files: list[FetchedFile] = [
+        fetch_remote(r, folder / str(r.filename), refresh=refresh, retry=retry, validate=reject_html)
+        for r in remotes
+    ]
+    return FetchResult("geodist", tuple(files))
+
+
+def known_files() -> pd.DataFrame:
+    """The CEPII files this module knows how to fetch, with URL and (if known) checksum.
+
+    Examples
+    --------
+    >>> known_files()[["name", "url"]].iloc[0].tolist()
+    ['dist_cepii.dta', 'https://www.cepii.fr/distance/dist_cepii.dta']
+    """
+    remotes = geodist_remotes(("dist", "geo"), format="dta") + geodist_remotes(("dist", "geo"), format="xls")
+    rows = [
+        {
+            "name": r.filename,
+            "url": r.url,
+            "sha256": r.sha256,
+            "size_bytes": r.size_bytes,
+            "description": r.description,
+        }
+        for r in remotes
+    ]
+    rows.append(
+        {
+            "name": "BACI_<HS>_V<release>.zip",
+            "url": f"{BACI_BASE_URL}/BACI_<HS>_V<release>.zip",
+            "sha256": None,
+            "size_bytes": None,
+            "description": "CEPII BACI, one zip per HS revision and release (see fetch_baci)",
+        }
+    )
+    return pd.DataFrame(rows, columns=["name", "url", "sha256", "size_bytes", "description"])

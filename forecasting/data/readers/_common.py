@@ -1,0 +1,196 @@
+"""Pieces every reader shares: column look-up, number parsing, HS codes, the final FLOWS check."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecasting.classify.countries import CountryScheme, iso3_with_flags
+from forecasting.errors import ReaderError, SchemaError, describe_items
+from forecasting.schema import FLOWS, add_flag, validate
+
+logger = logging.getLogger(__name__)
+
+#: Comtrade classification codes and BACI revision tags -> the FLOWS classification name.
+HS_VINTAGES: dict[str, str] = {
+    "H0": "HS1992",
+    "H1": "HS1996",
+    "H2": "HS2002",
+    "H3": "HS2007",
+    "H4": "HS2012",
+    "H5": "HS2017",
+    "H6": "HS2022",
+    "HS92": "HS1992",
+    "HS96": "HS1996",
+    "HS02": "HS2002",
+    "HS07": "HS2007",
+    "HS12": "HS2012",
+    "HS17": "HS2017",
+    "HS22": "HS2022",
+    **{f"HS{year}": f"HS{year}" for year in (1992, 1996, 2002, 2007, 2012, 2017, 2022)},
+}
+CLASSIFICATIONS = tuple(sorted(set(HS_VINTAGES.values())))
+
+
+def squash(name: object) -> str:
+    """Lower-case a column name and drop everything but letters and digits.
+
+    Examples
+    --------
+    >>> squash("Trade Value (US$)"), squash("primaryValue")
+    ('tradevalueus', 'primaryvalue')
+    """
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def find_columns(
+    columns: Iterable[object], wanted: Mapping[str, Iterable[str]], *, path: Path, required: Iterable[str]
+) -> dict[str, str]:
+    """Map each wanted field to the file's column, matching names case- and punctuation-blind.
+
+    ``wanted`` maps our field to the spellings sources use; fields in ``required`` that are
+    absent raise one :class:`ReaderError` listing all of them with close matches.
+    """
+    by_squash = {squash(c): str(c) for c in columns}
+    found: dict[str, str] = {}
+    for field, spellings in wanted.items():
+        for spelling in spellings:
+            if squash(spelling) in by_squash:
+                found[field] = by_squash[squash(spelling)]
+                break
+    missing = [f for f in required if f not in found]
+    if missing:
+        tips = []
+        for field in missing:
+            first = next(iter(wanted[field]))
+            close = difflib.get_close_matches(squash(first), list(by_squash), n=1, cutoff=0.6)
+            tips.append(f"'{first}'" + (f" (is '{by_squash[close[0]]}' it?)" if close else ""))
+        raise ReaderError(
+            f"{path}: missing column(s) {', '.join(tips)}; the file has {describe_items(list(map(str, columns)), 12)}."
+            " Rename the columns or use read_tidy with a column mapping"
+        )
+    return found
+
+
+def line_numbers(mask: pd.Series | np.ndarray, *, first_line: int = 2) -> str:
+    """Describe the file lines (header is line 1) where ``mask`` holds."""
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return f"line(s) {describe_items([int(p) + first_line for p in positions])}"
+
+
+def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) -> pd.Series:
+    """Parse numbers; blanks and NA stay missing, anything else unparseable raises ReaderError."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    blank = text.isna() | text.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"])
+    parsed = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = parsed.isna() & ~blank
+    if bad.any():
+        raise ReaderError(
+            f"{path}: {what} is not a number on {line_numbers(bad, first_line=first_line)}"
+            f" (values {describe_items(text[bad].unique().tolist())}); fix them or declare thousands=/decimal="
+        )
+    return parsed.astype("float64")
+
+
+def check_not_negative(values: pd.Series, *, what: str, path: Path, first_line: int = 2) -> None:
+    """Raise ReaderError naming the lines where ``values`` is negative."""
+    negative = values < 0
+    if negative.any():
+        raise ReaderError(
+            f"{path}: {int(negative.sum())} negative {what} on {line_numbers(negative, first_line=first_line)}"
+            f" (values {describe_items(values[negative].tolist())}); trade values and quantities cannot be"
+            " negative — correct the source or remove those rows before reading"
+        )
+
+
+def pad_hs(codes: pd.Series, *, path: Path, first_line: int = 2) -> pd.Series:
+    """Zero-pad HS codes that lost their leading zero (10121 -> 010121); TOTAL stays TOTAL.
+
+    Examples
+    --------
+    >>> pad_hs(pd.Series(["10121", "2709", "TOTAL", "27"]), path=Path("x")).tolist()
+    ['010121', '2709', 'TOTAL', '27']
+    """
+    text = codes.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    total = text.str.upper().isin(["TOTAL", "ALL", "AG0"])
+    digits = text.str.fullmatch(r"\d{1,6}").fillna(False)
+    padded = text.where(text.str.len() % 2 == 0, "0" + text)
+    bad = ~(total | digits) | text.isna()
+    if bad.any():
+        raise ReaderError(
+            f"{path}: commodity codes {describe_items(text[bad].astype(str).unique().tolist())} are not HS codes"
+            f" (1-6 digits or TOTAL) on {line_numbers(bad, first_line=first_line)}"
+        )
+    return padded.where(~total, "TOTAL").astype(object)
+
+
+def countries(
+    codes: pd.Series, *, scheme: CountryScheme, path: Path, role: str
+) -> tuple[pd.Series, pd.Series]:
+    """ISO3 codes and flags for a reporter/partner column, with the file named in errors."""
+    missing = codes.isna() | (codes.astype("string").str.strip() == "")
+    if missing.any():
+        raise ReaderError(f"{path}: {role} is empty on {line_numbers(missing)}; every row needs a {role}")
+    try:
+        return iso3_with_flags(codes, scheme=scheme)
+    except KeyError as exc:  # UnknownCodeError
+        raise type(exc)(f"{path}: {role}: {exc}") from None
+
+
+def finish(frame: pd.DataFrame, *, source: str, path: Path | str, extra: Iterable[str] = ()) -> pd.DataFrame:
+    """Put FLOWS columns first in schema order, fix dtypes, fill flags, and validate.
+
+    Raises :class:`ReaderError` (a SchemaError) listing every problem, prefixed with the file.
+    """
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    for column in FLOWS.columns:
+        if column.name in frame.columns:
+            out[column.name] = frame[column.name].to_numpy()
+        elif column.name in ("quantity",):
+            out[column.name] = np.nan
+        elif column.name == "quantity_unit":
+            out[column.name] = pd.Series([None] * len(frame), dtype=object)
+    out["source"] = source
+    out["flags"] = frame["flags"].to_numpy() if "flags" in frame else ""
+    out["flags"] = out["flags"].fillna("").astype(str).astype(object)
+    out["period"] = pd.to_datetime(out["period"]).astype("datetime64[ns]")
+    for name in ("value_usd", "quantity"):
+        out[name] = out[name].astype("float64")
+    for name in ("reporter", "partner", "flow", "freq", "commodity", "classification", "source"):
+        out[name] = out[name].astype(object)
+    for name in extra:
+        if name in frame.columns:
+            out[name] = frame[name].to_numpy()
+    try:
+        return validate(out, FLOWS)
+    except SchemaError as exc:
+        raise ReaderError(f"{path}: {exc}") from None
+
+
+def flag_where(flags: pd.Series, code: str, where: pd.Series | np.ndarray) -> pd.Series:
+    """Append ``code`` where ``where`` holds (``add_flag`` with a positional mask)."""
+    return add_flag(flags.reset_index(drop=True), code, np.asarray(where, dtype=bool))
+
+
+def merge_flags(*columns: pd.Series) -> pd.Series:
+    """Join several flag columns row by row, skipping empty ones.
+
+    Examples
+    --------
+    >>> merge_flags(pd.Series(["a", ""]), pd.Series(["", ""]), pd.Series(["b", "c"])).tolist()
+    ['a;b', 'c']
+    """
+    parts = [c.reset_index(drop=True).fillna("").astype(str) for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        both = (joined != "") & (part != "")
+        joined = (joined + np.where(both, ";", "") + part).astype(str)
+    return joined.astype(object)

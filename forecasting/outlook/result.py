@@ -1,0 +1,89 @@
+"""The value an outlook run produces: tidy tables only, so reports and other models can read it.
+
+Every field is a long pandas DataFrame whose columns are fixed (listed below), whatever
+the arguments of the run were. ``to_parquet`` writes each table to its own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+# Column sets of the tables an OutlookResult carries. Series keys of forecasts are
+# reporter, partner, flow, commodity (flow as seen by the reporter, "export"/"import").
+SERIES_KEYS = ("reporter", "partner", "flow", "commodity")
+BILLION_COLUMNS = ("scenario", "year", "probability")
+FIRST_YEAR_COLUMNS = ("scenario", "median_year", "label", "probability_by_horizon")
+HISTORY_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd", "source", "basis")
+SHIPMENT_COLUMNS = ("name", "reporter", "partner", "flow", "commodity", "year", "value_usd", "source")
+
+
+@dataclass(frozen=True)
+class OutlookResult:
+    """Tables of one outlook run.
+
+    Attributes
+    ----------
+    forecast
+        FORECAST schema with series keys ``reporter, partner, flow, commodity``: the
+        baseline (``scenario == "baseline"``) and every corridor scenario, annual periods,
+        levels 80 and 95. Known contract shipments are included in the scenario paths and
+        also listed in ``shipments``.
+    turnover
+        FORECAST schema with keys ``reporter, partner``: exports + imports of the pair,
+        coherent with the commodity rows (the mean is their sum; intervals from joint draws).
+    billion
+        ``scenario, year, probability``: probability that annual turnover reaches the target.
+    first_year
+        ``scenario, median_year, label, probability_by_horizon``: the median first year the
+        target is reached, or ``label == "not by <horizon>"`` with ``median_year`` missing.
+    history
+        Both sides' reported totals (``HISTORY_COLUMNS``), each row marked with its basis.
+    coefficients
+        COEFFICIENTS schema of the gravity models used (column ``model`` names each).
+    ge_country
+        GE_COUNTRY schema for every scenario (with ``lower``/``upper`` when drawn).
+    shipments
+        Known contracts entered on top of the statistical baseline (``SHIPMENT_COLUMNS``).
+    scenarios
+        The scenario definitions as plain dictionaries (what the manifest records).
+    flags
+        The data-cleaning summary of ``describe_flags`` (columns ``flag, rows, share``).
+    settings
+        The run's settings (horizon, draws, seed, data source, demo flag, target).
+    """
+
+    forecast: pd.DataFrame
+    turnover: pd.DataFrame
+    billion: pd.DataFrame
+    first_year: pd.DataFrame
+    history: pd.DataFrame
+    coefficients: pd.DataFrame
+    ge_country: pd.DataFrame
+    shipments: pd.DataFrame
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["flag", "rows", "share"]))
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_demo(self) -> bool:
+        """True when the run used the bundled simulated demonstration data."""
+        return bool(self.settings.get("demo", False))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
+
+    def to_parquet(self, directory: str | Path) -> dict[str, Path]:
+        """Write every table to ``directory/<name>.parquet`` and return the paths."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, table in self.tables().items():
+            path = out / f"{name}.parquet"
+            table.to_parquet(path, index=False)
+            paths[name] = path
+        return paths

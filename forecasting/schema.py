@@ -1,0 +1,376 @@
+"""Column sets of every table the toolkit reads or writes, and one validator.
+
+The column names are defined here once; every module imports them from here.
+``validate`` collects *all* problems of a table before raising, so a user fixes
+their file in one pass rather than one error at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from forecasting.errors import SchemaError, describe_items
+
+Kind = Literal["str", "int", "float", "datetime", "bool"]
+
+ISO3_PATTERN = r"^[A-Z]{3}$"
+FLOW_KINDS = ("export", "import", "re-export", "re-import")
+FREQS = ("A", "Q", "M")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its name, kind and the values it may hold."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    min: float | None = None
+    allowed: tuple[object, ...] | None = None
+    pattern: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A named set of columns with an optional unique key.
+
+    ``key`` names the columns that identify a row; ``validate`` reports duplicates.
+    Extra columns are allowed (users carry their own covariates) unless ``strict``.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    strict: bool = False
+    doc: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def empty(self, extra: Sequence[str] = ()) -> pd.DataFrame:
+        """An empty frame with this schema's columns (``extra`` key columns first)."""
+        return pd.DataFrame({n: pd.Series(dtype=_DTYPES[self.column(n).kind]) for n in self.names}).reindex(
+            columns=[*extra, *self.names]
+        )
+
+
+_DTYPES: dict[str, str] = {
+    "str": "object",
+    "int": "int64",
+    "float": "float64",
+    "datetime": "datetime64[ns]",
+    "bool": "bool",
+}
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+FLOWS = Schema(
+    "FLOWS",
+    (
+        Column("reporter", "str", pattern=ISO3_PATTERN, doc="ISO3 of the country that reported the flow"),
+        Column("partner", "str", pattern=ISO3_PATTERN, doc="ISO3 of the trading partner (WLD for the world)"),
+        Column("flow", "str", allowed=FLOW_KINDS, doc="direction as seen by the reporter"),
+        Column("period", "datetime", doc="first day of the period"),
+        Column("freq", "str", allowed=FREQS, doc="A annual, Q quarterly, M monthly"),
+        Column("commodity", "str", doc="zero-padded HS code, a named group, or TOTAL"),
+        Column("classification", "str", doc="HS1992 ... HS2022, GROUP, or TOTAL"),
+        Column("value_usd", "float", nullable=True, min=0.0, doc="current US dollars; NaN is missing, 0 is zero"),
+        Column("quantity", "float", required=False, nullable=True, min=0.0),
+        Column("quantity_unit", "str", required=False, nullable=True),
+        Column("source", "str", doc="comtrade, baci, wits, kz_stat, tidy, demo, ..."),
+        Column("flags", "str", doc="';'-separated cleaning codes, empty when untouched"),
+    ),
+    key=("reporter", "partner", "flow", "period", "freq", "commodity", "classification", "source"),
+    doc="Customs view: one row per reported flow.",
+)
+
+GRAVITY_PANEL = Schema(
+    "GRAVITY_PANEL",
+    (
+        Column("exporter", "str", pattern=ISO3_PATTERN),
+        Column("importer", "str", pattern=ISO3_PATTERN),
+        Column("year", "int"),
+        Column("commodity", "str", required=False),
+        Column("value_usd", "float", min=0.0, doc="trade value; zeros kept"),
+        Column("dist_km", "float", required=False, min=0.0),
+        Column("contig", "int", required=False, allowed=(0, 1)),
+        Column("comlang", "int", required=False, allowed=(0, 1)),
+        Column("rta", "int", required=False, allowed=(0, 1)),
+        Column("flags", "str", required=False),
+    ),
+    key=("exporter", "importer", "year", "commodity"),
+    doc="Gravity view: one row per exporter, importer, year (and commodity).",
+)
+
+COEFFICIENTS = Schema(
+    "COEFFICIENTS",
+    (
+        Column("model", "str", required=False),
+        Column("term", "str"),
+        Column("estimate", "float"),
+        Column("std_error", "float", nullable=True, min=0.0),
+        Column("statistic", "float", nullable=True),
+        Column("p_value", "float", nullable=True, min=0.0),
+        Column("conf_low", "float", nullable=True),
+        Column("conf_high", "float", nullable=True),
+    ),
+    key=("model", "term"),
+)
+
+FORECAST = Schema(
+    "FORECAST",
+    (
+        Column("period", "datetime"),
+        Column("scenario", "str"),
+        Column("model", "str"),
+        Column("level", "int", min=0, doc="interval coverage in percent"),
+        Column("mean", "float", nullable=True),
+        Column("lower", "float", nullable=True),
+        Column("upper", "float", nullable=True),
+    ),
+    key=("period", "scenario", "model", "level"),
+    doc="Long forecasts; the series key columns come first and are named by the caller.",
+)
+
+ACCURACY = Schema(
+    "ACCURACY",
+    (
+        Column("model", "str"),
+        Column("metric", "str"),
+        Column("value", "float", nullable=True),
+        Column("n_windows", "int", required=False, min=0),
+    ),
+    key=("model", "metric"),
+)
+
+GE_COUNTRY = Schema(
+    "GE_COUNTRY",
+    (
+        Column("scenario", "str"),
+        Column("country", "str", pattern=ISO3_PATTERN),
+        Column("measure", "str"),
+        Column("baseline", "float", nullable=True),
+        Column("counterfactual", "float", nullable=True),
+        Column("change_pct", "float", nullable=True),
+    ),
+    key=("scenario", "country", "measure"),
+)
+
+GE_BILATERAL = Schema(
+    "GE_BILATERAL",
+    (
+        Column("scenario", "str"),
+        Column("exporter", "str", pattern=ISO3_PATTERN),
+        Column("importer", "str", pattern=ISO3_PATTERN),
+        Column("baseline_usd", "float", min=0.0),
+        Column("counterfactual_usd", "float", min=0.0),
+        Column("change_pct", "float", nullable=True),
+    ),
+    key=("scenario", "exporter", "importer"),
+)
+
+DROPPED = Schema(
+    "DROPPED",
+    (
+        Column("step", "str", doc="the cleaning step or estimator that set the row aside"),
+        Column("reason", "str"),
+        Column("row", "int", doc="position of the row in the step's input"),
+    ),
+    doc="Rows set aside, with the original columns beside these three.",
+)
+
+ALL_SCHEMAS = {
+    s.name: s
+    for s in (FLOWS, GRAVITY_PANEL, COEFFICIENTS, FORECAST, ACCURACY, GE_COUNTRY, GE_BILATERAL, DROPPED)
+}
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Problems:
+    schema: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+
+
+def _rows(mask: pd.Series | np.ndarray, index: pd.Index) -> str:
+    bad = index[np.asarray(mask, dtype=bool)]
+    return f"rows {describe_items(bad.tolist())}"
+
+
+def _kind_ok(series: pd.Series, kind: Kind) -> bool:
+    if kind == "float":
+        return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if kind == "int":
+        if pd.api.types.is_integer_dtype(series):
+            return True
+        if pd.api.types.is_float_dtype(series):
+            values = series.dropna()
+            return bool(np.all(np.equal(np.mod(values, 1), 0)))
+        return False
+    if kind == "datetime":
+        return pd.api.types.is_datetime64_any_dtype(series)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(series)
+    return pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
+
+
+def problems(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> list[str]:
+    """Every way ``df`` breaks ``schema``, as sentences; empty when it conforms.
+
+    ``keys`` adds caller-named series key columns (used by FORECAST and ACCURACY).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bad = pd.DataFrame({"term": ["x"], "estimate": ["high"]})
+    >>> len(problems(bad, COEFFICIENTS)) > 0
+    True
+    """
+    found = _Problems(schema.name)
+    if not isinstance(df, pd.DataFrame):
+        return [f"expected a pandas DataFrame, got {type(df).__name__}"]
+    keys = list(keys)
+    missing = [n for n in [*keys, *schema.required] if n not in df.columns]
+    if missing:
+        hint = _near_names(missing, df.columns)
+        found.add(f"missing columns {describe_items(missing)}{hint}")
+    dupes = df.columns[df.columns.duplicated()].tolist()
+    if dupes:
+        found.add(f"duplicate column names {describe_items(dupes)}")
+    if schema.strict:
+        extra = [c for c in df.columns if c not in schema.names and c not in keys]
+        if extra:
+            found.add(f"unexpected columns {describe_items(extra)}")
+    for col in schema.columns:
+        if col.name not in df.columns or col.name in dupes:
+            continue
+        _check_column(df, col, found)
+    key = [k for k in [*keys, *schema.key] if k in df.columns and k not in dupes]
+    if key and len(df) and not missing:
+        dup_mask = df.duplicated(subset=key, keep=False)
+        if dup_mask.any():
+            found.add(
+                f"{int(dup_mask.sum())} rows share a key ({', '.join(key)}): {_rows(dup_mask, df.index)};"
+                " aggregate them or add the column that tells them apart"
+            )
+    return found.items
+
+
+def _check_column(df: pd.DataFrame, col: Column, found: _Problems) -> None:
+    s = df[col.name]
+    nulls = s.isna()
+    if not col.nullable and nulls.any():
+        found.add(f"column '{col.name}' has {int(nulls.sum())} missing values in {_rows(nulls, df.index)}")
+    if not _kind_ok(s, col.kind):
+        found.add(f"column '{col.name}' should be {col.kind} but has dtype {s.dtype}")
+        return
+    present = s[~nulls]
+    if col.min is not None and len(present):
+        below = present < col.min
+        if below.any():
+            found.add(
+                f"column '{col.name}' has {int(below.sum())} values below {col.min} in"
+                f" {_rows(below, present.index)}"
+            )
+    if col.allowed is not None and len(present):
+        outside = ~present.isin(col.allowed)
+        if outside.any():
+            found.add(
+                f"column '{col.name}' has values {describe_items(sorted(map(str, present[outside].unique())))}"
+                f" outside {list(col.allowed)} in {_rows(outside, present.index)}"
+            )
+    if col.pattern is not None and len(present):
+        regex = re.compile(col.pattern)
+        bad = ~present.astype(str).map(lambda v: bool(regex.match(v)))
+        if bad.any():
+            found.add(
+                f"column '{col.name}' has codes {describe_items(sorted(present[bad].astype(str).unique()))}"
+                f" that do not match {col.pattern} in {_rows(bad, present.index)}"
+            )
+
+
+def _near_names(missing: Sequence[str], present: Iterable[object]) -> str:
+    import difflib
+
+    have = [str(c) for c in present]
+    tips = []
+    for name in missing:
+        close = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
+        if close:
+            tips.append(f"'{close[0]}' -> '{name}'")
+    return f" (did you mean to rename {', '.join(tips)}?)" if tips else ""
+
+
+def validate(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> pd.DataFrame:
+    """Check ``df`` against ``schema`` and return it unchanged, or raise listing every problem.
+
+    Parameters
+    ----------
+    df
+        The table to check.
+    schema
+        One of the schemas in this module, e.g. ``FLOWS``.
+    keys
+        Caller-named series key columns that must also be present (FORECAST, ACCURACY).
+
+    Raises
+    ------
+    SchemaError
+        With one line per problem, naming the rows and codes at fault.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ok = pd.DataFrame({"term": ["ln_dist"], "estimate": [-0.8], "std_error": [0.05],
+    ...                    "statistic": [-16.0], "p_value": [0.0], "conf_low": [-0.9],
+    ...                    "conf_high": [-0.7]})
+    >>> validate(ok, COEFFICIENTS).shape
+    (1, 7)
+    """
+    found = problems(df, schema, keys=keys)
+    if found:
+        lines = "\n".join(f"  - {p}" for p in found)
+        raise SchemaError(f"{schema.name} table has {len(found)} problem(s):\n{lines}")
+    return df
+
+
+def add_flag(flags: pd.Series, code: str, where: pd.Series | np.ndarray | None = None) -> pd.Series:
+    """Append ``code`` to the ';'-separated ``flags`` of the rows in ``where`` (all rows if None).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> add_flag(pd.Series(["", "deflated"]), "mirror_filled").tolist()
+    ['mirror_filled', 'deflated;mirror_filled']
+    """
+    flags = flags.fillna("").astype(str)
+    mask = np.ones(len(flags), dtype=bool) if where is None else np.asarray(where, dtype=bool)
+    updated = flags.where(~mask, np.where(flags == "", code, flags + ";" + code))
+    return updated.astype(object)

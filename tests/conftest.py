@@ -1,0 +1,35 @@
+"""Shared test helpers: where ../shared/data is, and how a missing reference file behaves.
+
+Locally a missing reference data set skips the test; in CI (``CI=true``) it fails,
+so a broken checkout can never pass by skipping everything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("FORECASTING_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED_FACTS = SHARED_DATA.parent / "facts"
+
+
+def shared_file(relative: str) -> Path:
+    """Path of a file under ../shared/data; skip (locally) or fail (CI) when it is missing."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        message = f"reference data {path} is missing (expected ../shared/data beside the repository)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The ../shared/data folder."""
+    if not SHARED_DATA.exists():
+        shared_file("")
+    return SHARED_DATA
