@@ -187,10 +187,15 @@ def _compose(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     lost = set(first["to_code"]) - set(second["from_code"])
     if lost:
         # An intermediate code with no onward link would lose value; keep it visible.
-        logger.warning("chain loses %d intermediate codes without onward links: %s", len(lost), describe_items(sorted(lost)))
+        logger.info(
+            "chain loses %d intermediate codes without onward links: %s",
+            len(lost),
+            describe_items(sorted(lost)),
+        )
     merged["weight"] = merged["weight"] * merged["weight_2"]
-    out = merged.groupby(["from_code", "to_code_2"], as_index=False)["weight"].sum()
-    return out.rename(columns={"to_code_2": "to_code"})
+    out = merged.groupby(["from_code", "to_code_2"])["weight"].sum().reset_index()
+    out.columns = pd.Index(["from_code", "to_code", "weight"])
+    return out
 
 
 def _reweight(table: pd.DataFrame, weights: pd.Series | Mapping[str, float]) -> pd.DataFrame:
@@ -214,9 +219,11 @@ def _label(table: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values(["from_code", "to_code"], ignore_index=True)
     n_targets = table.groupby("from_code")["to_code"].transform("size")
     n_sources = table.groupby("to_code")["from_code"].transform("size")
-    table["relationship"] = np.where(n_sources > 1, "n", "1").astype(object) + ":" + np.where(
-        n_targets > 1, "n", "1"
-    ).astype(object)
+    table["relationship"] = (
+        np.where(n_sources > 1, "n", "1").astype(object)
+        + ":"
+        + np.where(n_targets > 1, "n", "1").astype(object)
+    )
     table["n_targets"] = n_targets.astype("int64")
     return table[["from_code", "to_code", "weight", "relationship", "n_targets"]]
 
@@ -288,7 +295,9 @@ def _read_consolidated_csv(path: Path) -> pd.DataFrame:
     if (~is_hs).any():
         # The file also holds SITC-era pairs (1992 to 1988, ...); they are not HS vintages.
         skipped = sorted(raw.loc[~is_hs, "adjustment"].dropna().unique())
-        logger.info("%s: skipped %d non-HS rows (%s)", path.name, int((~is_hs).sum()), describe_items(skipped))
+        logger.info(
+            "%s: skipped %d non-HS rows (%s)", path.name, int((~is_hs).sum()), describe_items(skipped)
+        )
     links = pd.DataFrame(
         {
             "newer": newer[is_hs],
@@ -304,7 +313,7 @@ def _read_consolidated_csv(path: Path) -> pd.DataFrame:
 
 def _read_unsd_workbook(path: Path) -> pd.DataFrame:
     book = pd.ExcelFile(path)
-    sheets = [s for s in book.sheet_names if "correl" in s.lower()]
+    sheets = [s for s in book.sheet_names if "correl" in str(s).lower()]
     if not sheets:
         raise ReaderError(
             f"{path.name} has no correlation sheet (sheets: {describe_items(book.sheet_names)});"
@@ -312,7 +321,9 @@ def _read_unsd_workbook(path: Path) -> pd.DataFrame:
         )
     raw = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=str)
     raw = raw.dropna(axis=1, how="all")
-    header_rows = raw.index[raw.apply(lambda r: r.astype(str).str.strip().eq("Relationship").any(), axis=1)]
+    # The header sits a row or two into the sheet, under a title such as "Between".
+    top = raw.head(10).astype(str).apply(lambda col: col.str.strip())
+    header_rows = top.index[(top == "Relationship").any(axis=1)]
     if not len(header_rows):
         raise ReaderError(f"{path.name}: no header row with 'Relationship' in sheet {sheets[0]!r}")
     header = raw.loc[header_rows[0]].astype(str).str.replace(" ", "").str.strip().tolist()

@@ -146,7 +146,7 @@ NAME_VARIANTS: dict[str, tuple[str, CountryStatus]] = {
 
 _SCHEMES: tuple[str, ...] = get_args(CountryScheme)
 _DIGITS = re.compile(r"^\s*\d+(\.0+)?\s*$")
-_LETTERS3 = re.compile(r"^[A-Za-z]{3}$")
+_LETTERS3 = re.compile(r"^[A-Za-z][A-Za-z0-9]{2}$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -316,9 +316,7 @@ def to_iso3(codes: Iterable[object] | pd.Series, *, scheme: CountryScheme = "aut
     return series.map(mapping).astype(object).rename(series.name)
 
 
-def iso3_with_flags(
-    codes: pd.Series, *, scheme: CountryScheme = "auto"
-) -> tuple[pd.Series, pd.Series]:
+def iso3_with_flags(codes: pd.Series, *, scheme: CountryScheme = "auto") -> tuple[pd.Series, pd.Series]:
     """ISO3 codes and the flag each row earns ('' when none), aligned with ``codes``.
 
     Examples
@@ -332,3 +330,21 @@ def iso3_with_flags(
     iso = codes.map(dict(zip(table["code"], table["iso3"], strict=True))).astype(object)
     flags = codes.map(dict(zip(table["code"], table["flag"], strict=True))).fillna("").astype(object)
     return iso, flags
+
+
+def numeric_codes_for(iso3: Iterable[str]) -> dict[str, list[int]]:
+    """Every numeric code (M49 and the Comtrade/BACI variants) that resolves to each ISO3.
+
+    Used to push a country filter down into a scan of a numeric-coded file.
+
+    Examples
+    --------
+    >>> numeric_codes_for(["FRA", "KAZ"])
+    {'FRA': [250, 251], 'KAZ': [398]}
+    """
+    wanted = {code: [] for code in iso3}  # type: dict[str, list[int]]
+    known = {**{n: (code, "current") for n, code in _tables()[1].items()}, **NUMERIC_VARIANTS}
+    for number, (code, _status) in sorted(known.items()):
+        if code in wanted:
+            wanted[code].append(number)
+    return wanted

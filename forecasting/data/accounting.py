@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,7 +66,7 @@ class CleanResult:
         return summarize_dropped(self.dropped)
 
 
-def empty_dropped(columns: Sequence[str] = ()) -> pd.DataFrame:
+def empty_dropped(columns: Iterable[object] = ()) -> pd.DataFrame:
     """An empty DROPPED table carrying ``columns`` (the input's columns) after the three fixed ones.
 
     Examples
@@ -75,7 +75,7 @@ def empty_dropped(columns: Sequence[str] = ()) -> pd.DataFrame:
     ['step', 'reason', 'row', 'reporter', 'value_usd']
     """
     base = DROPPED.empty()
-    extra = [c for c in columns if c not in _DROPPED_COLUMNS]
+    extra = [str(c) for c in columns if c not in _DROPPED_COLUMNS]
     for name in extra:
         base[name] = pd.Series(dtype=object)
     return base
@@ -154,13 +154,13 @@ def summarize_dropped(dropped: pd.DataFrame, *, value: str = "value_usd") -> pd.
     if not len(dropped):
         return pd.DataFrame({"step": [], "reason": [], "rows": pd.Series(dtype="int64"), value: []})
     values = dropped[value] if value in dropped.columns else pd.Series(np.nan, index=dropped.index)
-    table = (
-        dropped.assign(_value=pd.to_numeric(values, errors="coerce"))
-        .groupby(["step", "reason"], sort=False, dropna=False)
-        .agg(rows=("row", "size"), _value=("_value", lambda s: s.sum(min_count=1)))
-        .reset_index()
-        .rename(columns={"_value": value})
+    grouped = dropped.assign(_value=pd.to_numeric(values, errors="coerce")).groupby(
+        ["step", "reason"], sort=False, dropna=False
     )
+    table = grouped.agg(rows=("row", "size"), _value=("_value", "sum"), _n=("_value", "count")).reset_index()
+    # A group whose rows were all missing has no value set aside: missing, not zero.
+    table[value] = table["_value"].where(table["_n"] > 0)
+    table = table.drop(columns=["_value", "_n"])
     table["rows"] = table["rows"].astype("int64")
     return table.sort_values(["rows", "step"], ascending=[False, True], ignore_index=True)
 
@@ -173,9 +173,9 @@ def _with_year(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _totals(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.Series:
+def _totals(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.Series | None:
     if not len(frame):
-        return pd.Series(dtype="float64")
+        return None
     frame = _with_year(frame, by)
     missing = [c for c in (*by, value) if c not in frame.columns]
     if missing:
@@ -224,9 +224,21 @@ def check_accounting(
     forecasting.errors.SchemaError: accounting does not balance for 1 of 1 groups ...
     """
     by = list(by)
-    lhs = _totals(before, by, value)
-    rhs = _totals(after, by, value).add(_totals(dropped, by, value), fill_value=0.0)
-    lhs, rhs = lhs.align(rhs, fill_value=0.0)
+    parts = {
+        name: _totals(frame, by, value)
+        for name, frame in (("before", before), ("after", after), ("dropped", dropped))
+    }
+    present = [p for p in parts.values() if p is not None]
+    if not present:
+        return
+    index = present[0].index
+    for p in present[1:]:
+        index = index.union(p.index)
+    lhs, after_sum, dropped_sum = (
+        (p.reindex(index, fill_value=0.0) if p is not None else pd.Series(0.0, index=index))
+        for p in parts.values()
+    )
+    rhs = after_sum + dropped_sum
     scale = np.maximum(np.abs(lhs.to_numpy()), np.abs(rhs.to_numpy()))
     bad = np.abs(lhs.to_numpy() - rhs.to_numpy()) > rtol * scale + 1e-6
     if bad.any():

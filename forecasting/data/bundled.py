@@ -80,7 +80,7 @@ def load_demo_flows() -> pd.DataFrame:
     Examples
     --------
     >>> flows = load_demo_flows()
-    >>> sorted(flows.flow.unique()), flows.flags.eq("demo").all()
+    >>> sorted(flows.flow.unique()), bool(flows["flags"].eq("demo").all())
     (['export', 'import'], True)
     """
     flows = pd.read_parquet(bundled_path("demo_flows"))
@@ -104,3 +104,10 @@ def load_published_figures() -> pd.DataFrame:
     """
     figures = pd.read_csv(bundled_path("published_figures"), parse_dates=["period_start", "period_end"])
     return figures
+
+
+def load_demo_production() -> pd.DataFrame:
+    """Simulated gross output by country, commodity group and year (``country, commodity, year,
+    output_usd, flags``); with the demo flows it gives intra-national flows as output minus exports.
+    **Demonstration data.**"""
+    return pd.read_parquet(bundled_path("demo_production"))

@@ -16,43 +16,55 @@ import pandas as pd
 import tomli_w
 
 from forecasting.data.bundled import datasets_dir, load_country_facts, sha256_file
-from forecasting.data.simulate import GravityTruth, customs_reports, simulate_gravity
+from forecasting.data.simulate import GravityTruth, customs_reports, production, simulate_gravity
 
 PANEL_SEED = 20260201
 REPORT_SEED = 7
 
 
+def build_true_flows(*, truth: GravityTruth | None = None, domestic: bool = True) -> pd.DataFrame:
+    """The true flows behind the demo reports, with intra-national flows unless ``domestic=False``."""
+    flows = simulate_gravity(load_country_facts(verify=False), truth=truth, seed=PANEL_SEED, domestic=True)
+    return flows if domestic else flows[flows.exporter != flows.importer].reset_index(drop=True)
+
+
 def build_demo_flows(*, truth: GravityTruth | None = None) -> pd.DataFrame:
     """Simulated customs reports of the 40 demo countries, 2000-2025, by commodity group."""
-    true_flows = simulate_gravity(load_country_facts(verify=False), truth=truth, seed=PANEL_SEED)
-    return customs_reports(true_flows, truth=truth, seed=REPORT_SEED)
+    return customs_reports(build_true_flows(truth=truth), truth=truth, seed=REPORT_SEED)
 
 
-def build_true_flows(*, truth: GravityTruth | None = None) -> pd.DataFrame:
-    """The true flows behind the demo reports (for known-truth tests and tutorials)."""
-    return simulate_gravity(load_country_facts(), truth=truth, seed=PANEL_SEED)
+def build_demo_production(*, truth: GravityTruth | None = None) -> pd.DataFrame:
+    """Simulated gross output by country, commodity group and year (for intra-national flows)."""
+    out = production(build_true_flows(truth=truth))
+    out["output_usd"] = out["output_usd"].round(0)
+    out["flags"] = "demo"
+    return out
 
 
 def write_demo_flows(directory: str | Path | None = None) -> Path:
     """Regenerate ``demo_flows.parquet`` atomically and update its sha256 in the catalog."""
     folder = Path(directory) if directory else datasets_dir()
     target = folder / "demo_flows.parquet"
-    flows = build_demo_flows()
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
-        flows.to_parquet(tmp, index=False, compression="zstd")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    _write_atomic(build_demo_flows(), target)
+    _write_atomic(build_demo_production(), folder / "demo_production.parquet")
     catalog_path = folder / "catalog.toml"
     entries = tomllib.loads(catalog_path.read_text(encoding="utf-8"))
     for entry in entries.values():
         entry["sha256"] = sha256_file(folder / entry["file"])
     catalog_path.write_text(_CATALOG_HEADER + tomli_w.dumps(entries), encoding="utf-8")
     return target
+
+
+def _write_atomic(frame: pd.DataFrame, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".parquet.tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False, compression="zstd")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 _CATALOG_HEADER = (

@@ -43,6 +43,7 @@ class GravityTruth:
     b_contig: float = 0.50
     b_lang: float = 0.30
     b_landlocked: float = -0.30
+    b_domestic: float = 2.50
     gdp_exporter: float = 0.90
     gdp_importer: float = 0.85
     b_dist: dict[str, float] = field(
@@ -203,6 +204,7 @@ def simulate_gravity(
     commodities: Sequence[str] = COMMODITIES,
     truth: GravityTruth | None = None,
     seed: int = 20260201,
+    domestic: bool = False,
 ) -> pd.DataFrame:
     """Simulate true bilateral flows by commodity (GRAVITY_PANEL plus covariates).
 
@@ -217,6 +219,10 @@ def simulate_gravity(
         True parameters; the defaults are documented in :class:`GravityTruth`.
     seed
         Seed of the random generator: the same seed gives the same panel.
+    domestic
+        Also simulate intra-national flows ``i -> i`` (internal distance
+        ``0.67 * sqrt(area / pi)``, common language, no border: ``b_domestic`` is the
+        premium of domestic over international trade, minus the book's INTL_BRDR effect).
 
     Returns
     -------
@@ -238,6 +244,8 @@ def simulate_gravity(
     rng = np.random.default_rng(seed)
     years = list(years)
     pairs = pair_covariates(countries)
+    if domestic:
+        pairs = pd.concat([pairs, _domestic_pairs(countries)], ignore_index=True)
     gdp = _gdp_paths(countries, years, rng)
     frames = []
     n_pairs = len(pairs)
@@ -246,7 +254,7 @@ def simulate_gravity(
         base["year"] = np.tile(years, n_pairs)
         base["commodity"] = k
         base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
-        base["tariff_pct"] = _tariffs(base, start, k)
+        base["tariff_pct"] = np.where(base.exporter == base.importer, 0.0, _tariffs(base, start, k))
         base["gdp_exp_usd"] = gdp.loc[list(zip(base.exporter, base.year))].to_numpy()
         base["gdp_imp_usd"] = gdp.loc[list(zip(base.importer, base.year))].to_numpy()
         supply = base.exporter.map(_SUPPLY.get(k, {})).fillna(_SUPPLY_DEFAULT.get(k, 1.0))
@@ -260,6 +268,7 @@ def simulate_gravity(
             + truth.b_contig * base.contig + truth.b_lang * base.comlang
             + truth.b_landlocked * (base.landlocked_exp + base.landlocked_imp)
             + truth.b_rta * base.rta + truth.b_tariff[k] * np.log1p(base.tariff_pct / 100)
+            + truth.b_domestic * (base.exporter == base.importer)
             + u
         )
         base["log_mu"] = log_mu
@@ -278,6 +287,30 @@ def simulate_gravity(
         "expected_usd", "flags",
     ]
     return panel[cols].sort_values(["commodity", "exporter", "importer", "year"]).reset_index(drop=True)
+
+
+def _domestic_pairs(countries: pd.DataFrame) -> pd.DataFrame:
+    c = countries
+    return pd.DataFrame(
+        {
+            "exporter": c.iso3.to_numpy(),
+            "importer": c.iso3.to_numpy(),
+            "dist_km": 0.67 * np.sqrt(c.area_kkm2.to_numpy() * 1000 / np.pi),
+            "contig": 0,
+            "comlang": 1,
+            "landlocked_exp": c.landlocked.to_numpy().astype(int),
+            "landlocked_imp": c.landlocked.to_numpy().astype(int),
+        }
+    )
+
+
+def production(true_flows: pd.DataFrame) -> pd.DataFrame:
+    """Gross output by country, commodity and year: the sum of a country's sales to all
+    destinations including itself (needs flows simulated with ``domestic=True``)."""
+    if not (true_flows.exporter == true_flows.importer).any():
+        raise ValueError("production needs intra-national flows: simulate with domestic=True")
+    out = true_flows.groupby(["exporter", "commodity", "year"], as_index=False).value_usd.sum()
+    return out.rename(columns={"exporter": "country", "value_usd": "output_usd"})
 
 
 def _gdp_paths(countries: pd.DataFrame, years: list[int], rng: np.random.Generator) -> pd.Series:
@@ -306,7 +339,7 @@ def _tariffs(base: pd.DataFrame, rta_start: np.ndarray, commodity: str) -> np.nd
 def _scale_to_world_shares(panel: pd.DataFrame, truth: GravityTruth) -> pd.DataFrame:
     # Each commodity's constant kappa_k makes the sample's total trade about 20% of the
     # exporters' GDP in 2023, split across commodities by the world shares.
-    ref = panel[panel.year == 2023]
+    ref = panel[(panel.year == 2023) & (panel.exporter != panel.importer)]
     gdp_total = ref.drop_duplicates("exporter").gdp_exp_usd.sum()
     out = panel.copy()
     for k, sub in ref.groupby("commodity"):
@@ -363,7 +396,7 @@ def customs_reports(true_flows: pd.DataFrame, *, truth: GravityTruth | None = No
     """
     truth = truth or GravityTruth()
     rng = np.random.default_rng(seed)
-    f = true_flows
+    f = true_flows[true_flows.exporter != true_flows.importer].reset_index(drop=True)
     sd = truth.report_noise_sd
     noise_x = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
     noise_m = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
@@ -392,4 +425,31 @@ def customs_reports(true_flows: pd.DataFrame, *, truth: GravityTruth | None = No
     reports["flags"] = "demo"
     return reports[
         ["reporter", "partner", "flow", "period", "freq", "commodity", "classification", "value_usd", "source", "flags"]
+    ]
+
+
+def demo_covariates(
+    countries: pd.DataFrame, *, years: Sequence[int], commodities: Sequence[str] = COMMODITIES
+) -> pd.DataFrame:
+    """Gravity covariates of the demo panel (what a user would merge from GeoDist, RTA and tariff data).
+
+    Returns exporter, importer, year, commodity, dist_km, ln_dist, contig, comlang, rta,
+    tariff_pct and ln_tariff, exactly as the simulator used them.
+    """
+    pairs = pair_covariates(countries)
+    years = list(years)
+    frames = []
+    for k in commodities:
+        base = pairs.loc[pairs.index.repeat(len(years))].reset_index(drop=True)
+        base["year"] = np.tile(years, len(pairs))
+        base["commodity"] = k
+        base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
+        base["tariff_pct"] = _tariffs(base, start, k)
+        frames.append(base)
+    out = pd.concat(frames, ignore_index=True)
+    out["ln_dist"] = np.log(out.dist_km)
+    out["ln_tariff"] = np.log1p(out.tariff_pct / 100)
+    return out[
+        ["exporter", "importer", "year", "commodity", "dist_km", "ln_dist", "contig", "comlang", "rta",
+         "tariff_pct", "ln_tariff"]
     ]

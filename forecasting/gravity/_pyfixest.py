@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+from pyfixest.demeaners import MapDemeaner
 from pyfixest.estimation import detect_singletons
 from pyfixest.estimation.models.fepois_ import Fepois
 
@@ -103,7 +104,7 @@ def fit(
         "ssc": ssc,
         "weights": weights,
         "fixef_rm": "singleton",
-        "fixef_tol": fixef_tol,
+        "demeaner": MapDemeaner(fixef_tol=fixef_tol),
         "copy_data": False,
     }
     _recorder.trace = []

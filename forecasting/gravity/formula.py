@@ -89,9 +89,9 @@ def add_preset_effects(data: pd.DataFrame, preset: FEPreset, *, pairs: PairKind 
 
     ``exp_year`` and ``imp_year`` join country and year (``"KAZ_2019"``). ``pair`` is
     ``"KAZ_PAK"``; with ``pairs="symmetric"`` both directions share one id (``"KAZ_PAK"``
-    for KAZ->PAK and PAK->KAZ), which pools the two directions' unobserved costs as in
-    Baier & Bergstrand (2007); directional pairs (the default, as in Yotov et al. 2016)
-    let each direction have its own.
+    for KAZ->PAK and PAK->KAZ), which pools the two directions' unobserved costs, as the
+    ``pair_id`` of Yotov et al. (2016) does; directional pairs (the default, ``exp#imp`` in
+    ppmlhdfe) give each direction its own effect, absorbing asymmetric costs too.
 
     Examples
     --------

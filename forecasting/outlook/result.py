@@ -54,6 +54,9 @@ class OutlookResult:
         The data-cleaning summary of ``describe_flags`` (columns ``flag, rows, share``).
     settings
         The run's settings (horizon, draws, seed, data source, demo flag, target).
+    pair_effects
+        The full (phased-in) effect of each scenario on each of the pair's series, percent:
+        SERIES_KEYS + ``scenario, median_pct, direct_median_pct, lower_95, upper_95``.
     """
 
     forecast: pd.DataFrame
@@ -67,6 +70,7 @@ class OutlookResult:
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["flag", "rows", "share"]))
     settings: dict[str, Any] = field(default_factory=dict)
+    pair_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def is_demo(self) -> bool:

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from forecasting.errors import UnknownCodeError, describe_items
 from forecasting.outlook.result import OutlookResult
 
 _Z = {80: 1.2815515655446004, 95: 1.959963984540054}  # two-sided normal quantiles
@@ -72,7 +73,7 @@ def _history(rng: np.random.Generator, first: int, last: int) -> pd.DataFrame:
     return history
 
 
-def _paths(base_year: int, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _paths(base_year: int, horizon: int, commodities: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Commodity forecasts and the coherent turnover, for baseline and each corridor."""
     years = np.arange(base_year + 1, horizon + 1)
     steps = years - base_year
@@ -84,7 +85,8 @@ def _paths(base_year: int, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     for scenario, (uplift, start, span) in scenario_uplift.items():
         total = np.zeros(len(years))
         spread = np.zeros(len(years))
-        for commodity, levels in _COMMODITIES.items():
+        for commodity in commodities:
+            levels = _COMMODITIES[commodity]
             for flow, level in zip(("export", "import"), levels, strict=True):
                 if level == 0.0:
                     continue
@@ -233,7 +235,12 @@ def _ge_country(rng: np.random.Generator) -> pd.DataFrame:
 
 
 def example_result(
-    *, demo: bool = True, seed: int = 0, base_year: int = 2024, horizon: int = 2035
+    *,
+    demo: bool = True,
+    seed: int = 0,
+    base_year: int = 2024,
+    horizon: int = 2035,
+    commodities: tuple[str, ...] | None = None,
 ) -> OutlookResult:
     """Build a synthetic outlook result that follows the :class:`OutlookResult` contract.
 
@@ -245,6 +252,9 @@ def example_result(
         Seed of the random history and GE noise; the same seed gives the same tables.
     base_year, horizon
         Last year of history and last forecast year.
+    commodities
+        A subset of ``coal, hydrocarbons, textiles, pharma, buses, other`` (default all six);
+        fewer commodities make a quicker report for examples.
 
     Returns
     -------
@@ -259,9 +269,15 @@ def example_result(
     >>> result.is_demo
     True
     """
+    chosen = tuple(_COMMODITIES) if commodities is None else tuple(commodities)
+    unknown = [c for c in chosen if c not in _COMMODITIES]
+    if unknown or not chosen:
+        raise UnknownCodeError(
+            f"example commodities {describe_items(unknown)} are not known; choose from {', '.join(_COMMODITIES)}"
+        )
     rng = np.random.default_rng(seed)
     target = 1e9
-    forecast, turnover = _paths(base_year, horizon)
+    forecast, turnover = _paths(base_year, horizon, chosen)
     billion, first_year = _billion(turnover, target, horizon)
     shipments = pd.DataFrame(
         [("demo bus contract", "KAZ", "PAK", "import", "buses", base_year + 2, 15e6, "demo")],

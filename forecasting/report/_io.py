@@ -9,6 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by the owner only; published reports get the usual permissions.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)`` then move the result onto ``path`` in one step.
 
@@ -31,6 +41,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     temp_path = Path(temporary)
     try:
         write(temp_path)
+        os.chmod(temp_path, _FILE_MODE)
         os.replace(temp_path, path)
     except BaseException:
         temp_path.unlink(missing_ok=True)

@@ -40,9 +40,15 @@ def figure_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")
 
 
-def scenario_colours(scenarios: list[str]) -> dict[str, str]:
-    """Fixed colours: grey for the baseline, the palette in order for the corridors."""
-    corridors = [s for s in scenarios if s != "baseline"]
+def scenario_colours(result: OutlookResult) -> dict[str, str]:
+    """One colour per scenario for every chart: grey for the baseline, then the palette in the
+    order the scenarios are defined (scenarios without a definition follow, sorted)."""
+    present = (
+        set(result.forecast["scenario"]) | set(result.turnover["scenario"]) | set(result.billion["scenario"])
+    )
+    present |= set(result.ge_country["scenario"])
+    defined = [s for s in result.scenarios if s != "baseline"]
+    corridors = defined + sorted(str(s) for s in present - set(defined) - {"baseline"})
     colours = {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(corridors)}
     return {"baseline": _BASELINE_COLOUR} | colours
 
@@ -69,7 +75,9 @@ def _new_figure(result: OutlookResult, width: float, height: float) -> Figure:
             weight="bold",
             zorder=10,
         )
-        figure.text(0.005, 0.995, DEMO_STAMP, fontsize=8, color="#c00000", ha="left", va="top", weight="bold")
+        figure.text(
+            0.005, 0.005, DEMO_STAMP, fontsize=8, color="#c00000", ha="left", va="bottom", weight="bold"
+        )
     return figure
 
 
@@ -104,8 +112,8 @@ def commodity_fan_chart(result: OutlookResult, commodity: str) -> Figure:
     """
     rows = result.forecast[result.forecast["commodity"] == commodity]
     directions = rows[["reporter", "partner", "flow"]].drop_duplicates().sort_values(["reporter", "flow"])
-    colours = scenario_colours(list(rows["scenario"].unique()))
-    figure = _new_figure(result, 5.2 * max(len(directions), 1), 3.8)
+    colours = scenario_colours(result)
+    figure = _new_figure(result, 10.4, 3.8)  # same width whatever the number of panels
     panels = figure.subplots(1, max(len(directions), 1), squeeze=False)[0]
     history = result.history
     for axes, direction in zip(panels, directions.itertuples(index=False), strict=False):
@@ -142,7 +150,7 @@ def turnover_fan_chart(result: OutlookResult) -> Figure:
     """
     turnover = result.turnover
     scenarios = list(turnover["scenario"].unique())
-    colours = scenario_colours(scenarios)
+    colours = scenario_colours(result)
     target = float(result.settings.get("target_usd", 1e9))
     columns = min(len(scenarios), 3)
     rows_needed = int(np.ceil(len(scenarios) / columns))
@@ -179,7 +187,7 @@ def billion_probability_chart(result: OutlookResult) -> Figure:
     True
     """
     billion = result.billion.sort_values(["scenario", "year"])
-    colours = scenario_colours(list(billion["scenario"].unique()))
+    colours = scenario_colours(result)
     target = float(result.settings.get("target_usd", 1e9))
     figure = _new_figure(result, 7.5, 4.2)
     axes = figure.subplots()
@@ -251,10 +259,10 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
     ge = result.ge_country
     measures = list(ge["measure"].unique())
     scenarios = list(ge["scenario"].unique())
-    colours = scenario_colours(scenarios)
+    colours = scenario_colours(result)
     countries = sorted(ge["country"].unique())
     figure = _new_figure(
-        result, 5.0 * max(len(measures), 1), 0.45 * len(countries) * max(len(scenarios), 1) + 1.5
+        result, 5.0 * max(len(measures), 1), 0.3 * len(countries) * max(len(scenarios), 1) + 1.5
     )
     panels = figure.subplots(1, max(len(measures), 1), squeeze=False, sharey=True)[0]
     height = 0.8 / max(len(scenarios), 1)
@@ -310,15 +318,24 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
 
 
 def save_figure(figure: Figure, directory: Path, name: str) -> tuple[Path, Path]:
-    """Write ``figure`` as PNG (150 dpi) and SVG, atomically; metadata dates left out so
-    an unchanged figure gives an unchanged file (and checksum)."""
-    with matplotlib.rc_context({"svg.hashsalt": name}):
+    """Write ``figure`` as PNG (150 dpi) and SVG, atomically.
+
+    The PNG carries no software stamp and the SVG no date, so an unchanged chart gives an
+    unchanged PNG checksum in the manifest.
+    """
+    with matplotlib.rc_context({"svg.hashsalt": name}):  # stable element ids where matplotlib allows
         png = atomic_write(
             directory / f"{name}.png",
             lambda p: figure.savefig(p, format="png", dpi=150, metadata={"Software": None}),
         )
-        svg = atomic_write(
-            directory / f"{name}.svg",
-            lambda p: figure.savefig(p, format="svg", metadata={"Date": None, "Creator": None}),
-        )
+        # The PNG pass has placed every axis; laying out again for the SVG would only cost time.
+        engine = figure.get_layout_engine()
+        figure.set_layout_engine("none")
+        try:
+            svg = atomic_write(
+                directory / f"{name}.svg",
+                lambda p: figure.savefig(p, format="svg", metadata={"Date": None, "Creator": None}),
+            )
+        finally:
+            figure.set_layout_engine(engine)
     return png, svg

@@ -97,7 +97,9 @@ def input_digests(inputs: Mapping[str, Path]) -> dict[str, dict[str, object]]:
             f"{len(missing)} input file(s) for the manifest do not exist: {describe_items(missing)};"
             " pass the paths of the data files the outlook was built from"
         )
-    return {name: {"path": str(Path(path).resolve())} | file_digest(Path(path)) for name, path in inputs.items()}
+    return {
+        name: {"path": str(Path(path).resolve())} | file_digest(Path(path)) for name, path in inputs.items()
+    }
 
 
 def artefact_digests(out_dir: Path, paths: list[Path]) -> dict[str, dict[str, object]]:

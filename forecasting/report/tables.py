@@ -68,6 +68,9 @@ def turnover_summary(result: OutlookResult) -> pd.DataFrame:
 def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 2035)) -> pd.DataFrame:
     """Per scenario: median first year at the target, probability in given years, horizon turnover.
 
+    The horizon turnover (mean and 80 percent band) is on the basis of the reporter named in
+    ``settings["reporter_choice"]`` (the first reporter when that is not set).
+
     The probabilities are those of the ``billion`` table: the chance that turnover in that
     year is at or above the target. A year outside the forecast gives a missing value.
 
@@ -82,8 +85,13 @@ def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 20
     )
     turnover = result.turnover.assign(year=result.turnover["period"].dt.year)
     last_year = int(turnover["year"].max())
-    at_horizon = turnover[(turnover["year"] == last_year) & (turnover["level"] == 80)]
-    at_horizon = at_horizon.groupby("scenario")[["mean", "lower", "upper"]].sum()
+    # Turnover may be forecast on each side's basis; the headline uses the chosen reporter's.
+    reporters = sorted(turnover["reporter"].unique())
+    chosen = result.settings.get("reporter_choice")
+    reporter = chosen if chosen in reporters else reporters[0]
+    at_horizon = turnover[
+        (turnover["year"] == last_year) & (turnover["level"] == 80) & (turnover["reporter"] == reporter)
+    ].set_index("scenario")
     rows = []
     for record in result.first_year.itertuples(index=False):
         row: dict[str, object] = {"scenario": record.scenario, "first_year": str(record.label)}
@@ -260,12 +268,14 @@ def _format_cell(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "–"
     if isinstance(value, (float, np.floating)):
+        if column == "year" or column.endswith("_year"):  # CSV reads integer years with gaps as float
+            return str(int(value)) if float(value).is_integer() else f"{value:g}"
         if column.endswith("_musd"):
             return f"{value:,.1f}"
         if column.endswith("_pct"):
             return f"{value:.1f}"
         if column == "p_value":
-            return "<0.001" if value < 0.001 else f"{value:.3f}"
+            return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
         return f"{value:,.3f}"
     return html.escape(str(value))
 

@@ -87,7 +87,9 @@ class Panel:
         table = self.key_table
         return {
             uid: ", ".join(f"{k}={v}" for k, v in zip(self.keys, row, strict=True))
-            for uid, row in zip(table["unique_id"], table[list(self.keys)].itertuples(index=False), strict=True)
+            for uid, row in zip(
+                table["unique_id"], table[list(self.keys)].itertuples(index=False), strict=True
+            )
         }
 
     def last_period(self) -> dict[str, pd.Timestamp]:
@@ -213,7 +215,9 @@ def _infer_freq(periods: pd.Series) -> Frequency:
 def _period_start(periods: pd.Series, frequency: Frequency) -> pd.Series:
     if pd.api.types.is_integer_dtype(periods):
         if frequency.code != "A":
-            raise SchemaError("integer periods are read as years; pass datetimes for quarterly or monthly data")
+            raise SchemaError(
+                "integer periods are read as years; pass datetimes for quarterly or monthly data"
+            )
         return pd.to_datetime(periods.astype(str) + "-01-01")
     stamps = pd.to_datetime(periods)
     return stamps.dt.to_period(frequency.code if frequency.code != "A" else "Y").dt.start_time

@@ -84,5 +84,7 @@ def winkler(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: flo
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
     alpha = 1.0 - level / 100.0
-    score = (upper - lower) + (2.0 / alpha) * (np.clip(lower - actual, 0, None) + np.clip(actual - upper, 0, None))
+    score = (upper - lower) + (2.0 / alpha) * (
+        np.clip(lower - actual, 0, None) + np.clip(actual - upper, 0, None)
+    )
     return float(np.mean(score))

@@ -117,7 +117,9 @@ def resolve_models(models: Sequence[str] | str) -> list[ModelSpec]:
     return specs
 
 
-def check_length(spec: ModelSpec, lengths: dict[str, int], season_length: int, labels: dict[str, str]) -> None:
+def check_length(
+    spec: ModelSpec, lengths: dict[str, int], season_length: int, labels: dict[str, str]
+) -> None:
     """Raise ``SeriesTooShortError`` naming the series shorter than ``spec`` needs.
 
     ``lengths`` maps internal series ids to their number of observations and ``labels``

@@ -144,7 +144,9 @@ def backward(
         if widest is None:
             sigma = np.zeros_like(mu)
         else:
-            sigma = sigma_from_interval(out.loc[idx, f"lower_{widest}"], out.loc[idx, f"upper_{widest}"], widest)
+            sigma = sigma_from_interval(
+                out.loc[idx, f"lower_{widest}"], out.loc[idx, f"upper_{widest}"], widest
+            )
         out.loc[idx, "mean"] = bias_adjusted_mean(mu, sigma, lam)
         for level in levels:
             for side in ("lower", "upper"):

@@ -46,13 +46,12 @@ def cache_dir(subdir: str | None = None, *, create: bool = True) -> Path:
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> os.environ["FORECASTING_CACHE"] = tempfile.mkdtemp()
-    >>> cache_dir("baci").name
-    'baci'
-    >>> cache_dir("baci").parent == Path(os.environ["FORECASTING_CACHE"])
-    True
-    >>> del os.environ["FORECASTING_CACHE"]
+    >>> import os
+    >>> saved = os.environ.get(CACHE_ENV)
+    >>> os.environ[CACHE_ENV] = "/tmp/forecasting-demo-cache"
+    >>> str(cache_dir("baci", create=False))
+    '/tmp/forecasting-demo-cache/baci'
+    >>> _ = os.environ.pop(CACHE_ENV) if saved is None else os.environ.update({CACHE_ENV: saved})
     """
     override = os.environ.get(CACHE_ENV, "").strip()
     root = Path(override).expanduser() if override else _platform_cache_root()

@@ -254,9 +254,10 @@ def fetch_geodist(
     Returns
     -------
     FetchResult
-        One file per table, in the order asked; read them with
-        ``forecasting.data.readers.read_geodist``. GeoDist uses CEPII's historic codes (ROM,
-        YUG, ZAR, ...): the readers translate them.
+        One file per table, in the order asked. Read the Stata files with
+        ``forecasting.data.readers.read_reference_table(path, iso3_columns=["iso_o", "iso_d"])``
+        (``["iso3"]`` for geo_cepii), which also translates CEPII's historic codes (ROM, YUG,
+        ZAR, ...); ``read_geodist`` reads the semicolon-separated CSV form.
 
     Examples
     --------

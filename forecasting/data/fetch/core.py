@@ -241,18 +241,17 @@ def fetch_url(
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> os.environ["FORECASTING_CACHE"] = tempfile.mkdtemp()
     >>> fetch_url("ftp://example.org/file.csv")
     Traceback (most recent call last):
     ...
     forecasting.errors.FetchError: 'ftp://example.org/file.csv' is not an http(s) URL; local files are read with the readers.
-    >>> del os.environ["FORECASTING_CACHE"]
     """
     if isinstance(url, RemoteFile):
         remote = url
         if filename or sha256 or size_bytes is not None:
-            raise FetchError("Pass filename/sha256/size_bytes either in the RemoteFile or as arguments, not both.")
+            raise FetchError(
+                "Pass filename/sha256/size_bytes either in the RemoteFile or as arguments, not both."
+            )
     else:
         remote = RemoteFile(url, filename=filename, sha256=sha256, size_bytes=size_bytes)
     if subdir is not None:
@@ -260,4 +259,6 @@ def fetch_url(
     else:
         host = urllib.parse.urlsplit(remote.url).hostname or "unknown-host"
         folder = cache_dir("files") / host.replace(":", "_")
-    return fetch_remote(remote, folder / str(remote.filename), refresh=refresh, retry=retry, headers=headers).path
+    return fetch_remote(
+        remote, folder / str(remote.filename), refresh=refresh, retry=retry, headers=headers
+    ).path

@@ -20,6 +20,7 @@ instead of minutes of backoff.
 from __future__ import annotations
 
 import email.utils
+import errno
 import hashlib
 import http.client
 import json
@@ -29,11 +30,13 @@ import random
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from forecasting.errors import FetchError, describe_items
 from forecasting.progress import track
@@ -44,7 +47,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 16
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_OFFLINE_ERRNOS = {101, 113, 65, 51, 10051, 10065}  # network / host unreachable (Linux, macOS, Windows)
+# "Network unreachable" / "host unreachable": the local machine has no route, i.e. it is offline.
+_OFFLINE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, 10051, 10065}  # the last two: Windows WSA codes
 
 
 def _user_agent() -> str:
@@ -218,7 +222,7 @@ def _check_expected(
 
 
 def _transfer(
-    url: str, headers: Mapping[str, str], handle, timeout: float, offline_hint: str, desc: str
+    url: str, headers: Mapping[str, str], handle: BinaryIO, timeout: float, offline_hint: str, desc: str
 ) -> tuple[str, int]:
     request = urllib.request.Request(
         url, headers={"User-Agent": _user_agent(), "Accept-Encoding": "identity", **headers}
@@ -293,7 +297,7 @@ def _error_detail(err: urllib.error.HTTPError) -> str:
 
 
 def _raise_for_connection(url: str, reason: object, offline_hint: str) -> None:
-    host = urllib.request.urlparse(url).hostname or url
+    host = urllib.parse.urlsplit(url).hostname or url
     unreachable = isinstance(reason, socket.gaierror | ConnectionRefusedError) or (
         isinstance(reason, OSError) and getattr(reason, "errno", None) in _OFFLINE_ERRNOS
     )

@@ -87,7 +87,10 @@ def line_numbers(mask: pd.Series | np.ndarray, *, first_line: int = 2) -> str:
 def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) -> pd.Series:
     """Parse numbers; blanks and NA stay missing, anything else unparseable raises ReaderError."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
+        values = values.astype("float64")
+        if np.isinf(values).any():
+            raise ReaderError(f"{path}: {what} is infinite on {line_numbers(np.isinf(values), first_line=first_line)}")
+        return values
     text = values.astype("string").str.strip()
     blank = text.isna() | text.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"])
     parsed = pd.to_numeric(text.where(~blank), errors="coerce")
@@ -96,6 +99,11 @@ def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) 
         raise ReaderError(
             f"{path}: {what} is not a number on {line_numbers(bad, first_line=first_line)}"
             f" (values {describe_items(text[bad].unique().tolist())}); fix them or declare thousands=/decimal="
+        )
+    infinite = np.isinf(parsed.astype("float64"))
+    if infinite.any():
+        raise ReaderError(
+            f"{path}: {what} is infinite on {line_numbers(infinite, first_line=first_line)}; the source is damaged"
         )
     return parsed.astype("float64")
 
@@ -122,8 +130,8 @@ def pad_hs(codes: pd.Series, *, path: Path, first_line: int = 2) -> pd.Series:
     text = codes.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
     total = text.str.upper().isin(["TOTAL", "ALL", "AG0"])
     digits = text.str.fullmatch(r"\d{1,6}").fillna(False)
-    padded = text.where(text.str.len() % 2 == 0, "0" + text)
-    bad = ~(total | digits) | text.isna()
+    padded = text.where((text.str.len() % 2 == 0).fillna(True), "0" + text)
+    bad = (~(total.fillna(False) | digits) | text.isna()).astype(bool)
     if bad.any():
         raise ReaderError(
             f"{path}: commodity codes {describe_items(text[bad].astype(str).unique().tolist())} are not HS codes"
@@ -152,15 +160,17 @@ def finish(frame: pd.DataFrame, *, source: str, path: Path | str, extra: Iterabl
     """
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for column in FLOWS.columns:
-        if column.name in frame.columns:
+        if column.name == "source":
+            out["source"] = source
+        elif column.name == "flags":
+            flags = frame["flags"].to_numpy() if "flags" in frame else ""
+            out["flags"] = pd.Series(flags, index=out.index).fillna("").astype(str).astype(object)
+        elif column.name in frame.columns:
             out[column.name] = frame[column.name].to_numpy()
-        elif column.name in ("quantity",):
+        elif column.name == "quantity":
             out[column.name] = np.nan
         elif column.name == "quantity_unit":
             out[column.name] = pd.Series([None] * len(frame), dtype=object)
-    out["source"] = source
-    out["flags"] = frame["flags"].to_numpy() if "flags" in frame else ""
-    out["flags"] = out["flags"].fillna("").astype(str).astype(object)
     out["period"] = pd.to_datetime(out["period"]).astype("datetime64[ns]")
     for name in ("value_usd", "quantity"):
         out[name] = out[name].astype("float64")

@@ -80,7 +80,7 @@ def book_full_equilibrium(
     power = 1.0 / (1.0 - sigma)
     # Round 0 is the baseline, round 1 the conditional equilibrium (book: s = 0, 1).
     a_prev, a_now = baseline.exporter_effect[0], conditional.exporter_effect[0]
-    e_ref_prev = e_ref_now = baseline.expenditure[0, reference]
+    e_ref_now = baseline.expenditure[0, reference]
     fitted = conditional.flows[0]
     price_change_older = np.zeros_like(a_now)  # the book's change_pricei_0 = 0
     price_change_prev = (a_now / a_prev) ** power

@@ -81,6 +81,7 @@ def baseline_equilibrium(
     *,
     tol: float,
     max_iter: int,
+    initial_log_a: np.ndarray | None = None,
 ) -> Equilibrium:
     """Fitted baseline: the PPML exporter/importer effects for the given trade costs.
 
@@ -93,7 +94,9 @@ def baseline_equilibrium(
     >>> np.round(eq.flows.sum(axis=2), 6).tolist(), float(eq.imr_power[0, 0])
     ([[2.0, 1.0]], 1.0)
     """
-    log_a, log_b, info = solve_resistances(log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter)
+    log_a, log_b, info = solve_resistances(
+        log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter, initial_log_a=initial_log_a
+    )
     _check(info, "baseline multilateral-resistance system", max_iter, tol)
     return _from_effects(log_cost, log_a, log_b, output, expenditure, reference, info)
 
@@ -106,9 +109,12 @@ def conditional_equilibrium(
     *,
     tol: float,
     max_iter: int,
+    initial_log_a: np.ndarray | None = None,
 ) -> Equilibrium:
     """Conditional GE: new trade costs, output and expenditure held at the baseline."""
-    log_a, log_b, info = solve_resistances(log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter)
+    log_a, log_b, info = solve_resistances(
+        log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter, initial_log_a=initial_log_a
+    )
     _check(info, "conditional multilateral-resistance system", max_iter, tol)
     return _from_effects(log_cost, log_a, log_b, output, expenditure, reference, info)
 
@@ -121,6 +127,7 @@ def full_equilibrium(
     *,
     tol: float,
     max_iter: int,
+    initial_log_price: np.ndarray | None = None,
 ) -> tuple[Equilibrium, np.ndarray]:
     """Full-endowment GE: prices, output and expenditure adjust (equations (4)-(7)).
 
@@ -129,8 +136,9 @@ def full_equilibrium(
     phi = baseline.expenditure / baseline.output
     log_a0 = np.log(baseline.exporter_effect)
     log_price, kappa, info = solve_full(
-        log_cost, log_a0, baseline.output, phi, sigma, reference, tol=tol, max_iter=max_iter
-    )
+        log_cost, log_a0, baseline.output, phi, sigma, reference, tol=tol, max_iter=max_iter,
+        initial_log_price=initial_log_price,
+    )  # fmt: skip
     _check(info, "full-endowment equilibrium", max_iter, tol)
     price = np.exp(log_price)
     output = baseline.output * price

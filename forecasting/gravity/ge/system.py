@@ -64,13 +64,6 @@ class SolveInfo:
     converged: np.ndarray
 
 
-def _lse(log_terms: np.ndarray, axis: int) -> np.ndarray:
-    """Log of a sum of exponentials, stable for the very large trade values in dollars."""
-    top = np.max(log_terms, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(log_terms - top), axis=axis))
-
-
 def _newton_step(jacobian: np.ndarray, residual: np.ndarray) -> np.ndarray:
     """Batched Newton direction; falls back to least squares for singular Jacobians."""
     try:
@@ -82,6 +75,39 @@ def _newton_step(jacobian: np.ndarray, residual: np.ndarray) -> np.ndarray:
         return steps
 
 
+def _left(weights: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Batched ``sum_i w_i T_ij`` (matmul reaches BLAS; einsum here does not)."""
+    return np.matmul(weights[:, None, :], cost)[:, 0, :]
+
+
+def _right(cost: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Batched ``sum_j T_ij w_j``."""
+    return np.matmul(cost, weights[:, :, None])[:, :, 0]
+
+
+def _sweep(
+    cost: np.ndarray,
+    a: np.ndarray,
+    output: np.ndarray,
+    expenditure: np.ndarray,
+    log_y: np.ndarray,
+    tol: float,
+    max_sweeps: int = 300,
+    check_every: int = 10,
+) -> tuple[np.ndarray, int]:
+    sweeps = 0
+    while sweeps < max_sweeps:
+        for _ in range(check_every):
+            b = expenditure / _left(a, cost)
+            a = output / _right(cost, b)
+        sweeps += check_every
+        b = expenditure / _left(a, cost)
+        gap = np.log(a * _right(cost, b)) - log_y
+        if not np.all(np.isfinite(gap)) or np.max(np.abs(gap)) < tol:
+            break
+    return a, sweeps
+
+
 def solve_resistances(
     log_cost: np.ndarray,
     output: np.ndarray,
@@ -90,6 +116,7 @@ def solve_resistances(
     *,
     tol: float = 1e-10,
     max_iter: int = 100,
+    initial_log_a: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, SolveInfo]:
     """Exporter and importer effects that reproduce given trade totals, equations (2)-(3).
 
@@ -104,6 +131,8 @@ def solve_resistances(
         Index of the reference importer, whose effect :math:`B_R` is normalised to 1.
     tol
         Largest tolerated absolute gap in log row totals.
+    initial_log_a
+        Starting values (e.g. the solution of a nearby problem); a simple guess if None.
 
     Returns
     -------
@@ -119,23 +148,30 @@ def solve_resistances(
     >>> np.allclose(flows.sum(axis=1), [3.0, 2.0]), float(np.exp(b[0, 0]))
     (True, 1.0)
     """
+    # Work in levels with one exponentiation up front: matrix products are far cheaper than
+    # repeated log-sum-exp passes, and dollar values stay well inside float64's range.
+    cost = np.exp(log_cost)
     log_y = np.log(output)
-    log_e = np.log(expenditure)
-    log_a = log_y - _lse(log_cost + log_e[:, None, :], axis=2) + 0.0
-    batch = np.arange(log_cost.shape[0])
-    residual = np.full(log_cost.shape[0], np.inf)
+    if initial_log_a is None:
+        a = output / _right(cost, expenditure)
+    else:
+        a = np.exp(np.broadcast_to(initial_log_a, output.shape))
+    batch = np.arange(cost.shape[0])
+    # Bi-proportional sweeps (RAS) first: each costs two matrix-vector products and they
+    # usually meet the tolerance within a few dozen sweeps; Newton finishes what is left.
+    a, sweeps = _sweep(cost, a, output, expenditure, log_y, tol)
+    residual = np.full(cost.shape[0], np.inf)
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         # b_j from the column totals given a (explicit), then the row-total gap in log a.
-        log_b = log_e - _lse(log_cost + log_a[:, :, None], axis=1)
-        log_flow = log_cost + log_a[:, :, None] + log_b[:, None, :]
-        log_rows = _lse(log_flow, axis=2)
-        gap = log_rows - log_y
+        b = expenditure / _left(a, cost)
+        flows = a[:, :, None] * cost * b[:, None, :]
+        rows = flows.sum(axis=2)
+        gap = np.log(rows) - log_y
         residual = np.max(np.abs(gap), axis=1)
         if np.all(residual < tol):
             break
-        flows = np.exp(log_flow)
-        sales_share = flows / np.exp(log_rows)[:, :, None]
+        sales_share = flows / rows[:, :, None]
         import_share = flows / expenditure[:, None, :]
         jacobian = np.eye(gap.shape[1]) - sales_share @ np.swapaxes(import_share, 1, 2)
         # The system fixes a only up to a common factor; pin the reference's a instead of
@@ -143,11 +179,12 @@ def solve_resistances(
         jacobian[batch, reference, :] = 0.0
         jacobian[batch, reference, reference] = 1.0
         gap[:, reference] = 0.0
-        log_a = log_a + _newton_step(jacobian, gap)
-    log_b = log_e - _lse(log_cost + log_a[:, :, None], axis=1)
+        a = a * np.exp(_newton_step(jacobian, gap))
+    log_a = np.log(a)
+    log_b = np.log(expenditure / _left(a, cost))
     shift = log_b[:, [reference]]
     converged = residual < tol
-    return log_a + shift, log_b - shift, SolveInfo(iterations, residual, converged)
+    return log_a + shift, log_b - shift, SolveInfo(sweeps + iterations, residual, converged)
 
 
 def solve_full(
@@ -160,6 +197,7 @@ def solve_full(
     *,
     tol: float = 1e-10,
     max_iter: int = 100,
+    initial_log_price: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, SolveInfo]:
     """Full-endowment equilibrium price changes, equation (7), by damped Newton.
 
@@ -175,6 +213,8 @@ def solve_full(
         Elasticity of substitution.
     reference
         Index of the reference importer (:math:`P_R = 1`).
+    initial_log_price
+        Starting values of :math:`\\log \\hat p` (zeros, the baseline, if None).
 
     Returns
     -------
@@ -198,28 +238,32 @@ def solve_full(
     # Baseline price index of the reference importer equals its expenditure (B_R = 1).
     log_p_ref0 = np.log(phi[:, reference] * output0[:, reference])
 
+    cost = np.exp(log_cost)
+
     def evaluate(log_price: np.ndarray) -> tuple[np.ndarray, ...]:
         output = output0 * np.exp(log_price)
         kappa = output.sum(axis=1) / (phi * output).sum(axis=1)
         expenditure = kappa[:, None] * phi * output
-        log_a = log_a0 + (1.0 - sigma) * log_price
-        log_p_index = _lse(log_cost + log_a[:, :, None], axis=1)
-        log_flow = log_a[:, :, None] + log_cost + (np.log(expenditure) - log_p_index)[:, None, :]
-        log_sales = _lse(log_flow, axis=2)
-        gap = log_sales - np.log(output)
+        a = np.exp(log_a0 + (1.0 - sigma) * log_price)
+        price_index = _left(a, cost)
+        flows = a[:, :, None] * cost * (expenditure / price_index)[:, None, :]
+        sales = flows.sum(axis=2)
+        gap = np.log(sales) - np.log(output)
         # Numeraire: the reference importer's price index keeps its baseline value.
-        gap[:, reference] = log_p_index[:, reference] - log_p_ref0
-        return gap, log_flow, log_sales, output, expenditure, kappa
+        gap[:, reference] = np.log(price_index[:, reference]) - log_p_ref0
+        return gap, flows, sales, output, expenditure, kappa
 
-    log_price = np.zeros_like(output0)
-    gap, log_flow, log_sales, output, expenditure, kappa = evaluate(log_price)
+    if initial_log_price is None:
+        log_price = np.zeros_like(output0)
+    else:
+        log_price = np.broadcast_to(initial_log_price, output0.shape).copy()
+    gap, flows, sales, output, expenditure, kappa = evaluate(log_price)
     residual = np.max(np.abs(gap), axis=1)
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         if np.all(residual < tol):
             break
-        flows = np.exp(log_flow)
-        sales_share = flows / np.exp(log_sales)[:, :, None]
+        sales_share = flows / sales[:, :, None]
         import_share = flows / expenditure[:, None, :]
         total = output.sum(axis=1, keepdims=True)
         weighted = (phi * output).sum(axis=1, keepdims=True)
@@ -243,7 +287,10 @@ def solve_full(
             if not worse.any():
                 break
             scale = np.where(worse, scale / 2.0, scale)
-        log_price, gap, log_flow, log_sales = trial, t_gap, t_flow, t_sales
+        logger.debug(
+            "full GE Newton %d: residual %s, step scale %s", iterations, t_residual.max(), scale.min()
+        )
+        log_price, gap, flows, sales = trial, t_gap, t_flow, t_sales
         output, expenditure, kappa, residual = t_out, t_exp, t_kappa, t_residual
     converged = residual < tol
     return log_price, kappa, SolveInfo(iterations, residual, converged)

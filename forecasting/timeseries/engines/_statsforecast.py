@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import EstimationError
-from forecasting.timeseries.engines import interval_columns
+from forecasting.timeseries.engines import interval_columns, single_threaded_blas
 from forecasting.timeseries.frame import Frequency
 from forecasting.timeseries.models import ModelSpec
 
@@ -83,7 +83,8 @@ def forecast(
         models = [build_model(s, freq.season_length, options.get(s.name)) for s in group]
         engine = StatsForecast(models=models, freq=freq.alias, n_jobs=n_jobs)
         try:
-            raw = engine.forecast(df=data, h=horizon, X_df=exog_future, level=group_levels or None)
+            with single_threaded_blas():
+                raw = engine.forecast(df=data, h=horizon, X_df=exog_future, level=group_levels or None)
         except Exception as exc:  # the backend's own message is kept, with the models named
             raise EstimationError(
                 f"statsforecast failed for models {[s.name for s in group]}: {exc}"

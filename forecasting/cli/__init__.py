@@ -1,0 +1,162 @@
+"""The ``forecasting`` command: thin subcommands over the library, progress bars, a summary.
+
+Subcommands import their part of the library only when run, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from forecasting import __version__
+
+DEFAULT_OUT = Path("reports") / "kz-pk-outlook"
+SOURCES = ("comtrade", "baci", "wits", "kz_stat", "tidy", "demo")
+
+
+def _outlook(args: argparse.Namespace) -> int:
+    from forecasting.cli.outlook import run_outlook_command
+
+    return run_outlook_command(
+        data=args.data,
+        source=args.source,
+        scenarios=args.scenarios,
+        horizon=args.horizon,
+        out=args.out,
+        draws=args.draws,
+        seed=args.seed,
+        pdf=args.pdf,
+        report=not args.no_report,
+    )
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from forecasting.data.demo import write_demo_flows
+
+    path = write_demo_flows(args.out)
+    print(f"wrote {path} (DEMONSTRATION DATA, simulated) and refreshed the catalog checksums")
+    return 0
+
+
+def _read(args: argparse.Namespace) -> int:
+    from forecasting.data import describe_flags, read_flows
+
+    flows = read_flows(args.paths, source=args.source)
+    print(f"{len(flows):,} rows, {flows.reporter.nunique()} reporters, {flows.partner.nunique()} partners")
+    print(describe_flags(flows).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        flows.to_parquet(out, index=False) if out.suffix == ".parquet" else flows.to_csv(out, index=False)
+        print(f"wrote {out}")
+    return 0
+
+
+def _gravity(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from forecasting.gravity import ppml, regression_table
+
+    path = Path(args.data)
+    data = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    result = ppml(data, args.formula, cluster=args.cluster)
+    print(regression_table({"PPML": result}, format=args.format))
+    if len(result.dropped):
+        print(f"{len(result.dropped)} rows set aside: {result.dropped.reason.value_counts().to_dict()}")
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from forecasting.scenarios import builtin_corridors, read_scenarios
+
+    scenarios = read_scenarios(args.file) if args.file else builtin_corridors()
+    for name, scenario in scenarios.items():
+        print(f"{name:28s} {scenario.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``forecasting`` command."""
+    parser = argparse.ArgumentParser(
+        prog="forecasting",
+        description="Trade-flow econometric forecasting: Kazakhstan-Pakistan trade outlook and tools.",
+    )
+    parser.add_argument("--version", action="version", version=f"forecasting {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "outlook",
+        help="run the main job: outlook of KAZ-PAK trade by commodity and corridor, and its report",
+        description="Forecast Kazakhstan-Pakistan trade turnover by commodity under each corridor scenario,"
+        " with uncertainty and the probability of reaching $1 billion, and render the report."
+        " Without --data it runs on the bundled simulated demonstration data.",
+    )
+    p.add_argument("--data", nargs="+", type=Path, help="trade data file(s); default: bundled demo data")
+    p.add_argument("--source", choices=SOURCES, help="format of --data (required with --data)")
+    p.add_argument("--scenarios", type=Path, help="TOML file of scenarios; default: built-in corridors")
+    p.add_argument("--horizon", type=int, default=2035, help="last forecast year (default 2035)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    p.add_argument("--pdf", action="store_true", help="also export the report as PDF (needs Chromium)")
+    p.add_argument("--no-report", action="store_true", help="write tables and figures but no HTML report")
+    p.set_defaults(func=_outlook)
+
+    p = sub.add_parser(
+        "read",
+        help="read trade files into the FLOWS table and summarise what cleaning flagged",
+        description="Read trade data files (local only) into the FLOWS schema.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="files to read")
+    p.add_argument("--source", required=True, choices=SOURCES[:-1], help="file format")
+    p.add_argument("--out", help="write the table to this .csv or .parquet file")
+    p.set_defaults(func=_read)
+
+    p = sub.add_parser(
+        "gravity",
+        help="estimate a PPML gravity model from a CSV/Parquet panel and print the table",
+        description="PPML with high-dimensional fixed effects, fixest-style formula.",
+    )
+    p.add_argument("data", help="CSV or Parquet panel")
+    p.add_argument("--formula", required=True, help='e.g. "trade ~ ln_dist + rta | exp_year + imp_year"')
+    p.add_argument("--cluster", help="cluster variable, e.g. pair_id")
+    p.add_argument("--format", default="markdown", choices=("markdown", "html", "latex"), help="table format")
+    p.set_defaults(func=_gravity)
+
+    p = sub.add_parser(
+        "scenarios",
+        help="list the built-in corridor scenarios or validate a scenario TOML file",
+        description="List corridor scenarios; with --file, read and validate a user TOML file.",
+    )
+    p.add_argument("--file", type=Path, help="a scenario TOML file to validate and list")
+    p.set_defaults(func=_scenarios)
+
+    p = sub.add_parser(
+        "demo-data",
+        help="regenerate the bundled simulated demonstration data and its checksums",
+        description="Rebuild datasets/demo_flows.parquet from the simulator (deterministic).",
+    )
+    p.add_argument("--out", type=Path, help="datasets folder (default: the bundled one)")
+    p.set_defaults(func=_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``forecasting`` console command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    from forecasting.errors import ForecastingError
+    from forecasting.progress import show_progress
+
+    show_progress(True)
+    try:
+        return int(args.func(args) or 0)
+    except ForecastingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

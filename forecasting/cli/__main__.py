@@ -1,0 +1,7 @@
+"""``python -m forecasting.cli``."""
+
+import sys
+
+from forecasting.cli import main
+
+sys.exit(main())

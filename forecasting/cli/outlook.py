@@ -1,0 +1,86 @@
+"""``forecasting outlook``: run the outlook, write the report, print a one-screen summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from forecasting.data.bundled import bundled_path, catalog
+from forecasting.errors import ForecastingError
+
+TARGET_YEARS = (2030, 2035)
+
+
+def run_outlook_command(
+    *,
+    data: list[Path] | None,
+    source: str | None,
+    scenarios: Path | None,
+    horizon: int,
+    out: Path,
+    draws: int,
+    seed: int,
+    pdf: bool,
+    report: bool,
+) -> int:
+    """Run the main job and print where the report is; returns the exit code."""
+    from forecasting.outlook import outlook
+    from forecasting.report import build_report, write_artefacts
+    from forecasting.scenarios import read_scenarios
+
+    started = time.perf_counter()
+    if data and not source:
+        raise ForecastingError("--data needs --source (comtrade, baci, wits, kz_stat or tidy)")
+    chosen = read_scenarios(scenarios) if scenarios else None
+    if data:
+        from forecasting.data import read_flows
+
+        flows = read_flows([str(p) for p in data], source=source)
+        inputs = {p.name: p for p in data}
+        print(f"read {len(flows):,} rows from {len(data)} file(s) ({source})")
+        result = outlook(flows, scenarios=chosen, horizon=horizon, draws=draws, seed=seed,
+                         data_source=f"{source}: {', '.join(p.name for p in data)}")
+    else:
+        print("running on the bundled DEMONSTRATION DATA (simulated, not real trade statistics)")
+        inputs = {name: bundled_path(name) for name in catalog()}
+        result = outlook(scenarios=chosen, horizon=horizon, draws=draws, seed=seed)
+    if scenarios:
+        inputs["scenarios"] = scenarios
+    if report:
+        artefacts = build_report(result, out, inputs=inputs, pdf=pdf, progress=True)
+        where = artefacts.html
+    else:
+        artefacts = write_artefacts(result, out, inputs=inputs, progress=True)
+        where = artefacts.out_dir
+    print(summary(result, time.perf_counter() - started))
+    print(f"report: {Path(where).resolve()}")
+    return 0
+
+
+def summary(result, seconds: float) -> str:  # noqa: ANN001 - OutlookResult, imported lazily
+    """One screen: the data, each scenario's turnover and the $1 billion answer."""
+    s = result.settings
+    lines = []
+    if result.is_demo:
+        lines.append("*** DEMONSTRATION DATA (simulated): no number below is a real forecast ***")
+    a, b = s["pair"]
+    lines.append(f"{a}-{b} trade outlook to {s['horizon']} (base year {s['base_year']}, {s['draws']} draws,"
+                 f" seed {s['seed']}, {seconds:.0f} s)")
+    lines.append(f"valuation: {s['reporter_choice']}")
+    target = s["target_usd"]
+    t = result.turnover[result.turnover.level == 80].assign(year=lambda d: d.period.dt.year)
+    first = result.first_year.set_index("scenario")
+    header = f"{'scenario':26s}" + "".join(f"{y} turnover, $m (80%)      " for y in TARGET_YEARS)
+    lines.append(header + f"P(>= ${target / 1e9:g} bn by {s['horizon']})  first year")
+    for scenario, rows in t.groupby("scenario", sort=False):
+        cells = []
+        for y in TARGET_YEARS:
+            row = rows[rows.year == y]
+            cells.append(
+                f"{row['mean'].iloc[0] / 1e6:8.0f} ({row['lower'].iloc[0] / 1e6:5.0f}-{row['upper'].iloc[0] / 1e6:5.0f})     "
+                if len(row) else f"{'':>26s}"
+            )
+        p = first.loc[scenario, "probability_by_horizon"] if scenario in first.index else float("nan")
+        label = first.loc[scenario, "label"] if scenario in first.index else ""
+        lines.append(f"{scenario:26s}" + "".join(cells) + f"{p:10.0%}              {label}")
+    return "\n".join(lines)

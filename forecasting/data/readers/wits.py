@@ -1,0 +1,166 @@
+"""World Bank WITS trade downloads (one row per reporter, partner, product, year and flow).
+
+WITS writes ISO3 codes of its own for a few entities (ROM, ZAR, TMP, SER, MNT) and for
+aggregates (WLD world, EUN European Union, OAS other Asia nes, UNS unspecified); they go
+through :mod:`forecasting.classify.countries`. Values are in thousands of US dollars when
+the column says so ("TradeValue in 1000 USD") and are converted to dollars.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from forecasting.data.readers._common import (
+    HS_VINTAGES,
+    countries,
+    find_columns,
+    finish,
+    line_numbers,
+    merge_flags,
+    pad_hs,
+    to_number,
+)
+from forecasting.data.readers.detect import detect_format
+from forecasting.errors import ReaderError, describe_items
+
+logger = logging.getLogger(__name__)
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "nomenclature": ("Nomenclature",),
+    "reporter": ("ReporterISO3", "Reporter ISO3", "Reporter ISO"),
+    "partner": ("PartnerISO3", "Partner ISO3", "Partner ISO"),
+    "product": ("ProductCode", "Product Code", "Product"),
+    "year": ("Year",),
+    "flow_name": ("TradeFlowName", "Trade Flow"),
+    "flow_code": ("TradeFlowCode", "Trade Flow Code"),
+    "value_thousand": ("TradeValue in 1000 USD", "Trade Value 1000USD", "TradeValue 1000 USD"),
+    "value_usd": ("TradeValue in USD", "Trade Value USD"),
+    "quantity": ("Quantity",),
+    "quantity_unit": ("QuantityToken", "Quantity Unit"),
+}
+_FLOW_NAMES = {
+    "export": "export",
+    "gross exp.": "export",
+    "import": "import",
+    "gross imp.": "import",
+    "re-export": "re-export",
+    "re-import": "re-import",
+}
+_FLOW_CODES = {"5": "import", "6": "export"}
+
+
+def read_wits(
+    path: str | Path,
+    *,
+    classification: str | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str | None = None,
+) -> pd.DataFrame:
+    """Read a WITS trade CSV into FLOWS; the product "Total" becomes commodity ``TOTAL``.
+
+    Parameters
+    ----------
+    path
+        The CSV (WITS writes semicolons or commas; detected).
+    classification
+        HS vintage of product-level rows when the Nomenclature column does not give it.
+    encoding, sep, thousands, decimal
+        Declare what detection cannot tell.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "wits.csv"
+    >>> _ = p.write_text("Nomenclature;ReporterISO3;ProductCode;ReporterName;PartnerISO3;PartnerName;"
+    ...                  "Year;TradeFlowName;TradeFlowCode;TradeValue in 1000 USD\\n"
+    ...                  "NC;KAZ; Total;Kazakhstan;PAK;Pakistan;2009;Export;6;15634.181\\n")
+    >>> read_wits(p)[["reporter", "partner", "flow", "commodity", "value_usd"]].values.tolist()
+    [['KAZ', 'PAK', 'export', 'TOTAL', 15634181.0]]
+    """
+    path = Path(path)
+    fmt = detect_format(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+    try:
+        raw = pd.read_csv(
+            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
+        )  # type: ignore[call-overload]
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
+    cols = find_columns(raw.columns, _FIELDS, path=path, required=["reporter", "partner", "product", "year"])
+    if "value_thousand" not in cols and "value_usd" not in cols:
+        raise ReaderError(
+            f"{path}: no trade value column ('TradeValue in 1000 USD'); the file has {list(raw.columns)}"
+        )
+    if "flow_name" not in cols and "flow_code" not in cols:
+        raise ReaderError(f"{path}: no trade flow column (TradeFlowName or TradeFlowCode)")
+
+    out = pd.DataFrame(index=raw.index)
+    out["reporter"], reporter_flags = countries(
+        raw[cols["reporter"]], scheme="iso3", path=path, role="reporter"
+    )
+    out["partner"], partner_flags = countries(raw[cols["partner"]], scheme="iso3", path=path, role="partner")
+    if "flow_name" in cols:
+        key = raw[cols["flow_name"]].astype("string").str.strip().str.lower()
+        flow = key.map(_FLOW_NAMES)
+    else:
+        key = raw[cols["flow_code"]].astype("string").str.strip()
+        flow = key.map(_FLOW_CODES)
+    if flow.isna().any():
+        bad = flow.isna()
+        raise ReaderError(
+            f"{path}: trade flows {describe_items(key[bad].astype(str).unique().tolist())} on {line_numbers(bad)}"
+            " are not Export, Import, Re-Export or Re-Import"
+        )
+    out["flow"] = flow.astype(object)
+    year = raw[cols["year"]].astype("string").str.strip()
+    bad_year = ~year.str.fullmatch(r"\d{4}").fillna(False)
+    if bad_year.any():
+        raise ReaderError(f"{path}: Year is not a four-digit year on {line_numbers(bad_year)}")
+    out["period"] = pd.to_datetime(year + "-01-01")
+    out["freq"] = "A"
+    out["commodity"] = pad_hs(raw[cols["product"]], path=path)
+    out["classification"] = _classification(raw, cols, out["commodity"], classification, path)
+    if "value_thousand" in cols:
+        out["value_usd"] = (
+            to_number(raw[cols["value_thousand"]], what=cols["value_thousand"], path=path) * 1000.0
+        )
+        logger.info("%s: '%s' is in thousands of USD; multiplied by 1000", path.name, cols["value_thousand"])
+    else:
+        out["value_usd"] = to_number(raw[cols["value_usd"]], what=cols["value_usd"], path=path)
+    if "quantity" in cols:
+        out["quantity"] = to_number(raw[cols["quantity"]], what="Quantity", path=path)
+        if "quantity_unit" in cols:
+            out["quantity_unit"] = (
+                raw[cols["quantity_unit"]].astype(object).where(out["quantity"].notna(), None)
+            )
+    out["flags"] = merge_flags(
+        reporter_flags.str.replace("partner_aggregate", "reporter_aggregate"), partner_flags
+    ).to_numpy()
+    logger.info("%s: read %d WITS rows", path.name, len(out))
+    return finish(out, source="wits", path=path)
+
+
+def _classification(
+    raw: pd.DataFrame, cols: dict[str, str], commodity: pd.Series, declared: str | None, path: Path
+) -> pd.Series:
+    if "nomenclature" in cols:
+        nomenclature = raw[cols["nomenclature"]].astype("string").str.strip().str.upper()
+    else:
+        nomenclature = pd.Series(pd.NA, index=raw.index, dtype="string")
+    mapped = nomenclature.map(HS_VINTAGES)
+    if declared is not None:
+        if declared.upper() not in HS_VINTAGES:
+            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
+        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
+    mapped = mapped.where(commodity != "TOTAL", "TOTAL")
+    bad = mapped.isna()
+    if bad.any():
+        raise ReaderError(
+            f"{path}: nomenclature {describe_items(nomenclature[bad].astype(str).unique().tolist())} on"
+            f" {line_numbers(bad)} is not an HS vintage (H0..H6); pass classification='HS2017' (or the right one)"
+        )
+    return mapped.astype(object)

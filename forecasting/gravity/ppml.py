@@ -1,0 +1,120 @@
+"""Poisson pseudo-maximum likelihood with high-dimensional fixed effects (the gravity workhorse)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import pandas as pd
+
+from forecasting.gravity._estimate import ClusterSpec, SmallSample, estimate
+from forecasting.gravity.formula import FEPreset, PairKind
+from forecasting.gravity.results import PPMLResult
+
+DEFAULT_MAXITER = 1000
+
+
+def ppml(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    fe: FEPreset | None = None,
+    pairs: PairKind = "directional",
+    cluster: ClusterSpec = None,
+    vcov: str | dict[str, str] | None = None,
+    small_sample: SmallSample = "stata",
+    separation: Sequence[str] = ("fe", "ir"),
+    maxiter: int = DEFAULT_MAXITER,
+    tol: float = 1e-8,
+    fixef_tol: float = 1e-8,
+    offset: str | None = None,
+    weights: str | None = None,
+    on_nonconvergence: Literal["raise", "warn"] = "raise",
+) -> PPMLResult:
+    """Estimate a gravity equation by PPML with fixed effects (pyfixest's ``fepois``).
+
+    Parameters
+    ----------
+    data
+        One row per flow; zeros are kept (PPML uses them). Any index.
+    formula
+        fixest syntax, ``"trade ~ ln_dist + cntg + rta | exp_year + imp_year + pair_id"``;
+        ``a^b`` after ``|`` combines two columns into one fixed effect.
+    fe
+        A preset instead of writing the fixed effects: ``"structural"`` (exporter-year,
+        importer-year and pair: ``exp_year + imp_year + pair``), ``"exporter_importer_year"``,
+        ``"exporter_importer"`` (cross-section) or ``"pair"``; built from the ``exporter``,
+        ``importer`` and ``year`` columns.
+    pairs
+        With a preset that has pair effects: ``"directional"`` (KAZ->PAK and PAK->KAZ apart,
+        ``exp#imp`` in ppmlhdfe) or ``"symmetric"`` (one effect for both directions, like the
+        ``pair_id`` of Yotov et al. 2016).
+    cluster
+        Column to cluster by (``"pair"``), or two columns for two-way clustering
+        (``("exporter", "importer")``). Sets ``vcov`` to ``{"CRV1": ...}``.
+    vcov
+        ``"hetero"`` (default without ``cluster``), ``"iid"``, or ``{"CRV1": "col"}``.
+    small_sample
+        ``"stata"`` (default) scales clustered variances by G/(G-1) and robust ones by
+        N/(N-1), as ``ppml``/``ppmlhdfe`` do, so standard errors match Stata (and fixest
+        when the fixed effects nest in the clusters); ``"pyfixest"`` keeps pyfixest's
+        default, which also counts non-nested fixed effects in (N-1)/(N-K).
+    separation
+        Separation checks before fitting: ``"fe"`` (a fixed-effect level whose flows are all
+        zero) and ``"ir"`` (Correia, Guimarães & Zylkin's iterative rectifier). Rows found
+        are dropped and listed in ``result.dropped`` with reason ``"separated"``.
+    maxiter, tol
+        IRLS cap and tolerance on the relative change in deviance (fixest's rule). The cap
+        is 1000 rather than pyfixest's 25, as models with pair effects can need more.
+    fixef_tol
+        Tolerance of the fixed-effect demeaning inside each IRLS step.
+    offset, weights
+        Column names of an offset (enters the linear predictor with coefficient 1) and of
+        observation weights.
+    on_nonconvergence
+        ``"raise"`` a :class:`~forecasting.errors.ConvergenceError` (default) or log a warning.
+
+    Returns
+    -------
+    PPMLResult
+        ``coef``, ``vcov``, ``nobs``, ``dropped`` (rows set aside with ``reason`` in
+        ``missing``/``singleton``/``separated``), convergence diagnostics, ``tidy()``,
+        ``summary()``, ``fixed_effects()`` and ``predict()``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecasting.gravity import ppml
+    >>> rng = np.random.default_rng(1)
+    >>> countries = ["AAA", "BBB", "CCC", "DDD", "EEE"]
+    >>> rows = [(e, i, y) for e in countries for i in countries for y in (2018, 2019, 2020) if e != i]
+    >>> panel = pd.DataFrame(rows, columns=["exporter", "importer", "year"])
+    >>> early = (panel["exporter"] < "CCC") & (panel["importer"] < "DDD")
+    >>> panel["rta"] = (early & (panel["year"] >= 2019)).astype(int)
+    >>> panel["value_usd"] = rng.poisson(50 * np.exp(0.4 * panel["rta"])).astype(float)
+    >>> res = ppml(panel, "value_usd ~ rta", fe="structural", cluster="pair")
+    >>> res.nobs, res.converged
+    (60, True)
+    >>> list(res.tidy().columns)
+    ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high']
+    """
+    result = estimate(
+        data,
+        formula,
+        method="fepois",
+        result_type=PPMLResult,
+        fe=fe,
+        pairs=pairs,
+        cluster=cluster,
+        vcov=vcov,
+        small_sample=small_sample,
+        separation=separation,
+        maxiter=maxiter,
+        tol=tol,
+        fixef_tol=fixef_tol,
+        offset=offset,
+        weights=weights,
+        on_nonconvergence=on_nonconvergence,
+    )
+    assert isinstance(result, PPMLResult)
+    return result

@@ -1,0 +1,117 @@
+"""Reports of an outlook run: tables, charts, a notebook-driven HTML page and a manifest.
+
+:func:`build_report` is the one call most users need::
+
+    out_dir/report.html               executive summary ... data-flags appendix (code hidden)
+    out_dir/tables/<name>.csv|.xlsx   every table
+    out_dir/figures/<name>.png|.svg   every figure
+    out_dir/data/<name>.parquet       the outlook's own tables
+    out_dir/manifest.json             versions, checksums, scenario definitions, settings
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from forecasting.outlook.result import OutlookResult
+from forecasting.report._example import example_result
+from forecasting.report._io import atomic_write
+from forecasting.report.artefacts import (
+    ReportArtefacts,
+    ReportDirectoryError,
+    ReportInputError,
+    check_result,
+    record_manifest,
+    write_artefacts,
+)
+from forecasting.report.browser import BrowserError, BrowserNotFoundError, print_pdf, screenshot
+from forecasting.report.manifest import MissingInputError, read_manifest
+from forecasting.report.render import RenderError, render_report
+from forecasting.report.sections import ReportBook
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BrowserError",
+    "BrowserNotFoundError",
+    "MissingInputError",
+    "RenderError",
+    "ReportArtefacts",
+    "ReportBook",
+    "ReportDirectoryError",
+    "ReportInputError",
+    "build_report",
+    "check_result",
+    "example_result",
+    "print_pdf",
+    "read_manifest",
+    "render_report",
+    "screenshot",
+    "write_artefacts",
+]
+
+
+def build_report(
+    result: OutlookResult,
+    out_dir: str | Path,
+    *,
+    notebook: str | Path | None = None,
+    inputs: Mapping[str, Path] | None = None,
+    title: str = "Kazakhstan–Pakistan trade outlook",
+    pdf: bool = False,
+    progress: bool = False,
+) -> ReportArtefacts:
+    """Write every artefact of ``result`` and render ``out_dir/report.html`` (and optionally a PDF).
+
+    Parameters
+    ----------
+    result
+        An :class:`~forecasting.outlook.result.OutlookResult`.
+    out_dir
+        Output directory: created when missing; overwritten only if it holds a previous report.
+    notebook
+        Report notebook to execute; default ``notebooks/05_outlook_report.ipynb``.
+    inputs
+        The data files behind the outlook, by name; their SHA-256 and size go into the manifest.
+    title
+        The report's title.
+    pdf
+        Also print ``report.pdf`` with headless Chromium (needs Chromium installed).
+    progress
+        Show progress bars while writing files and executing the notebook.
+
+    Returns
+    -------
+    ReportArtefacts
+        Paths of the HTML, tables, figures, data and manifest.
+
+    Raises
+    ------
+    SchemaError
+        When a table of ``result`` breaks its contract (all problems listed).
+    ReportDirectoryError
+        When ``out_dir`` holds files that are not a previous report.
+    MissingInputError
+        When an ``inputs`` path does not exist.
+    RenderError
+        When the notebook fails.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> report = build_report(example_result(), pathlib.Path(tempfile.mkdtemp()) / "outlook")  # doctest: +SKIP
+    >>> report.html.name  # doctest: +SKIP
+    'report.html'
+    """
+    artefacts = write_artefacts(result, out_dir, inputs=inputs, title=title, progress=progress)
+    html = render_report(artefacts.out_dir, notebook=notebook, title=title, progress=progress)
+    pdf_path = None
+    if pdf:
+        pdf_path = atomic_write(artefacts.out_dir / "report.pdf", lambda p: print_pdf(html, p))
+    artefacts = artefacts.with_report(html, pdf_path)
+    input_files = read_manifest(artefacts.out_dir).get("inputs", {})
+    record_manifest(artefacts, result, input_files, title=title)
+    logger.info("report written to %s", html)
+    return artefacts

@@ -1,0 +1,252 @@
+"""Write a report's files: data (parquet), tables (CSV + Excel), figures (PNG + SVG), manifest.
+
+Layout under ``out_dir``::
+
+    report.html  manifest.json  data/<name>.parquet  tables/<name>.csv|.xlsx  figures/<name>.png|.svg
+
+Every file is written atomically. A directory is only ever overwritten when it is empty or
+already holds a report manifest, so a mistyped path cannot clobber someone's work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from forecasting.errors import ForecastingError, SchemaError, describe_items
+from forecasting.outlook.result import (
+    BILLION_COLUMNS,
+    FIRST_YEAR_COLUMNS,
+    HISTORY_COLUMNS,
+    SERIES_KEYS,
+    SHIPMENT_COLUMNS,
+    OutlookResult,
+)
+from forecasting.progress import track
+from forecasting.report import charts, manifest, tables
+from forecasting.report._io import atomic_write
+from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
+
+logger = logging.getLogger(__name__)
+
+
+class ReportDirectoryError(ForecastingError, FileExistsError):
+    """The output directory holds files that are not a report this package wrote."""
+
+
+class ReportInputError(ForecastingError, TypeError):
+    """``build_report`` was given something other than an :class:`OutlookResult`."""
+
+
+@dataclass(frozen=True)
+class ReportArtefacts:
+    """Paths of everything a report run wrote, by name.
+
+    ``tables`` and ``workbooks`` hold the CSV and Excel files, ``figures`` and ``vectors``
+    the PNG and SVG files, ``data`` the parquet copies of the outlook tables.
+    """
+
+    out_dir: Path
+    manifest: Path
+    tables: Mapping[str, Path] = field(default_factory=dict)
+    workbooks: Mapping[str, Path] = field(default_factory=dict)
+    figures: Mapping[str, Path] = field(default_factory=dict)
+    vectors: Mapping[str, Path] = field(default_factory=dict)
+    data: Mapping[str, Path] = field(default_factory=dict)
+    html: Path | None = None
+    pdf: Path | None = None
+
+    def files(self) -> list[Path]:
+        """Every written file except the manifest."""
+        groups = (self.tables, self.workbooks, self.figures, self.vectors, self.data)
+        singles = [p for p in (self.html, self.pdf) if p is not None]
+        return [p for group in groups for p in group.values()] + singles
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per file: ``kind, name, format, path, size_bytes``."""
+        rows = []
+        for kind, group in (
+            ("table", self.tables),
+            ("table", self.workbooks),
+            ("figure", self.figures),
+            ("figure", self.vectors),
+            ("data", self.data),
+        ):
+            rows += [(kind, name, path.suffix.lstrip("."), path) for name, path in group.items()]
+        rows += [
+            ("report", "report", p.suffix.lstrip("."), p) for p in (self.html, self.pdf) if p is not None
+        ]
+        rows.append(("manifest", "manifest", "json", self.manifest))
+        frame = pd.DataFrame(rows, columns=["kind", "name", "format", "path"])
+        frame["size_bytes"] = [Path(p).stat().st_size for p in frame["path"]]
+        return frame
+
+    def with_report(self, html: Path | None, pdf: Path | None = None) -> ReportArtefacts:
+        """A copy that also names the rendered HTML (and PDF)."""
+        return replace(self, html=html, pdf=pdf)
+
+
+def check_result(result: object) -> OutlookResult:
+    """Check every table of an outlook result; raise one error that lists all problems.
+
+    Examples
+    --------
+    >>> from forecasting.report._example import example_result
+    >>> check_result(example_result()).is_demo
+    True
+    """
+    if not isinstance(result, OutlookResult):
+        raise ReportInputError(
+            f"build_report needs an OutlookResult (from forecasting.outlook), got {type(result).__name__}"
+        )
+    found: list[str] = []
+    found += [f"forecast: {p}" for p in problems(result.forecast, FORECAST, keys=SERIES_KEYS)]
+    found += [f"turnover: {p}" for p in problems(result.turnover, FORECAST, keys=("reporter", "partner"))]
+    found += [f"coefficients: {p}" for p in problems(result.coefficients, COEFFICIENTS)]
+    found += [f"ge_country: {p}" for p in problems(result.ge_country, GE_COUNTRY)]
+    for name, columns in (
+        ("billion", BILLION_COLUMNS),
+        ("first_year", FIRST_YEAR_COLUMNS),
+        ("history", HISTORY_COLUMNS),
+        ("shipments", SHIPMENT_COLUMNS),
+        ("flags", ("flag", "rows", "share")),
+    ):
+        missing = [c for c in columns if c not in getattr(result, name).columns]
+        if missing:
+            found.append(f"{name}: missing columns {describe_items(missing)}")
+    if "probability" in result.billion.columns:
+        outside = result.billion.index[~result.billion["probability"].between(0.0, 1.0)]
+        if len(outside):
+            found.append(f"billion: probability outside [0, 1] in rows {describe_items(outside.tolist())}")
+    if result.forecast.empty or result.turnover.empty:
+        found.append("forecast/turnover: no forecast rows; run the outlook before building a report")
+    if found:
+        lines = "\n".join(f"  - {p}" for p in found)
+        raise SchemaError(f"the outlook result cannot be reported; {len(found)} problem(s):\n{lines}")
+    return result
+
+
+def prepare_directory(out_dir: Path) -> dict[str, object]:
+    """Create ``out_dir`` or accept it when empty or a previous report; return the old manifest.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> prepare_directory(pathlib.Path(tempfile.mkdtemp()) / "new")
+    {}
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportDirectoryError(f"{out_dir} is a file; give a directory path for the report")
+    if out_dir.is_dir():
+        if manifest.is_report_directory(out_dir):
+            return manifest.read_manifest(out_dir)
+        entries = sorted(p.name for p in out_dir.iterdir())
+        if entries:
+            raise ReportDirectoryError(
+                f"{out_dir} is not empty and holds no report manifest ({describe_items(entries)});"
+                " choose a new or empty directory, or delete this one if it is an old report"
+            )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {}
+
+
+def _remove_stale(out_dir: Path, previous: Mapping[str, object], kept: set[str]) -> None:
+    """Delete files a previous run listed that this run did not write again."""
+    old = previous.get("artefacts", {}) if previous else {}
+    for relative in sorted(set(old) - kept) if isinstance(old, Mapping) else []:
+        target = out_dir / relative
+        if target.is_file() and out_dir.resolve() in target.resolve().parents:
+            logger.info("removing stale report file %s", target)
+            target.unlink()
+
+
+def write_artefacts(
+    result: OutlookResult,
+    out_dir: str | Path,
+    *,
+    inputs: Mapping[str, Path] | None = None,
+    title: str = "",
+    progress: bool = False,
+) -> ReportArtefacts:
+    """Write the report's data, tables, figures and manifest (everything but the HTML).
+
+    Parameters
+    ----------
+    result
+        The outlook to report on.
+    out_dir
+        Target directory; created if missing, refused if it holds anything but a report.
+    inputs
+        Data files the outlook was built from, by name; their SHA-256 goes in the manifest.
+    title
+        Report title recorded in the manifest.
+    progress
+        Show a progress bar over the files.
+
+    Returns
+    -------
+    ReportArtefacts
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from forecasting.report._example import example_result
+    >>> out = write_artefacts(example_result(commodities=("coal",)), pathlib.Path(tempfile.mkdtemp()) / "r")
+    >>> sorted(out.tables)[:2], out.manifest.name
+    (['billion_probability', 'coverage'], 'manifest.json')
+    """
+    result = check_result(result)
+    out_dir = Path(out_dir)
+    input_files = manifest.input_digests(inputs or {})
+    previous = prepare_directory(out_dir)
+    data_paths: dict[str, Path] = {}
+    for name, frame in result.tables().items():
+        data_paths[name] = atomic_write(
+            out_dir / "data" / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
+        )
+    csv_paths, xlsx_paths = {}, {}
+    report_tables = tables.report_tables(result)
+    for name in track(report_tables, total=len(report_tables), desc="tables", enabled=progress):
+        csv_paths[name], xlsx_paths[name] = tables.write_table(report_tables[name], out_dir / "tables", name)
+    png_paths, svg_paths = {}, {}
+    figures = charts.report_figures(result)
+    for name in track(figures, total=len(figures), desc="figures", enabled=progress):
+        png_paths[name], svg_paths[name] = charts.save_figure(figures[name], out_dir / "figures", name)
+    artefacts = ReportArtefacts(
+        out_dir=out_dir,
+        manifest=out_dir / manifest.MANIFEST_NAME,
+        tables=csv_paths,
+        workbooks=xlsx_paths,
+        figures=png_paths,
+        vectors=svg_paths,
+        data=data_paths,
+    )
+    record_manifest(artefacts, result, input_files, title=title, previous=previous)
+    logger.info("wrote %d report files to %s", len(artefacts.files()), out_dir)
+    return artefacts
+
+
+def record_manifest(
+    artefacts: ReportArtefacts,
+    result: OutlookResult,
+    input_files: Mapping[str, dict[str, object]],
+    *,
+    title: str = "",
+    previous: Mapping[str, object] | None = None,
+) -> Path:
+    """(Re)write the manifest for the files ``artefacts`` names, dropping stale ones."""
+    digests = manifest.artefact_digests(artefacts.out_dir, artefacts.files())
+    _remove_stale(artefacts.out_dir, previous or {}, set(digests))
+    content = manifest.build_manifest(
+        settings=result.settings,
+        scenarios=result.scenarios,
+        inputs=input_files,
+        artefacts=digests,
+        title=title,
+    )
+    return manifest.write_manifest(artefacts.out_dir, content)

@@ -1,0 +1,216 @@
+"""Execute the report notebook with papermill and export it to one self-contained HTML file.
+
+The notebook (``notebooks/05_outlook_report.ipynb``) receives the artefacts directory as a
+parameter and only displays :class:`~forecasting.report.sections.ReportBook` sections. The
+export hides all code, inlines every image as base64 and wraps the body in a small page
+with its own CSS: no script, stylesheet or font is fetched, so the file opens offline.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from forecasting.errors import ForecastingError
+from forecasting.report._io import atomic_write_text
+
+logger = logging.getLogger(__name__)
+
+NOTEBOOK_NAME = "05_outlook_report.ipynb"
+KERNEL_NAME = "python3"
+_REPO_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK_NAME
+
+SECTION_HEADINGS = (
+    "Executive summary",
+    "Data coverage and mirror discrepancies",
+    "Gravity estimates",
+    "General-equilibrium effects of each corridor by country",
+    "Fan charts: turnover and commodities",
+    "Probability of reaching the target",
+    "Methods and sources",
+    "Appendix: data flags",
+)
+# (heading, ReportBook method) in report order; the notebook is generated from this list.
+_SECTIONS = tuple(
+    zip(
+        SECTION_HEADINGS,
+        (
+            "executive_summary",
+            "coverage",
+            "gravity",
+            "ge_effects",
+            "fan_charts",
+            "billion_probability",
+            "methods",
+            "flags_appendix",
+        ),
+        strict=True,
+    )
+)
+
+_PAGE_CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;
+padding:0 16px;color:#222;line-height:1.45}
+h1{font-size:1.8em;margin-bottom:0.2em}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:1.6em}
+a.anchor-link{display:none}
+table.report-table{border-collapse:collapse;margin:12px 0;font-size:0.85em}
+table.report-table caption{text-align:left;font-weight:bold;padding:4px 0}
+table.report-table th,table.report-table td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+table.report-table th{background:#f2f2f2}
+table.report-table td:first-child,table.report-table th:first-child{text-align:left}
+img.report-figure{max-width:100%;display:block;margin:12px 0}
+.note{color:#666;font-size:0.85em}
+.demo-banner{margin:12px 0}
+"""
+
+
+class RenderError(ForecastingError, RuntimeError):
+    """The report notebook failed to execute or export."""
+
+
+def report_notebook() -> nbformat.NotebookNode:
+    """The report notebook, built from the section list (the committed file is this, saved).
+
+    Examples
+    --------
+    >>> nb = report_notebook()
+    >>> nb.cells[0].metadata["tags"]
+    ['parameters']
+    """
+    cells = [
+        nbformat.v4.new_code_cell(
+            '# Parameters (papermill replaces this cell)\nartefacts_dir = "reports/kz-pk-outlook"\n'
+            'title = "Kazakhstan–Pakistan trade outlook"',
+            metadata={"tags": ["parameters"]},
+        ),
+        nbformat.v4.new_code_cell(
+            "from forecasting.report.sections import ReportBook\n\nbook = ReportBook.open(artefacts_dir)\n"
+            "book.title_block(title)"
+        ),
+    ]
+    for heading, method in _SECTIONS:
+        cells.append(nbformat.v4.new_markdown_cell(f"## {heading}"))
+        cells.append(nbformat.v4.new_code_cell(f"book.{method}()"))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"  # stable ids keep the committed notebook diff-free
+    return notebook
+
+
+def default_notebook() -> Path:
+    """The repository's report notebook, or (installed package) a generated copy in a temp dir."""
+    if _REPO_NOTEBOOK.is_file():
+        return _REPO_NOTEBOOK
+    path = Path(tempfile.mkdtemp(prefix="forecasting-report-")) / NOTEBOOK_NAME
+    nbformat.write(report_notebook(), path)
+    return path
+
+
+def ensure_kernel() -> None:
+    """Make sure the ``python3`` kernel exists; install it into this environment if not.
+
+    jupyter_client runs a spec whose command is ``python`` with the current interpreter, so a
+    kernel installed into ``sys.prefix`` is the venv's own Python on a fresh clone.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        return
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    logger.info("installing the %s Jupyter kernel into %s", KERNEL_NAME, sys.prefix)
+    install(kernel_name=KERNEL_NAME, prefix=sys.prefix)
+
+
+def execute_notebook(
+    notebook: Path, artefacts_dir: Path, *, title: str, progress: bool = False
+) -> nbformat.NotebookNode:
+    """Run the notebook with papermill (parameters ``artefacts_dir`` and ``title``)."""
+    import papermill
+
+    ensure_kernel()
+    with tempfile.TemporaryDirectory(prefix="forecasting-report-") as scratch:
+        executed = Path(scratch) / "executed.ipynb"
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters={"artefacts_dir": str(Path(artefacts_dir).resolve()), "title": title},
+                kernel_name=KERNEL_NAME,
+                progress_bar=progress,
+                log_output=False,
+                cwd=str(Path(artefacts_dir).resolve()),
+            )
+        except papermill.PapermillExecutionError as error:
+            raise RenderError(
+                f"the report notebook {notebook} failed in cell {error.exec_count}: {error.ename}: {error.evalue}"
+            ) from error
+        return nbformat.read(executed, as_version=4)
+
+
+def notebook_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
+    """Export an executed notebook to a self-contained page (no code, no external resources)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
+        f"<style>{_PAGE_CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def render_report(
+    artefacts_dir: str | Path,
+    *,
+    notebook: str | Path | None = None,
+    title: str = "Kazakhstan–Pakistan trade outlook",
+    progress: bool = False,
+) -> Path:
+    """Execute the report notebook over ``artefacts_dir`` and write ``artefacts_dir/report.html``.
+
+    Parameters
+    ----------
+    artefacts_dir
+        A directory written by :func:`~forecasting.report.write_artefacts`.
+    notebook
+        The notebook to run; default ``notebooks/05_outlook_report.ipynb``.
+    title
+        Page and report title.
+    progress
+        Show papermill's cell progress bar.
+    """
+    artefacts_dir = Path(artefacts_dir)
+    source = Path(notebook) if notebook is not None else default_notebook()
+    if not source.is_file():
+        raise RenderError(f"report notebook {source} does not exist; pass notebook=None for the default one")
+    executed = execute_notebook(source, artefacts_dir, title=title, progress=progress)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    if errors:
+        raise RenderError(
+            f"the report notebook produced {len(errors)} error output(s): {errors[0].get('ename')}"
+        )
+    return atomic_write_text(artefacts_dir / "report.html", notebook_html(executed, title=title))

@@ -1,0 +1,254 @@
+"""The report's sections, built from the files ``write_artefacts`` wrote.
+
+The report notebook only opens a :class:`ReportBook` and displays its sections; all logic
+lives here, under test. Sections read the CSV tables and PNG figures back from disk, so
+the report shows exactly what the published files hold. Each section is an object with
+``_repr_html_`` (Jupyter displays it) whose images are inlined as base64, which keeps the
+exported HTML self-contained.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecasting.report import manifest as manifest_io
+from forecasting.report.tables import table_html
+
+DEMO_BANNER = (
+    "DEMONSTRATION DATA — every number in this report is simulated by the toolkit's demo generator"
+    " and says nothing about real trade."
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of report HTML that Jupyter displays."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def _fmt_musd(value: float) -> str:
+    return "–" if pd.isna(value) else f"USD {value:,.1f} m"
+
+
+def _fmt_pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.0f}%" if value >= 1 else f"{value:.1f}%"
+
+
+@dataclass(frozen=True)
+class ReportBook:
+    """Read access to a report directory's manifest, tables and figures.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from forecasting.report._example import example_result
+    >>> from forecasting.report.artefacts import write_artefacts
+    >>> out = write_artefacts(example_result(commodities=("coal",)), pathlib.Path(tempfile.mkdtemp()) / "r")
+    >>> book = ReportBook.open(out.out_dir)
+    >>> "DEMONSTRATION" in book.banner().html
+    True
+    """
+
+    directory: Path
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, directory: str | Path) -> ReportBook:
+        """Open a directory written by ``write_artefacts``."""
+        directory = Path(directory)
+        return cls(directory=directory, manifest=manifest_io.read_manifest(directory))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.manifest.get("settings", {}))
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.manifest.get("demo", False))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A report table as written to ``tables/<name>.csv``."""
+        return pd.read_csv(self.directory / "tables" / f"{name}.csv", keep_default_na=True)
+
+    def figure_html(self, name: str, *, alt: str = "") -> str:
+        """An ``<img>`` tag with the PNG figure inlined as base64."""
+        data = base64.b64encode((self.directory / "figures" / f"{name}.png").read_bytes()).decode("ascii")
+        label = html.escape(alt or name.replace("_", " "))
+        return f"<img class='report-figure' alt='{label}' src='data:image/png;base64,{data}'/>"
+
+    def figure_names(self) -> list[str]:
+        """Figure names in the order the manifest lists them."""
+        names = [Path(k).stem for k in self.manifest.get("artefacts", {}) if k.startswith("figures/")]
+        return list(dict.fromkeys(names))
+
+    # -- sections -------------------------------------------------------------------
+
+    def banner(self) -> Section:
+        """A visible warning when the report rests on demonstration data (empty otherwise)."""
+        if not self.is_demo:
+            return Section("")
+        return Section(
+            f"<div class='demo-banner' style='background:#fde2e2;border:2px solid #c00000;"
+            f"color:#800000;padding:10px;font-weight:bold'>{html.escape(DEMO_BANNER)}</div>"
+        )
+
+    def title_block(self, title: str) -> Section:
+        """Title, creation time and package version."""
+        stamp = html.escape(self.manifest.get("created_utc", ""))
+        version = html.escape(self.manifest.get("package", {}).get("version", ""))
+        return Section(
+            f"<h1 class='report-title'>{html.escape(title)}</h1><p class='note'>Produced {stamp}"
+            f" with forecasting {version}.</p>" + self.banner().html
+        )
+
+    def executive_summary(self) -> Section:
+        """Headline numbers: latest turnover both sides, first year at the target, probabilities."""
+        turnover = self.table("summary_turnover")
+        billion = self.table("summary_billion")
+        target = float(self.settings.get("target_usd", 1e9))
+        target_text = f"USD {target / 1e9:g} billion"
+        items = [
+            f"{r.reporter} reports turnover with {r.partner} of <b>{_fmt_musd(r.turnover_musd)}</b> in {r.year}"
+            f" (exports {_fmt_musd(r.exports_musd)}, imports {_fmt_musd(r.imports_musd)})."
+            for r in turnover.itertuples(index=False)
+        ]
+        prob_columns = [c for c in billion.columns if c.startswith("prob_") and c[5:9].isdigit()]
+        labels = self._scenario_labels()
+        for r in billion.to_dict("records"):
+            chances = ", ".join(f"{_fmt_pct(r[c])} in {c[5:9]}" for c in prob_columns)
+            items.append(
+                f"<b>{html.escape(labels.get(r['scenario'], r['scenario']))}</b>: median first year with turnover"
+                f" of at least {target_text}: <b>{html.escape(str(r['first_year']))}</b>; probability of"
+                f" turnover at or above it: {chances}."
+            )
+        reporter = self.settings.get("reporter_choice")
+        note = ""
+        if reporter:
+            reason = html.escape(str(self.settings.get("reporter_choice_reason", "")))
+            note = f"<p class='note'>Forecasts are on {html.escape(str(reporter))}'s reporting basis. {reason}</p>"
+        listing = "".join(f"<li>{item}</li>" for item in items)
+        return Section(
+            f"<ul class='headline'>{listing}</ul>{note}"
+            + table_html(billion, caption=f"Reaching {target_text}, by scenario")
+            + table_html(turnover, caption="Latest reported year, both sides")
+        )
+
+    def coverage(self) -> Section:
+        """Years each side reported, the mirror comparison table and chart."""
+        mirror = self.table("mirror")
+        latest = mirror.sort_values("year").groupby("direction").tail(5)
+        return Section(
+            table_html(self.table("coverage"), caption="Coverage of the reported series")
+            + self.figure_html("mirror_history", alt="Both sides' reported trade")
+            + table_html(
+                latest, caption="Mirror comparison, last five years per direction (ratio = importer/exporter)"
+            )
+        )
+
+    def gravity(self) -> Section:
+        """The gravity coefficient table."""
+        return Section(table_html(self.table("gravity"), caption="PPML gravity estimates"))
+
+    def ge_effects(self) -> Section:
+        """GE effects by country: chart and table."""
+        ge = self.table("ge_effects")
+        figure = (
+            self.figure_html("ge_effects", alt="GE effects by country")
+            if "ge_effects" in self.figure_names()
+            else ""
+        )
+        columns = [
+            c for c in ("scenario", "country", "measure", "change_pct", "lower", "upper") if c in ge.columns
+        ]
+        return Section(figure + table_html(ge[columns], caption="General-equilibrium changes (%)"))
+
+    def fan_charts(self) -> Section:
+        """Turnover fan chart, then one fan chart per commodity, with the horizon-year table."""
+        names = [n for n in self.figure_names() if n.startswith("fan_") and n != "fan_turnover"]
+        turnover = self.table("forecast_turnover")
+        last = turnover[turnover["year"] == turnover["year"].max()]
+        parts = [
+            self.figure_html("fan_turnover", alt="Turnover fan chart"),
+            table_html(last, caption=f"Turnover forecast in {int(turnover['year'].max())}"),
+        ]
+        parts += [self.figure_html(n, alt=n[4:].replace("_", " ") + " fan chart") for n in names]
+        return Section("".join(parts))
+
+    def billion_probability(self) -> Section:
+        """The probability-by-year chart and the first-year table."""
+        return Section(
+            self.figure_html("billion_probability", alt="Probability of reaching the target")
+            + table_html(self.table("first_year"), caption="Median first year at the target")
+        )
+
+    def methods(self) -> Section:
+        """Methods, settings, sources, versions and input checksums."""
+        s = self.settings
+        paragraphs = [
+            "Bilateral trade is forecast per commodity group and direction with time-series models"
+            f" (model: {html.escape(str(s.get('model', 'see run settings')))}). Each corridor scenario shifts"
+            " the baseline by the effect that the PPML gravity model (terms in the gravity table) implies for"
+            " the corridor's change in trade costs, phased in over the years the scenario states."
+            " General-equilibrium effects by country come from solving the structural gravity system with and"
+            " without the corridor, so that multilateral resistances adjust.",
+            f"Uncertainty bands (80% and 95%) and the probabilities of reaching the target come from"
+            f" {html.escape(str(s.get('draws', 'the')))} joint simulation draws (seed"
+            f" {html.escape(str(s.get('seed', '–')))}) of the baseline and the scenario effects, to"
+            f" {html.escape(str(s.get('horizon', '–')))}.",
+            "Both countries' published figures are shown side by side (mirror statistics). Exports are"
+            " usually valued FOB and imports CIF, so the importer's figure is expected a little higher; larger"
+            " gaps are shown as they are, not averaged away.",
+        ]
+        sources = ", ".join(sorted({str(v) for v in self.table("coverage")["source"]}))
+        inputs = self.manifest.get("inputs", {})
+        input_rows = pd.DataFrame(
+            [
+                (k, v.get("path", ""), v.get("sha256", "")[:16], v.get("size_bytes"))
+                for k, v in inputs.items()
+            ],
+            columns=["input", "path", "sha256_prefix", "size_bytes"],
+        )
+        versions = pd.DataFrame(
+            [
+                ("forecasting", self.manifest.get("package", {}).get("version")),
+                ("python", self.manifest.get("python", {}).get("version")),
+            ]
+            + list(self.manifest.get("dependencies", {}).items()),
+            columns=["package", "version"],
+        )
+        settings = pd.DataFrame([(k, str(v)) for k, v in sorted(s.items())], columns=["setting", "value"])
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        body += f"<p><b>Data sources:</b> {html.escape(sources or 'none recorded')}.</p>"
+        body += table_html(self.table("scenarios"), caption="Scenario definitions")
+        body += table_html(self.table("shipments"), caption="Known contracts added to the scenario paths")
+        body += table_html(settings, caption="Run settings")
+        if len(input_rows):
+            body += table_html(input_rows, caption="Input data files (full SHA-256 in manifest.json)")
+        body += table_html(versions, caption="Software versions")
+        return Section(body)
+
+    def flags_appendix(self) -> Section:
+        """The data-cleaning flags summary."""
+        flags = self.table("data_flags")
+        if flags.empty:
+            return Section("<p>No cleaning step changed any row.</p>")
+        return Section(table_html(flags, caption="Rows touched by each cleaning step"))
+
+    def _scenario_labels(self) -> dict[str, str]:
+        scenarios = self.manifest.get("scenarios", {})
+        return {
+            name: str(spec.get("label", name)) for name, spec in scenarios.items() if isinstance(spec, dict)
+        }

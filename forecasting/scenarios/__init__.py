@@ -1,0 +1,64 @@
+"""Scenarios as values: shocks to trade costs on country pairs, the corridor library, TOML I/O.
+
+A :class:`Scenario` is a frozen, serialisable value that the gravity model, the GE solver and
+the forecast overlay all read. Its shocks change ``dist_km``, ``transit_days``,
+``freight_cost_pct``, ``tariff_pct``, ``rta`` or ``route_available`` on sets of
+(exporter, importer) pairs, from an opening year, phased in over a ramp-up; a
+:class:`TradeCostMapping` turns them into changes of log trade costs.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from forecasting.scenarios import builtin_corridors
+>>> rail = builtin_corridors()["trans_afghan_railway"]
+>>> pairs = pd.DataFrame({"exporter": ["KAZ", "PAK"], "importer": ["PAK", "KAZ"]})
+>>> changes = rail.cost_changes(pairs, unmatched="skip")  # its Uzbek and Tajik shocks find no rows here
+>>> bool((changes["delta_log_cost"] > 0).all())
+True
+"""
+
+from __future__ import annotations
+
+from forecasting.scenarios._checks import DRAWS, MODES, VARIABLES, Draw, Mode, Variable
+from forecasting.scenarios.corridors import CENTRAL_ASIA, builtin_corridor, builtin_corridors, corridor_table
+from forecasting.scenarios.costs import TradeCostMapping
+from forecasting.scenarios.effects import (
+    aggregate_bilateral,
+    aggregate_country,
+    by_commodity,
+    cost_changes,
+    direct_effects,
+    scenario_log,
+)
+from forecasting.scenarios.parts import KnownShipment, PhaseIn
+from forecasting.scenarios.scenario import Scenario, Shock, pairs_between
+from forecasting.scenarios.toml_io import dumps_scenarios, loads_scenarios, read_scenarios, write_scenarios
+
+__all__ = [
+    "CENTRAL_ASIA",
+    "DRAWS",
+    "MODES",
+    "VARIABLES",
+    "Draw",
+    "KnownShipment",
+    "Mode",
+    "PhaseIn",
+    "Scenario",
+    "Shock",
+    "TradeCostMapping",
+    "Variable",
+    "aggregate_bilateral",
+    "aggregate_country",
+    "builtin_corridor",
+    "builtin_corridors",
+    "by_commodity",
+    "corridor_table",
+    "cost_changes",
+    "direct_effects",
+    "dumps_scenarios",
+    "loads_scenarios",
+    "pairs_between",
+    "read_scenarios",
+    "scenario_log",
+    "write_scenarios",
+]

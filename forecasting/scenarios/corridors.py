@@ -1,0 +1,136 @@
+"""The built-in corridor library: today's route and the planned Central Asia-Pakistan corridors.
+
+The scenarios live in ``corridors.toml`` beside this module (package data), one table per
+corridor, every figure with its source and every unsourced figure marked "assumption".
+They are ordinary :class:`~forecasting.scenarios.scenario.Scenario` values, so users can
+copy one, edit it, or write their own corridor in the same TOML format
+(see ``examples/my_corridor.toml``) and read it with :func:`read_scenarios`.
+
+Built-in scenarios:
+
+``baseline``
+    Today's road route through Uzbekistan and Afghanistan, no cost change, with the
+    closure risk of the Afghan-Pakistani crossings (route availability 0.85, range 0.5-1).
+``trans_afghan_railway``
+    Uzbekistan-Afghanistan-Pakistan railway (opening 2033, assumption).
+``turgundi_herat_railway``
+    Turgundi-Herat stage of the western rail route (opening 2028, assumption).
+``western_rail_corridor``
+    The western route extended through Kandahar to Chaman (opening 2034, assumption).
+``aktau_karachi_gwadar``
+    Caspian-Iran-sea route to Karachi/Gwadar, avoiding Afghanistan (from 2026).
+``kz_pk_east_africa``
+    Central Asian cargo through Pakistani ports to Kenya, Tanzania and South Africa.
+``border_closure_stress``
+    The Afghan-Pakistani crossings shut for half of every year.
+
+Every built-in carries the contracted delivery of 600 electric buses (USD 108 m over
+2026-27) as a known shipment, so scenarios differ only in what the corridor changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from importlib import resources
+
+import pandas as pd
+
+from forecasting.scenarios._checks import UNITS
+from forecasting.scenarios.scenario import Scenario
+from forecasting.scenarios.toml_io import loads_scenarios
+
+#: Central Asian countries whose trade with Pakistan can use the corridors.
+CENTRAL_ASIA = ("KAZ", "UZB", "KGZ", "TJK", "TKM")
+CORRIDOR_TABLE_COLUMNS = [
+    "scenario",
+    "kind",
+    "start_year",
+    "ramp_years",
+    "route",
+    "shock",
+    "variable",
+    "mode",
+    "unit",
+    "low",
+    "central",
+    "high",
+    "exporters",
+    "importers",
+    "n_pairs",
+    "commodities",
+    "assumption",
+    "source",
+    "note",
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _library() -> dict[str, Scenario]:
+    text = resources.files("forecasting.scenarios").joinpath("corridors.toml").read_text(encoding="utf-8")
+    return loads_scenarios(text, source="forecasting/scenarios/corridors.toml")
+
+
+def builtin_corridors() -> dict[str, Scenario]:
+    """The built-in scenarios by name, ``baseline`` first.
+
+    Examples
+    --------
+    >>> lib = builtin_corridors()
+    >>> lib["baseline"].kind, lib["trans_afghan_railway"].opening_year
+    ('baseline', 2033)
+    >>> sorted(lib)[:3]
+    ['aktau_karachi_gwadar', 'baseline', 'border_closure_stress']
+    """
+    return dict(_library())
+
+
+def builtin_corridor(name: str) -> Scenario:
+    """One built-in scenario by name (the error lists the valid names)."""
+    from forecasting.scenarios._checks import check_choice
+
+    library = _library()
+    check_choice("built-in corridor", name, tuple(library))
+    return library[name]
+
+
+def corridor_table(scenarios: Mapping[str, Scenario] | None = None) -> pd.DataFrame:
+    """One row per shock: the corridor parameters with their sources, for reports.
+
+    ``assumption`` is True when the shock's note labels its figure an assumption.
+
+    Examples
+    --------
+    >>> table = corridor_table()
+    >>> row = table.query("scenario == 'trans_afghan_railway' and variable == 'freight_cost_pct'").iloc[0]
+    >>> [float(row[k]) for k in ("low", "central", "high")]
+    [-0.2, -0.4, -0.67]
+    """
+    scenarios = builtin_corridors() if scenarios is None else scenarios
+    rows = []
+    for name, scenario in scenarios.items():
+        for number, shock in enumerate(scenario.shocks, start=1):
+            rows.append(
+                {
+                    "scenario": name,
+                    "kind": scenario.kind,
+                    "start_year": scenario.start_year if shock.start_year is None else shock.start_year,
+                    "ramp_years": scenario.phase_in.ramp_years,
+                    "route": "-".join(scenario.route),
+                    "shock": number,
+                    "variable": shock.variable,
+                    "mode": shock.mode,
+                    "unit": "proportional change" if shock.mode == "relative" else UNITS[shock.variable],
+                    "low": shock.value_for("low"),
+                    "central": shock.value,
+                    "high": shock.value_for("high"),
+                    "exporters": " ".join(sorted({p[0] for p in shock.pairs})),
+                    "importers": " ".join(sorted({p[1] for p in shock.pairs})),
+                    "n_pairs": len(shock.pairs),
+                    "commodities": " ".join(shock.commodities) or "all",
+                    "assumption": "assumption" in shock.note.lower(),
+                    "source": shock.source,
+                    "note": shock.note,
+                }
+            )
+    return pd.DataFrame(rows, columns=CORRIDOR_TABLE_COLUMNS)

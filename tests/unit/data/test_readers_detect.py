@@ -1,0 +1,122 @@
+"""Separator, encoding and number-format detection: found when clear, refused when ambiguous."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+import pytest
+
+from forecasting.data.readers.detect import detect_format, header_of
+from forecasting.errors import ReaderError
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_each_separator_is_detected(tmp_path, sep):
+    path = tmp_path / "f.csv"
+    path.write_text(sep.join(["a", "b", "c"]) + "\n" + sep.join(["1", "2.5", "x"]) + "\n")
+    assert detect_format(path).sep == sep
+
+
+def test_detection_is_logged(tmp_path, caplog):
+    path = tmp_path / "f.csv"
+    path.write_text("a;b\n1;2\n")
+    with caplog.at_level(logging.INFO, logger="forecasting.data.readers.detect"):
+        detect_format(path)
+    assert "sep=';'" in caplog.text and "detected" in caplog.text
+
+
+def test_quoted_separators_inside_fields_do_not_confuse(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text('name;value\n"Korea, Rep.";1.5\n"Iran, Islamic Rep.";2.5\n')
+    assert detect_format(path).sep == ";"
+
+
+def test_ambiguous_separator_raises_unless_declared(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("a,b;c\n1,2;3\n")
+    with pytest.raises(ReaderError, match="several separators"):
+        detect_format(path)
+    assert detect_format(path, sep=";").sep == ";"
+
+
+def test_ragged_file_raises(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("a,b,c\n1,2\n3,4,5,6\n")
+    with pytest.raises(ReaderError, match="no separator"):
+        detect_format(path)
+
+
+def test_latin1_file_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("country;code\nCôte d'Ivoire;CIV\n".encode("latin-1"))
+    with pytest.raises(ReaderError, match="not UTF-8.*encoding='latin-1'"):
+        detect_format(path)
+    assert detect_format(path, encoding="latin-1").encoding == "latin-1"
+
+
+def test_declared_wrong_encoding_is_an_error(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("a;b\n\xff\xfe;1\n".encode("latin-1"))
+    with pytest.raises(ReaderError, match="not valid utf-8"):
+        detect_format(path, encoding="utf-8")
+
+
+def test_utf8_bom_is_recognised(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"\xef\xbb\xbfa,b\n1,2\n")
+    fmt = detect_format(path)
+    assert fmt.encoding == "utf-8-sig"
+    assert header_of(path, fmt) == ["a", "b"]
+
+
+def test_gzip_is_read_through(tmp_path):
+    path = tmp_path / "f.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("a;b\n1;2\n")
+    fmt = detect_format(path)
+    assert (fmt.sep, fmt.compression) == (";", "gzip")
+
+
+@pytest.mark.parametrize(
+    ("body", "thousands", "decimal"),
+    [
+        ("a;b\n1,5;2\n", None, ","),
+        ("a;b\n1.234.567,5;2\n", ".", ","),
+        ('a,b\n"1,234,567",2\n', ",", "."),
+        ('a,b\n"1,234.5",2\n', ",", "."),
+        ("a;b\n1 234 567;2\n", " ", "."),
+        ("a;b\n0.041;2\n", None, "."),
+        ("a;b\n1.854;0.5\n", None, "."),
+    ],
+)
+def test_number_formats(tmp_path, body, thousands, decimal):
+    path = tmp_path / "f.csv"
+    path.write_text(body)
+    fmt = detect_format(path)
+    assert (fmt.thousands, fmt.decimal) == (thousands, decimal)
+
+
+def test_a_lone_grouped_number_is_ambiguous(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("a;b\n1,234;x\n")
+    with pytest.raises(ReaderError, match="thousands or a decimal mark"):
+        detect_format(path)
+    fmt = detect_format(path, thousands=",", decimal=".")
+    assert fmt.thousands == ","
+
+
+def test_conflicting_marks_raise(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("a;b\n1,5;2.5\n")
+    with pytest.raises(ReaderError, match="conflicting"):
+        detect_format(path)
+
+
+def test_empty_and_missing_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ReaderError, match="empty"):
+        detect_format(empty)
+    with pytest.raises(ReaderError, match="no such file"):
+        detect_format(tmp_path / "absent.csv")

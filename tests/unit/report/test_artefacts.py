@@ -1,0 +1,121 @@
+"""write_artefacts: directory layout, safe overwriting, contract checks on the outlook."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import stat
+
+import pandas as pd
+import pytest
+
+from forecasting.errors import SchemaError
+from forecasting.report import (
+    MissingInputError,
+    ReportDirectoryError,
+    ReportInputError,
+    check_result,
+    read_manifest,
+    write_artefacts,
+)
+
+from .conftest import INPUT_TEXT
+
+
+def test_layout_has_tables_figures_and_data_in_every_format(written, outlook):
+    out = written.out_dir
+    assert {p.name for p in (out / "data").iterdir()} == {f"{n}.parquet" for n in outlook.tables()}
+    for name in written.tables:
+        assert (out / "tables" / f"{name}.csv").is_file() and (out / "tables" / f"{name}.xlsx").is_file()
+    for name in written.figures:
+        assert (out / "figures" / f"{name}.png").is_file() and (out / "figures" / f"{name}.svg").is_file()
+    assert {"fan_turnover", "billion_probability", "mirror_history", "ge_effects", "fan_coal"} <= set(
+        written.figures
+    )
+    assert not list(out.rglob(".*.tmp"))  # no temporary files left behind
+
+
+def test_parquet_copies_equal_the_outlook_tables(written, outlook):
+    pd.testing.assert_frame_equal(pd.read_parquet(written.data["forecast"]), outlook.forecast)
+    pd.testing.assert_frame_equal(pd.read_parquet(written.data["billion"]), outlook.billion)
+
+
+def test_files_are_readable_by_others(written):
+    mode = written.tables["gravity"].stat().st_mode
+    assert mode & stat.S_IRGRP or mode & stat.S_IROTH or mode & stat.S_IRUSR
+
+
+def test_tidy_lists_every_file_once(written):
+    tidy = written.tidy()
+    assert len(tidy) == len(written.files()) + 1
+    assert set(tidy["kind"]) == {"table", "figure", "data", "manifest"}
+    assert tidy["path"].is_unique
+    assert (tidy["size_bytes"] > 0).all()
+
+
+def test_refuses_a_directory_that_is_not_a_report(fresh_dir, outlook):
+    fresh_dir.mkdir()
+    for name in ("thesis.docx", "notes.txt"):
+        (fresh_dir / name).write_text("precious")
+    with pytest.raises(ReportDirectoryError, match="notes.txt") as caught:
+        write_artefacts(outlook, fresh_dir)
+    assert "choose a new or empty directory" in str(caught.value)
+    assert isinstance(caught.value, FileExistsError)
+    assert sorted(p.name for p in fresh_dir.iterdir()) == ["notes.txt", "thesis.docx"]
+
+
+def test_refuses_a_file_path(tmp_path, outlook):
+    target = tmp_path / "report"
+    target.write_text("x")
+    with pytest.raises(ReportDirectoryError, match="is a file"):
+        write_artefacts(outlook, target)
+
+
+def test_overwrites_a_previous_report_and_removes_stale_files(fresh_dir, small_outlook):
+    write_artefacts(small_outlook, fresh_dir)
+    assert (fresh_dir / "figures" / "fan_buses.png").is_file()
+    forecast = small_outlook.forecast
+    fewer = dataclasses.replace(small_outlook, forecast=forecast[forecast["commodity"] != "buses"])
+    second = write_artefacts(fewer, fresh_dir)
+    assert not (fresh_dir / "figures" / "fan_buses.png").exists()
+    assert "figures/fan_buses.png" not in read_manifest(fresh_dir)["artefacts"]
+    assert "fan_buses" not in second.figures
+
+
+def test_inputs_are_checksummed(written):
+    recorded = read_manifest(written.out_dir)["inputs"]["flows"]
+    assert recorded["size_bytes"] == len(INPUT_TEXT.encode())
+    assert recorded["sha256"] == hashlib.sha256(INPUT_TEXT.encode()).hexdigest()
+
+
+def test_missing_input_stops_before_anything_is_written(fresh_dir, outlook):
+    with pytest.raises(MissingInputError, match="absent.csv"):
+        write_artefacts(outlook, fresh_dir, inputs={"flows": fresh_dir.parent / "absent.csv"})
+    assert not fresh_dir.exists()
+
+
+def test_check_result_lists_every_broken_table(outlook):
+    broken = dataclasses.replace(
+        outlook,
+        forecast=outlook.forecast.drop(columns=["upper"]),
+        billion=outlook.billion.assign(probability=1.5),
+        history=outlook.history.drop(columns=["basis"]),
+    )
+    with pytest.raises(SchemaError) as caught:
+        check_result(broken)
+    message = str(caught.value)
+    assert "3 problem(s)" in message
+    assert "forecast: missing columns 'upper'" in message
+    assert "billion: probability outside [0, 1] in rows 0, 1, 2, 3, 4 (and" in message
+    assert "history: missing columns 'basis'" in message
+
+
+def test_check_result_rejects_other_objects():
+    with pytest.raises(ReportInputError, match="needs an OutlookResult"):
+        check_result({"forecast": None})
+
+
+def test_empty_forecast_is_refused(outlook):
+    empty = dataclasses.replace(outlook, forecast=outlook.forecast.iloc[0:0])
+    with pytest.raises(SchemaError, match="no forecast rows"):
+        check_result(empty)

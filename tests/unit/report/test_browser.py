@@ -1,0 +1,28 @@
+"""Browser helpers without a real browser: lookup, and clear errors when Chromium misbehaves."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecasting.report import BrowserError, BrowserNotFoundError, screenshot
+from forecasting.report.browser import find_chromium
+
+
+def test_override_pointing_nowhere_finds_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("FORECASTING_CHROMIUM", str(tmp_path / "no-browser"))
+    assert find_chromium() is None
+    page = tmp_path / "page.html"
+    page.write_text("<p>x</p>")
+    with pytest.raises(BrowserNotFoundError, match="ensure-chromium.sh"):
+        screenshot(page, tmp_path / "shot.png")
+
+
+def test_browser_that_writes_nothing_is_reported(monkeypatch, tmp_path):
+    fake = tmp_path / "fake-chromium"
+    fake.write_text("#!/bin/sh\necho 'GPU process crashed' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("FORECASTING_CHROMIUM", str(fake))
+    page = tmp_path / "page.html"
+    page.write_text("<p>x</p>")
+    with pytest.raises(BrowserError, match=r"code 3 .*GPU process crashed"):
+        screenshot(page, tmp_path / "shot.png")

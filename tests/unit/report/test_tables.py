@@ -1,0 +1,133 @@
+"""Report tables: unit conversion, summaries traced back to the outlook tables, file round trips."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.report import tables
+
+
+def test_turnover_summary_adds_exports_and_imports_of_the_latest_year(outlook):
+    summary = tables.turnover_summary(outlook).set_index("reporter")
+    history = outlook.history
+    for reporter in ("KAZ", "PAK"):
+        rows = history[(history["reporter"] == reporter) & (history["year"] == 2024)]
+        exports = rows.loc[rows["flow"] == "export", "value_usd"].sum() / 1e6
+        imports = rows.loc[rows["flow"] == "import", "value_usd"].sum() / 1e6
+        assert summary.at[reporter, "exports_musd"] == pytest.approx(exports, rel=1e-12)
+        assert summary.at[reporter, "turnover_musd"] == pytest.approx(exports + imports, rel=1e-12)
+
+
+def test_billion_summary_reads_probabilities_of_the_named_years(outlook):
+    summary = tables.billion_summary(outlook, years=(2030, 2035, 2040)).set_index("scenario")
+    billion = outlook.billion.set_index(["scenario", "year"])["probability"]
+    for scenario in summary.index:
+        assert summary.at[scenario, "prob_2030_pct"] == pytest.approx(100 * billion[(scenario, 2030)])
+        assert summary.at[scenario, "prob_2035_pct"] == pytest.approx(100 * billion[(scenario, 2035)])
+    assert summary["prob_2040_pct"].isna().all()  # beyond the horizon: missing, not zero
+    assert summary.at["trans_afghan_rail", "first_year"] == "2034"
+
+
+def test_billion_summary_horizon_turnover_is_the_80_percent_band(outlook):
+    summary = tables.billion_summary(outlook).set_index("scenario")
+    last = outlook.turnover[(outlook.turnover["period"].dt.year == 2035) & (outlook.turnover["level"] == 80)]
+    rail = last[last["scenario"] == "trans_afghan_rail"].iloc[0]
+    assert summary.at["trans_afghan_rail", "turnover_2035_musd"] == pytest.approx(rail["mean"] / 1e6)
+    assert summary.at["trans_afghan_rail", "lower80_musd"] == pytest.approx(rail["lower"] / 1e6)
+
+
+def _history(rows):
+    return pd.DataFrame(rows, columns=["reporter", "partner", "flow", "year", "value_usd", "source", "basis"])
+
+
+def test_mirror_table_pairs_each_exporter_with_its_importer():
+    history = _history(
+        [
+            ("KAZ", "PAK", "export", 2023, 10e6, "a", "FOB"),
+            ("PAK", "KAZ", "import", 2023, 12e6, "b", "CIF"),
+            ("PAK", "KAZ", "export", 2023, 40e6, "b", "FOB"),
+            ("KAZ", "PAK", "import", 2023, 20e6, "a", "CIF"),
+            ("KAZ", "PAK", "export", 2024, 5e6, "a", "FOB"),  # no mirror row: kept, gap missing
+        ]
+    )
+    mirror = tables.mirror_table(history).set_index(["direction", "year"])
+    assert mirror.at[("KAZ → PAK", 2023), "ratio"] == pytest.approx(1.2)
+    assert mirror.at[("PAK → KAZ", 2023), "gap_musd"] == pytest.approx(-20.0)
+    assert np.isnan(mirror.at[("KAZ → PAK", 2024), "importer_reported_musd"])
+    assert len(mirror) == 3
+
+
+def test_coverage_lists_years_missing_inside_the_span():
+    history = _history([("KAZ", "PAK", "export", y, 1.0, "a", "FOB") for y in (2015, 2016, 2019)])
+    coverage = tables.coverage_table(history).iloc[0]
+    assert (coverage["first_year"], coverage["last_year"], coverage["years"]) == (2015, 2019, 3)
+    assert coverage["missing_years"] == "2017, 2018"
+
+
+def test_forecast_table_bands_nest_around_the_mean(outlook):
+    wide = tables.forecast_table(outlook.forecast, ("reporter", "partner", "flow", "commodity"))
+    assert len(wide) == len(outlook.forecast) // 2  # two levels folded into one row
+    ordered = wide[["lower95_musd", "lower80_musd", "mean_musd", "upper80_musd", "upper95_musd"]].to_numpy()
+    assert (np.diff(ordered, axis=1) >= -1e-9).all()
+
+
+def test_every_report_table_round_trips_through_csv_and_excel(outlook, tmp_path):
+    for name, table in tables.report_tables(outlook).items():
+        csv_path, xlsx_path = tables.write_table(table, tmp_path, name)
+        from_csv = pd.read_csv(csv_path)
+        from_excel = pd.read_excel(xlsx_path)
+        assert list(from_csv.columns) == list(table.columns), name
+        assert len(from_csv) == len(table) == len(from_excel), name
+        numeric = table.select_dtypes("number").columns
+        np.testing.assert_allclose(
+            from_csv[numeric].to_numpy(float), table[numeric].to_numpy(float), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            from_excel[numeric].to_numpy(float), table[numeric].to_numpy(float), rtol=1e-12
+        )
+
+
+def test_table_html_formats_by_unit_suffix_and_escapes_text():
+    frame = pd.DataFrame(
+        {
+            "name": ["<b>x</b>"],
+            "value_musd": [1234.56],
+            "share_pct": [12.345],
+            "p_value": [0.0001],
+            "n": [np.nan],
+        }
+    )
+    out = tables.table_html(frame, caption="T")
+    assert "1,234.6" in out and "12.3" in out and "&lt;0.001" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+    assert "value (USD m)" in out and "share (%)" in out and "–" in out
+
+
+def test_table_html_says_when_rows_were_cut():
+    out = tables.table_html(pd.DataFrame({"a": range(10)}), max_rows=3)
+    assert out.count("<tr>") == 4 and "First 3 of 10 rows" in out
+
+
+def test_scenario_table_keeps_nested_definitions_as_json(outlook):
+    table = tables.scenario_table(outlook.scenarios)
+    shocks = table[(table["scenario"] == "trans_afghan_rail") & (table["setting"] == "shocks")][
+        "value"
+    ].item()
+    assert '"change_pct": -60.0' in shocks
+
+
+def test_billion_summary_uses_the_chosen_reporters_turnover(outlook):
+    mirrored = outlook.turnover.assign(reporter="PAK", partner="KAZ", mean=1.0, lower=0.5, upper=2.0)
+    both = dataclasses.replace(outlook, turnover=pd.concat([outlook.turnover, mirrored], ignore_index=True))
+    summary = tables.billion_summary(both).set_index("scenario")
+    single = tables.billion_summary(outlook).set_index("scenario")
+    pd.testing.assert_frame_equal(summary, single)
+
+
+def test_years_read_back_as_float_print_as_years():
+    out = tables.table_html(pd.DataFrame({"median_year": [2034.0, np.nan], "year": [2030.0, 2031.0]}))
+    assert "<td>2034</td>" in out and "<td>2030</td>" in out and "2,034" not in out
