@@ -45,7 +45,7 @@ def make_panel(countries: int, years: int, seed: int = 0) -> pd.DataFrame:
     start = rng.integers(0, 2 * years, n_pairs)  # half the pairs never sign an agreement
     rta = (year >= start[pair]).astype(np.int8)
     ln_tariff = np.log1p(rng.uniform(0, 0.5, year.size))
-    eta = exp_fe[exp_c, year] + imp_fe[imp_c, year] + pair_fe[pair] + 0.4 * rta - 1.5 * ln_tariff
+    eta = 2.0 + exp_fe[exp_c, year] + imp_fe[imp_c, year] + pair_fe[pair] + 0.4 * rta - 1.5 * ln_tariff
     return pd.DataFrame(
         {
             "exp_year": exp_c * years + year,
@@ -86,10 +86,14 @@ def worker(variant: str, countries: int, years: int) -> dict[str, float]:
     else:
         import statsmodels.api as sm
 
-        dummies = pd.get_dummies(data[["exp_year", "imp_year", "pair"]].astype(str), drop_first=True, dtype=float)
+        dummies = pd.get_dummies(
+            data[["exp_year", "imp_year", "pair"]].astype(str), drop_first=True, dtype=float
+        )
         exog = pd.concat([data[["rta", "ln_tariff"]].astype(float), dummies], axis=1)
         exog.insert(0, "const", 1.0)
-        fit = sm.GLM(data["value_usd"], exog, family=sm.families.Poisson()).fit(cov_type="cluster", cov_kwds={"groups": data["pair"]})
+        fit = sm.GLM(data["value_usd"], exog, family=sm.families.Poisson()).fit(
+            cov_type="cluster", cov_kwds={"groups": data["pair"]}
+        )
         coef = float(fit.params["rta"])
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

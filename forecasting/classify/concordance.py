@@ -87,7 +87,15 @@ class Concordance:
         return sorted(map(tuple, found.to_numpy().tolist()), key=lambda p: (_ORDER[p[0]], _ORDER[p[1]]))
 
     def codes(self, vintage: str) -> pd.Index:
-        """Every code of ``vintage`` that appears in some table, sorted."""
+        """Every code of ``vintage`` that appears in some table, sorted.
+
+        Examples
+        --------
+        >>> links = pd.DataFrame({"newer": "HS2022", "older": "HS2017",
+        ...                       "code_newer": ["850231", "850239"], "code_older": ["850239", "850239"]})
+        >>> Concordance(links).codes("HS2022").tolist()
+        ['850231', '850239']
+        """
         vintage = check_vintage(vintage)
         newer = self.links.loc[self.links["newer"] == vintage, "code_newer"]
         older = self.links.loc[self.links["older"] == vintage, "code_older"]
@@ -178,7 +186,15 @@ class Concordance:
         return step
 
     def tidy(self) -> pd.DataFrame:
-        """The links as a tidy frame (a copy)."""
+        """The links as a tidy frame (a copy).
+
+        Examples
+        --------
+        >>> links = pd.DataFrame({"newer": ["HS2022"], "older": ["HS2017"],
+        ...                       "code_newer": ["010121"], "code_older": ["010121"]})
+        >>> list(Concordance(links).tidy().columns)
+        ['newer', 'older', 'code_newer', 'code_older']
+        """
         return self.links.copy()
 
 

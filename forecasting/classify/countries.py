@@ -256,6 +256,25 @@ def country_table(codes: Iterable[object], *, scheme: CountryScheme = "auto") ->
     >>> country_table(["ROM", "KAZ", "YUG"], scheme="cepii")[["code", "iso3", "status"]].values.tolist()
     [['ROM', 'ROU', 'recoded'], ['KAZ', 'KAZ', 'current'], ['YUG', 'SRB', 'historic_successor']]
     """
+    table, unknown = resolve_codes(codes, scheme=scheme)
+    if unknown:
+        raise UnknownCodeError(_unknown_message(unknown, scheme))
+    return table
+
+
+def resolve_codes(
+    codes: Iterable[object], *, scheme: CountryScheme = "auto"
+) -> tuple[pd.DataFrame, list[object]]:
+    """Like :func:`country_table`, but return the codes it cannot resolve instead of raising.
+
+    Lets a reader try a second table (say, the release's own country file) for the rest.
+
+    Examples
+    --------
+    >>> table, unknown = resolve_codes([398, 9991], scheme="baci")
+    >>> table["iso3"].tolist(), unknown
+    (['KAZ'], [9991])
+    """
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme={scheme!r} is not one of {', '.join(map(repr, _SCHEMES))}")
     unique = pd.unique(pd.Series(list(codes), dtype=object).dropna())
@@ -270,13 +289,13 @@ def country_table(codes: Iterable[object], *, scheme: CountryScheme = "auto") ->
         else:
             pending_names.append(str(code))
     resolved.update(_resolve_names(pending_names))
-    unknown = [code for code, found in resolved.items() if found is None]
-    if unknown:
-        raise UnknownCodeError(_unknown_message(unknown, scheme))
-    rows = [(code, *resolved[code]) for code in unique]  # type: ignore[misc]
+    unknown = [code for code in unique if resolved.get(code if code in resolved else str(code)) is None]
+    rows = [
+        (code, *resolved[code if code in resolved else str(code)]) for code in unique if code not in unknown
+    ]  # type: ignore[misc]
     table = pd.DataFrame(rows, columns=["code", "iso3", "status"], dtype=object)
     table["flag"] = table["status"].map(STATUS_FLAGS).fillna("").astype(object)
-    return table
+    return table, unknown
 
 
 def _unknown_message(unknown: list[object], scheme: str) -> str:

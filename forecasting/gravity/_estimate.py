@@ -12,7 +12,14 @@ import pandas as pd
 
 from forecasting.errors import ConvergenceError, EstimationError, SchemaError, describe_items
 from forecasting.gravity import _fixef, _pyfixest
-from forecasting.gravity.formula import FEPreset, PairKind, ParsedFormula, add_preset_effects, check_choice, with_preset
+from forecasting.gravity.formula import (
+    FEPreset,
+    PairKind,
+    ParsedFormula,
+    add_preset_effects,
+    check_choice,
+    with_preset,
+)
 from forecasting.gravity.results import GravityResult
 
 logger = logging.getLogger(__name__)
@@ -31,13 +38,17 @@ def resolve_vcov(vcov: str | dict[str, str] | None, cluster: ClusterSpec) -> tup
             raise ValueError("give either cluster=... or vcov=..., not both")
         names = [cluster] if isinstance(cluster, str) else list(cluster)
         if not names or len(names) > 2:
-            raise ValueError(f"cluster={cluster!r} must name one or two columns, e.g. 'pair' or ('exporter', 'importer')")
+            raise ValueError(
+                f"cluster={cluster!r} must name one or two columns, e.g. 'pair' or ('exporter', 'importer')"
+            )
         return {"CRV1": "+".join(names)}, " x ".join(names)
     if vcov is None:
         return "hetero", "none"
     if isinstance(vcov, dict):
         if len(vcov) != 1 or next(iter(vcov)) not in _CLUSTER_KINDS:
-            raise ValueError(f"vcov={vcov!r} must be 'hetero', 'iid' or one of {{'CRV1': col}}, {{'CRV3': col}}")
+            raise ValueError(
+                f"vcov={vcov!r} must be 'hetero', 'iid' or one of {{'CRV1': col}}, {{'CRV3': col}}"
+            )
         return dict(vcov), " x ".join(next(iter(vcov.values())).split("+"))
     check_choice(vcov, VcovName, "vcov")
     return vcov, "none"
@@ -47,7 +58,8 @@ def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None
     missing = [c for c in needed if c not in data.columns]
     if missing:
         tips = [
-            f"'{m}' (did you mean '{close[0]}'?)" if (close := difflib.get_close_matches(m, map(str, data.columns), 1))
+            f"'{m}' (did you mean '{close[0]}'?)"
+            if (close := difflib.get_close_matches(m, map(str, data.columns), 1))
             else f"'{m}'"
             for m in missing
         ]
@@ -104,7 +116,9 @@ def estimate(
     _check_columns(data, [c for c in (offset, weights) if c], "offset/weights")
     if parsed.outcome.isidentifier():
         _check_columns(data, [parsed.outcome], "outcome")
-    used = list(dict.fromkeys([*parsed.columns(data.columns), *cluster_cols, *[c for c in (offset, weights) if c]]))
+    used = list(
+        dict.fromkeys([*parsed.columns(data.columns), *cluster_cols, *[c for c in (offset, weights) if c]])
+    )
     frame = data[used].reset_index(drop=True)
     original = data.reset_index(drop=True)
 
@@ -120,22 +134,25 @@ def estimate(
     if method == "feols":
         frame, fit_formula, extra_drops = _log_outcome(frame, parsed)
 
-    missing = _missing_rows(frame, used)
-    if method == "fepois" and parsed.outcome in frame.columns:
-        usable = np.setdiff1d(np.arange(len(frame)), missing)
-        if not (frame[parsed.outcome].to_numpy(dtype=float, na_value=np.nan)[usable] > 0).any():
-            # Guard: pyfixest aborts the process when separation leaves no rows.
-            raise EstimationError(
-                f"outcome '{parsed.outcome}' has no positive value among {len(usable):,} usable rows;"
-                " PPML has nothing to fit (check the filter or the sector)"
-            )
+    missing = _missing_rows(frame, [*used, fit_formula.outcome] if method == "feols" else used)
+    singletons = _pyfixest.singletons(frame, parsed.fixed_effects, missing)
+    usable = np.ones(len(frame), dtype=bool)
+    usable[missing] = False
+    usable[singletons] = False
+    outcome_values = frame[fit_formula.outcome].to_numpy(dtype=float, na_value=np.nan)[usable]
+    if not (np.isfinite(outcome_values) & (outcome_values > 0 if method == "fepois" else True)).any():
+        # Guard: pyfixest aborts the whole process when no row is left to fit.
+        raise EstimationError(
+            f"no usable rows: of {len(frame):,}, {len(missing):,} have missing values and {len(singletons):,}"
+            f" are singletons{' and none of the rest has a positive outcome' if method == 'fepois' else ''};"
+            " PPML/OLS have nothing to fit (check the filter, the sector or the fixed effects)"
+        )
     fit = _pyfixest.fit(
         frame,
         fit_formula.text,
         method=method,
         vcov=vcov_arg,
         small_sample=small_sample,
-        fixed_effects=parsed.fixed_effects,
         separation=separation if parsed.fixed_effects else (),
         maxiter=maxiter,
         tol=tol,
@@ -143,6 +160,7 @@ def estimate(
         offset=offset,
         weights=weights,
         missing=missing,
+        singletons=singletons,
     )
     if method == "fepois" and not fit.converged:
         message = (
@@ -155,11 +173,13 @@ def estimate(
 
     dropped = _dropped_table(original, fit, extra_drops, step="ppml" if method == "fepois" else "ols")
     kept = frame.iloc[fit.kept]
-    fe_values = _recover_fixed_effects(kept, fit, parsed, offset)
+    fe_codes, fe_total = _fixed_effect_inputs(kept, fit, parsed, offset)
     n_clusters = fit.n_clusters
-    vcov_type = f"clustered by {cluster_text}" if isinstance(vcov_arg, dict) else {
-        "hetero": "heteroskedasticity-robust", "iid": "iid"
-    }[vcov_arg]
+    vcov_type = (
+        f"clustered by {cluster_text}"
+        if isinstance(vcov_arg, dict)
+        else {"hetero": "heteroskedasticity-robust", "iid": "iid"}[vcov_arg]
+    )
     logger.debug("%s on %d rows (%d dropped): %s", method, len(fit.kept), len(dropped), fit_formula.text)
     return result_type(
         formula=parsed.text,
@@ -183,15 +203,20 @@ def estimate(
         offset_name=offset,
         fe_preset=fe,
         pairs=pairs,
-        fe_values=fe_values,
+        fe_codes=fe_codes,
+        fe_total=fe_total,
         rhs_spec=fit.rhs_spec,
     )
 
 
-def _log_outcome(frame: pd.DataFrame, parsed: ParsedFormula) -> tuple[pd.DataFrame, ParsedFormula, dict[str, np.ndarray]]:
+def _log_outcome(
+    frame: pd.DataFrame, parsed: ParsedFormula
+) -> tuple[pd.DataFrame, ParsedFormula, dict[str, np.ndarray]]:
     """Replace the outcome by its log; non-positive flows cannot enter log-linear OLS."""
     if parsed.outcome not in frame.columns:
-        raise SchemaError(f"ols needs the outcome as a column; '{parsed.outcome}' is not one (log is taken for you)")
+        raise SchemaError(
+            f"ols needs the outcome as a column; '{parsed.outcome}' is not one (log is taken for you)"
+        )
     values = frame[parsed.outcome].to_numpy(dtype=float, na_value=np.nan)
     nonpositive = np.flatnonzero(values <= 0)
     frame = frame.copy()
@@ -200,7 +225,11 @@ def _log_outcome(frame: pd.DataFrame, parsed: ParsedFormula) -> tuple[pd.DataFra
     logged[nonpositive] = np.nan
     log_name = f"log_{parsed.outcome}"
     frame[log_name] = logged
-    return frame, ParsedFormula(log_name, parsed.regressors, parsed.fixed_effects), {"zero_outcome": nonpositive}
+    return (
+        frame,
+        ParsedFormula(log_name, parsed.regressors, parsed.fixed_effects),
+        {"zero_outcome": nonpositive},
+    )
 
 
 def _dropped_table(
@@ -208,12 +237,17 @@ def _dropped_table(
 ) -> pd.DataFrame:
     reasons = pd.Series(pd.NA, index=np.arange(len(original)), dtype=object)
     # Later assignments win: a zero flow in OLS is reported as such, not as "missing".
-    for reason, rows in [("missing", fit.missing), ("singleton", fit.singleton), ("separated", fit.separated)]:
+    for reason, rows in [
+        ("missing", fit.missing),
+        ("singleton", fit.singleton),
+        ("separated", fit.separated),
+    ]:
         reasons.iloc[rows] = reason
+    kept = np.zeros(len(original), dtype=bool)
+    kept[fit.kept] = True
     for reason, rows in extra.items():
-        reasons.iloc[np.setdiff1d(rows, fit.kept)] = reason
-    reasons.iloc[fit.kept] = pd.NA
-    rows = np.flatnonzero(reasons.notna().to_numpy())
+        reasons.iloc[rows[~kept[rows]]] = reason
+    rows = np.flatnonzero(reasons.notna().to_numpy() & ~kept)
     table = original.iloc[rows].copy()
     table.insert(0, "row", rows)
     table.insert(0, "reason", reasons.iloc[rows].to_numpy())
@@ -221,20 +255,18 @@ def _dropped_table(
     return table.reset_index(drop=True)
 
 
-def _recover_fixed_effects(
+def _fixed_effect_inputs(
     kept: pd.DataFrame, fit: _pyfixest.BackendFit, parsed: ParsedFormula, offset: str | None
-) -> dict[str, pd.Series]:
+) -> tuple[dict[str, tuple[np.ndarray, pd.Index]], np.ndarray]:
+    """Level codes of each fixed effect on the kept rows, and each row's sum of fixed effects."""
     if not parsed.fixed_effects:
-        return {}
-    x, _ = _pyfixest.design(fit.rhs_spec, kept, list(fit.coef.index))
+        return {}, np.zeros(0)
+    x, _ = _fixef.design(fit.rhs_spec, kept, list(fit.coef.index))
     total = fit.link - (x @ fit.coef.to_numpy() if len(fit.coef) else 0.0)
     if offset is not None:
         total = total - kept[offset].to_numpy(dtype=float)
-    labels = [_pyfixest.fe_labels(kept, term) for term in parsed.fixed_effects]
-    factorised = [pd.factorize(lab) for lab in labels]
-    parts = _fixef.decompose(total, [codes for codes, _ in factorised])
-    return {
-        term: pd.Series(values, index=pd.Index(uniques.astype(str), name="level"), name=term)
-        for term, (_, uniques), values in zip(parsed.fixed_effects, factorised, parts, strict=True)
-    }
-
+    codes = {}
+    for term in parsed.fixed_effects:
+        values, uniques = pd.factorize(_fixef.fe_labels(kept, term))
+        codes[term] = (values.astype(np.int64), pd.Index(uniques, name="level"))
+    return codes, total

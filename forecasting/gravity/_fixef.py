@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,5 +108,33 @@ def normalise_to_reference(frame: pd.DataFrame, reference: str) -> pd.DataFrame:
             " choose an importer present in every year"
         )
     out.loc[is_imp, "estimate"] = out.loc[is_imp, "estimate"].to_numpy() - shift.loc[imp_period].to_numpy()
-    out.loc[is_exp, "estimate"] = out.loc[is_exp, "estimate"].to_numpy() + shift.reindex(exp_period).to_numpy()
+    out.loc[is_exp, "estimate"] = (
+        out.loc[is_exp, "estimate"].to_numpy() + shift.reindex(exp_period).to_numpy()
+    )
     return out
+
+
+def fe_codes(data: pd.DataFrame, term: str) -> np.ndarray:
+    """Integer codes of a fixed-effect term (a column, or ``a^b`` combining columns)."""
+    return pd.factorize(fe_labels(data, term))[0]
+
+
+def fe_labels(data: pd.DataFrame, term: str) -> pd.Series:
+    """Labels of a fixed-effect term: the column itself, or ``"a-level^b-level"`` strings for ``a^b``."""
+    parts = term.split("^")
+    if len(parts) == 1:
+        return data[term].reset_index(drop=True)
+    labels = data[parts[0]].astype(str)
+    for part in parts[1:]:
+        labels = labels + "^" + data[part].astype(str)
+    return labels.reset_index(drop=True)
+
+
+def design(rhs_spec: Any, data: pd.DataFrame, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Regressor matrix for ``terms`` on new data, and a mask of rows where it is complete."""
+    if not terms:
+        return np.zeros((len(data), 0)), np.ones(len(data), dtype=bool)
+    frame = data.reset_index(drop=True)
+    matrix = rhs_spec.get_model_matrix(frame, na_action="ignore")
+    values = np.asarray(matrix[list(terms)], dtype=float)
+    return values, np.isfinite(values).all(axis=1)

@@ -27,6 +27,8 @@ from pyfixest.demeaners import MapDemeaner
 from pyfixest.estimation import detect_singletons
 from pyfixest.estimation.models.fepois_ import Fepois
 
+from forecasting.gravity._fixef import fe_codes
+
 logger = logging.getLogger(__name__)
 
 _recorder = threading.local()
@@ -88,7 +90,6 @@ def fit(
     method: str,
     vcov: str | dict[str, str],
     small_sample: str,
-    fixed_effects: Sequence[str],
     separation: Sequence[str],
     maxiter: int,
     tol: float,
@@ -96,6 +97,7 @@ def fit(
     offset: str | None,
     weights: str | None,
     missing: np.ndarray,
+    singletons: np.ndarray,
 ) -> BackendFit:
     """Estimate ``formula`` on ``data`` (RangeIndex, only the needed columns) with pyfixest."""
     ssc, extra = ssc_settings(small_sample, method=method)
@@ -132,7 +134,7 @@ def fit(
     pre_dropped = np.asarray(sorted(model._na_index), dtype=np.int64)
     all_dropped = np.asarray(sorted(set(np.asarray(model.na_index, dtype=np.int64).tolist())), dtype=np.int64)
     separated = np.setdiff1d(all_dropped, pre_dropped)
-    singleton = _singletons(data, fixed_effects, missing, pre_dropped)
+    singleton = np.intersect1d(singletons, pre_dropped)
     unexplained = np.setdiff1d(np.setdiff1d(pre_dropped, singleton), missing)
     missing_all = np.union1d(missing, unexplained)
 
@@ -174,37 +176,12 @@ def _iterations(trace: list[float], tol: float) -> tuple[int, bool]:
     return len(steps), bool(crit < tol)
 
 
-def _singletons(
-    data: pd.DataFrame, fixed_effects: Sequence[str], missing: np.ndarray, pre_dropped: np.ndarray
-) -> np.ndarray:
-    """Rows pyfixest set aside as singletons (same detector, run on the non-missing rows)."""
-    if not fixed_effects or not len(pre_dropped):
+def singletons(data: pd.DataFrame, fixed_effects: Sequence[str], missing: np.ndarray) -> np.ndarray:
+    """Rows pyfixest will set aside as singletons (its own detector, on the non-missing rows)."""
+    if not fixed_effects:
         return np.empty(0, dtype=np.int64)
-    present = np.setdiff1d(np.arange(len(data)), missing)
-    codes = np.column_stack([fe_codes(data.iloc[present], fe) for fe in fixed_effects]).astype(np.uint32)
-    flagged = present[np.asarray(detect_singletons(codes), dtype=bool)]
-    return np.intersect1d(flagged, pre_dropped)
-
-
-def fe_codes(data: pd.DataFrame, term: str) -> np.ndarray:
-    """Integer codes of a fixed-effect term (a column, or ``a^b`` combining columns)."""
-    return pd.factorize(fe_labels(data, term))[0]
-
-
-def fe_labels(data: pd.DataFrame, term: str) -> pd.Series:
-    """String labels of a fixed-effect term; ``a^b`` levels read ``"a-level^b-level"``."""
-    parts = term.split("^")
-    labels = data[parts[0]].astype(str)
-    for part in parts[1:]:
-        labels = labels + "^" + data[part].astype(str)
-    return labels
-
-
-def design(rhs_spec: Any, data: pd.DataFrame, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Regressor matrix for ``terms`` on new data, and a mask of rows where it is complete."""
-    if not terms:
-        return np.zeros((len(data), 0)), np.ones(len(data), dtype=bool)
-    frame = data.reset_index(drop=True)
-    matrix = rhs_spec.get_model_matrix(frame, na_action="ignore")
-    values = np.asarray(matrix[list(terms)], dtype=float)
-    return values, np.isfinite(values).all(axis=1)
+    keep = np.ones(len(data), dtype=bool)
+    keep[missing] = False
+    subset = data if keep.all() else data.iloc[np.flatnonzero(keep)]
+    codes = np.column_stack([fe_codes(subset, fe) for fe in fixed_effects]).astype(np.uint32)
+    return np.flatnonzero(keep)[np.asarray(detect_singletons(codes), dtype=bool)]

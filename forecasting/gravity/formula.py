@@ -71,7 +71,9 @@ def parse_formula(formula: str) -> ParsedFormula:
             f"formula {formula!r} has more than one '|'; instrumental-variable formulas are not supported here"
         )
     regressors = parts[0] or "1"
-    fixed = tuple(t.strip() for t in parts[1].split("+")) if len(parts) == 2 and parts[1] not in ("", "0") else ()
+    fixed = (
+        tuple(t.strip() for t in parts[1].split("+")) if len(parts) == 2 and parts[1] not in ("", "0") else ()
+    )
     if not lhs:
         raise SchemaError(f"formula {formula!r} names no outcome left of '~'")
     return ParsedFormula(lhs, regressors, tuple(t for t in fixed if t))
@@ -84,7 +86,9 @@ def check_choice(value: object, allowed: object, name: str) -> None:
         raise ValueError(f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, options))}")
 
 
-def add_preset_effects(data: pd.DataFrame, preset: FEPreset, *, pairs: PairKind = "directional") -> pd.DataFrame:
+def add_preset_effects(
+    data: pd.DataFrame, preset: FEPreset, *, pairs: PairKind = "directional"
+) -> pd.DataFrame:
     """Return a copy of a gravity panel with the identifier columns a preset needs.
 
     ``exp_year`` and ``imp_year`` join country and year (``"KAZ_2019"``). ``pair`` is

@@ -28,7 +28,9 @@ def _keys(frame: pd.DataFrame) -> list[str]:
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SchemaError(f"{what} needs columns {describe_items(missing)}; the frame has {describe_items(list(frame.columns))}")
+        raise SchemaError(
+            f"{what} needs columns {describe_items(missing)}; the frame has {describe_items(list(frame.columns))}"
+        )
 
 
 def square_panel(
@@ -60,7 +62,9 @@ def square_panel(
             f"{int(dupes.sum())} rows share a key ({', '.join(keys)}): rows {describe_items(flows.index[dupes].tolist())};"
             " aggregate them first"
         )
-    names = sorted(set(countries) if countries is not None else set(flows["exporter"]) | set(flows["importer"]))
+    names = sorted(
+        set(countries) if countries is not None else set(flows["exporter"]) | set(flows["importer"])
+    )
     all_years = sorted(set(years) if years is not None else set(flows["year"]))
     grid = pd.MultiIndex.from_product(
         [names, names, all_years] + ([sorted(flows["commodity"].unique())] if "commodity" in keys else []),
@@ -113,7 +117,9 @@ def add_intranational(
         )
     abroad = panel
     exports = abroad.groupby(["exporter", "year", *extra], as_index=False)[value].sum()
-    merged = production.rename(columns={"country": "exporter"}).merge(exports, on=["exporter", "year", *extra], how="left")
+    merged = production.rename(columns={"country": "exporter"}).merge(
+        exports, on=["exporter", "year", *extra], how="left"
+    )
     merged[value] = merged[output] - merged[value].fillna(0.0)
     negative = merged[value] < 0
     if negative.any():
@@ -124,7 +130,11 @@ def add_intranational(
         )
     domestic = merged.assign(importer=merged["exporter"])[[*keys, value]]
     domestic["flags"] = "intranational"
-    return pd.concat([panel, domestic], ignore_index=True).sort_values(keys, kind="stable").reset_index(drop=True)
+    return (
+        pd.concat([panel, domestic], ignore_index=True)
+        .sort_values(keys, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def add_lags_leads(
@@ -152,7 +162,9 @@ def add_lags_leads(
     return out
 
 
-def border_year_dummies(panel: pd.DataFrame, *, reference_year: int | None = None, prefix: str = "intl_brdr") -> pd.DataFrame:
+def border_year_dummies(
+    panel: pd.DataFrame, *, reference_year: int | None = None, prefix: str = "intl_brdr"
+) -> pd.DataFrame:
     """Add ``{prefix}_{year}`` = 1 for international flows in that year (globalisation dummies).
 
     The first year (or ``reference_year``) is left out as the base. Needs intra-national
@@ -214,7 +226,9 @@ def add_distance(
         # GeoDist files mark unknown values with "."; read them as missing, reported below.
         table["dist_km"] = pd.to_numeric(table["dist_km"], errors="coerce")
         keep = ["exporter", "importer", "dist_km", *[c for c in ("contig", "comlang") if c in table.columns]]
-        out = out.drop(columns=[c for c in keep[2:] if c in out.columns]).merge(table[keep], on=["exporter", "importer"], how="left")
+        out = out.drop(columns=[c for c in keep[2:] if c in out.columns]).merge(
+            table[keep], on=["exporter", "importer"], how="left"
+        )
         unmatched = out["dist_km"].isna()
     else:
         _require(capitals, ["iso3", "lat", "lon"], "add_distance capitals")

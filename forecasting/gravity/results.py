@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.errors import SchemaError, UnknownCodeError, describe_items
-from forecasting.gravity import _fixef, _pyfixest
+from forecasting.gravity import _fixef
 from forecasting.gravity.formula import add_preset_effects
 from forecasting.schema import COEFFICIENTS
 
@@ -37,7 +38,9 @@ class Summary:
 
     def _repr_html_(self) -> str:
         notes = "".join(f"<br>{html.escape(n)}" for n in self.notes)
-        return f"<b>{html.escape(self.title)}</b>{self.table.to_html(float_format='%.4f')}<small>{notes}</small>"
+        return (
+            f"<b>{html.escape(self.title)}</b>{self.table.to_html(float_format='%.4f')}<small>{notes}</small>"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,10 +68,27 @@ class GravityResult:
     offset_name: str | None = None
     fe_preset: str | None = None
     pairs: str = "directional"
-    fe_values: Mapping[str, pd.Series] = field(default_factory=dict, repr=False)
+    fe_codes: Mapping[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
+    fe_total: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     rhs_spec: Any = field(default=None, repr=False)
 
     estimator = "gravity"
+
+    @cached_property
+    def fe_values(self) -> dict[str, pd.Series]:
+        """Per-level fixed-effect values, recovered on first use (exact to ~1e-11 per row).
+
+        Each kept row's ``fe_total`` (linear predictor minus ``x'b`` and offset) is split into
+        one value per level by alternating projections; done lazily because large panels with
+        pair effects need many sweeps, and most uses (tables, coefficients) never ask.
+        """
+        if not self.fe_codes:
+            return {}
+        parts = _fixef.decompose(self.fe_total, [codes for codes, _ in self.fe_codes.values()])
+        return {
+            term: pd.Series(values, index=uniques, name=term)
+            for (term, (_, uniques)), values in zip(self.fe_codes.items(), parts, strict=True)
+        }
 
     @property
     def std_errors(self) -> pd.Series:
@@ -131,7 +151,9 @@ class GravityResult:
         country-specific constants absorbed by the pairs; compare them within a country.
         """
         frames = [
-            pd.DataFrame({"fe": name, "level": values.index.astype(str), "estimate": values.to_numpy()})
+            pd.DataFrame(
+                {"fe": name, "level": values.index.astype(str).to_numpy(), "estimate": values.to_numpy()}
+            )
             for name, values in self.fe_values.items()
         ]
         if not frames:
@@ -145,11 +167,11 @@ class GravityResult:
             raise TypeError(f"predict expects a pandas DataFrame, got {type(data).__name__}")
         if self.fe_preset is not None:
             data = add_preset_effects(data, self.fe_preset, pairs=self.pairs)  # type: ignore[arg-type]
-        absent = sorted({p for name in self.fe_values for p in name.split("^")} - set(data.columns))
+        absent = sorted({p for name in self.fe_codes for p in name.split("^")} - set(data.columns))
         if absent:
             raise SchemaError(f"predict needs the fixed-effect columns {describe_items(absent)} in data")
         terms = list(self.coef.index)
-        x, complete = _pyfixest.design(self.rhs_spec, data, terms)
+        x, complete = _fixef.design(self.rhs_spec, data, terms)
         if not complete.all():
             raise SchemaError(
                 f"{int((~complete).sum())} rows have missing regressors, rows"
@@ -157,8 +179,8 @@ class GravityResult:
             )
         eta = x @ self.coef.to_numpy() if terms else np.zeros(len(data))
         for name, values in self.fe_values.items():
-            labels = _pyfixest.fe_labels(data, name).to_numpy()
-            mapped = pd.Series(values).reindex(labels).to_numpy()
+            labels = _fixef.fe_labels(data, name).to_numpy()
+            mapped = values.reindex(labels).to_numpy(dtype=float)
             unseen = np.isnan(mapped)
             if unseen.any():
                 raise UnknownCodeError(

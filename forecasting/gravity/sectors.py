@@ -18,6 +18,7 @@ from forecasting.gravity.tables import RegressionTable, TableFormat, regression_
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, eq=False)
 class SectorResults:
     """Per-sector PPML results and the sectors that could not be estimated (with the reason)."""
@@ -28,23 +29,45 @@ class SectorResults:
 
     def tidy(self, level: float = 95) -> pd.DataFrame:
         """All sectors' coefficients stacked, with the sector in the ``by`` column and ``nobs``."""
-        frames = [r.tidy(level=level).assign(**{self.by: name, "nobs": r.nobs}) for name, r in self.results.items()]
+        frames = [
+            r.tidy(level=level).assign(**{self.by: name, "nobs": r.nobs}) for name, r in self.results.items()
+        ]
         if not frames:
-            return pd.DataFrame(columns=[self.by, "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "nobs"])
+            return pd.DataFrame(
+                columns=[
+                    self.by,
+                    "term",
+                    "estimate",
+                    "std_error",
+                    "statistic",
+                    "p_value",
+                    "conf_low",
+                    "conf_high",
+                    "nobs",
+                ]
+            )
         stacked = pd.concat(frames, ignore_index=True)
         return stacked[[self.by, *[c for c in stacked.columns if c != self.by]]]
 
     def dropped(self) -> pd.DataFrame:
         """Rows every sector's model set aside, with the sector named."""
         frames = [r.dropped.assign(**{self.by: name}) for name, r in self.results.items() if len(r.dropped)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["step", "reason", "row", self.by])
+        return (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=["step", "reason", "row", self.by])
+        )
 
-    def regression_table(self, *, format: TableFormat = "markdown", stars: bool = True, level: float = 95) -> RegressionTable:
+    def regression_table(
+        self, *, format: TableFormat = "markdown", stars: bool = True, level: float = 95
+    ) -> RegressionTable:
         """The sectors side by side (see :func:`forecasting.gravity.tables.regression_table`)."""
         return regression_table(self.results, format=format, stars=stars, level=level)
 
 
-def _fit_one(name: str, frame: pd.DataFrame, formula: str, options: dict[str, Any]) -> tuple[str, PPMLResult | str]:
+def _fit_one(
+    name: str, frame: pd.DataFrame, formula: str, options: dict[str, Any]
+) -> tuple[str, PPMLResult | str]:
     try:
         return name, ppml(frame, formula, **options)
     except (EstimationError, ValueError, RuntimeError, KeyError) as exc:
@@ -83,7 +106,9 @@ def ppml_by_sector(
         raise SchemaError(f"by={by!r} is not a column; columns are {describe_items(list(data.columns))}")
     if data[by].isna().any():
         rows = data.index[data[by].isna()].tolist()
-        raise SchemaError(f"column {by!r} is missing for rows {describe_items(rows)}; name their sector first")
+        raise SchemaError(
+            f"column {by!r} is missing for rows {describe_items(rows)}; name their sector first"
+        )
     groups = [(str(name), frame) for name, frame in data.groupby(by, sort=True)]
     jobs = (delayed(_fit_one)(name, frame, formula, options) for name, frame in groups)
     if n_jobs == 1 or len(groups) < 2:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
-from forecasting.gravity import _pyfixest
+from forecasting.gravity import _fixef
 from forecasting.gravity.results import GravityResult
 
 
@@ -31,13 +31,15 @@ def zero_fixed_effect_levels(data: pd.DataFrame, outcome: str, fixed_effects: Se
     >>> zero_fixed_effect_levels(df, "y", ["pair"]).values.tolist()
     [[0, 'pair', 'a'], [1, 'pair', 'a']]
     """
-    missing = [c for c in [outcome, *(p for fe in fixed_effects for p in fe.split("^"))] if c not in data.columns]
+    missing = [
+        c for c in [outcome, *(p for fe in fixed_effects for p in fe.split("^"))] if c not in data.columns
+    ]
     if missing:
         raise SchemaError(f"columns {describe_items(missing)} are not in the data")
     positive = data[outcome].to_numpy(dtype=float) > 0
     frames = []
     for fe in fixed_effects:
-        labels = _pyfixest.fe_labels(data, fe).reset_index(drop=True)
+        labels = _fixef.fe_labels(data, fe).reset_index(drop=True)
         any_positive = pd.Series(positive).groupby(labels.to_numpy()).transform("any").to_numpy()
         rows = (~any_positive).nonzero()[0]
         frames.append(pd.DataFrame({"row": rows, "fe": fe, "level": labels.iloc[rows].to_numpy()}))

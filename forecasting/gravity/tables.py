@@ -73,7 +73,9 @@ def _markdown(frame: pd.DataFrame, note: str) -> str:
 def _html(frame: pd.DataFrame, note: str) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
     body = "".join(
-        f"<tr><td>{html.escape(_label(i))}</td>" + "".join(f"<td>{html.escape(v)}</td>" for v in frame.loc[i]) + "</tr>"
+        f"<tr><td>{html.escape(_label(i))}</td>"
+        + "".join(f"<td>{html.escape(v)}</td>" for v in frame.loc[i])
+        + "</tr>"
         for i in frame.index
     )
     return (
@@ -83,7 +85,14 @@ def _html(frame: pd.DataFrame, note: str) -> str:
 
 
 def _tex(text: str) -> str:
-    for char, escaped in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"), ("^", r"\^{}")):
+    for char, escaped in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("#", r"\#"),
+        ("^", r"\^{}"),
+    ):
         text = text.replace(char, escaped)
     return text
 
@@ -99,7 +108,9 @@ def _latex(frame: pd.DataFrame, note: str) -> str:
         " & " + " & ".join(_tex(c) for c in frame.columns) + r" \\",
         r"\midrule",
     ]
-    lines += [_tex(_label(i)) + " & " + " & ".join(cell(v) for v in frame.loc[i]) + r" \\" for i in frame.index]
+    lines += [
+        _tex(_label(i)) + " & " + " & ".join(cell(v) for v in frame.loc[i]) + r" \\" for i in frame.index
+    ]
     lines += [r"\bottomrule", r"\end{tabular}", "% " + note]
     return "\n".join(lines)
 

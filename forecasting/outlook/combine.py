@@ -133,7 +133,9 @@ def first_year_table(turnover: pd.DataFrame, *, target_usd: float, horizon: int)
     """Median first year each scenario's turnover reaches the target, or "not by <horizon>".
 
     The median is taken over draws, counting draws that never reach it as later than the
-    horizon, so a median beyond the horizon reads "not by <horizon>".
+    horizon, so a median beyond the horizon reads "not by <horizon>". It is the first year by
+    which at least half of the draws have reached the target (the inverted-CDF median), so it
+    is always a calendar year.
 
     Examples
     --------
@@ -148,7 +150,7 @@ def first_year_table(turnover: pd.DataFrame, *, target_usd: float, horizon: int)
         draws = sub.draw.unique()
         first = pd.Series(np.inf, index=draws)
         first.loc[reached.index] = reached.astype(float)
-        median = float(np.median(first.to_numpy()))
+        median = float(np.quantile(first.to_numpy(), 0.5, method="inverted_cdf"))
         share = float(np.isfinite(first).mean())
         if np.isfinite(median):
             rows.append((scenario, median, str(int(median)), share))

@@ -51,6 +51,7 @@ from forecasting.outlook.history import published_history, reported_history
 from forecasting.outlook.result import SERIES_KEYS, OutlookResult
 from forecasting.outlook.shipments import shipments_for_pair
 from forecasting.progress import track
+from forecasting.schema import GE_COUNTRY
 from forecasting.scenarios import Scenario, builtin_corridors
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def outlook(
         first_year=first_year_table(turnover_joint, target_usd=target_usd, horizon=horizon),
         history=history,
         coefficients=coefficients,
-        ge_country=pd.concat(countries, ignore_index=True) if countries else pd.DataFrame(),
+        ge_country=_stack([c for c in countries if len(c)], GE_COUNTRY.names),
         pair_effects=pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(),
         shipments=pd.concat([p.shipments.assign(scenario=p.name) for p in scenario_paths], ignore_index=True)
         if scenario_paths else pd.DataFrame(),
@@ -200,6 +201,10 @@ def outlook(
         flags=flags,
         settings=settings,
     )
+
+
+def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _pair_availability(scenario: Scenario, pair: tuple[str, str], years: list[int]) -> dict[int, float]:

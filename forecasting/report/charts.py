@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -19,9 +20,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from forecasting.outlook.result import OutlookResult
 from forecasting.report._io import atomic_write
 from forecasting.report.tables import MUSD, mirror_table
+
+if TYPE_CHECKING:
+    from forecasting.outlook.result import OutlookResult
 
 DEMO_STAMP = "DEMONSTRATION DATA — simulated"
 _BASELINE_COLOUR = "#4d4d4d"

@@ -11,12 +11,15 @@ import html
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from forecasting.outlook.result import OutlookResult
 from forecasting.report._io import atomic_write
+
+if TYPE_CHECKING:
+    from forecasting.outlook.result import OutlookResult
 
 MUSD = 1e6
 

@@ -24,9 +24,11 @@ class UnknownModelError(ForecastingError, ValueError):
 class ModelSpec:
     """A forecasting model as the registry knows it.
 
-    ``min_length`` is the shortest history (in periods) the model is fitted on; seasonal
-    models add ``seasonal_extra`` seasons' worth of observations when the frequency has a
-    season. ``uses_exog`` marks models that take exogenous regressors; ``multivariate``
+    ``min_length`` is the shortest history (in periods) the model is fitted on (statsforecast's
+    AutoETS refuses fewer than 7 points; ARIMA-type fits below 6-8 points are not worth having);
+    models that cannot drop their seasonal part need ``seasonal_extra`` seasons plus one
+    observation when the frequency has a season. ``auto``/``ensemble`` need room for the
+    backtest that chooses among candidates as well. ``uses_exog`` marks models that take exogenous regressors; ``multivariate``
     models are fitted on a system of series together; ``native_intervals`` is False for
     models without a predictive distribution (their intervals are always conformal).
     """
@@ -49,9 +51,9 @@ class ModelSpec:
 
 
 _SPECS = (
-    ModelSpec("AutoARIMA", "statsforecast", 6, seasonal_extra=2, uses_exog=True, doc="stepwise auto ARIMA"),
-    ModelSpec("AutoETS", "statsforecast", 4, seasonal_extra=2, doc="exponential smoothing, AICc choice"),
-    ModelSpec("AutoTheta", "statsforecast", 4, seasonal_extra=2, doc="Theta family, MSE choice"),
+    ModelSpec("AutoARIMA", "statsforecast", 6, uses_exog=True, doc="stepwise auto ARIMA"),
+    ModelSpec("AutoETS", "statsforecast", 7, doc="exponential smoothing, AICc choice"),
+    ModelSpec("AutoTheta", "statsforecast", 4, doc="Theta family, MSE choice"),
     ModelSpec("Naive", "statsforecast", 2, doc="last value"),
     ModelSpec("SeasonalNaive", "statsforecast", 2, seasonal_extra=1, doc="value one season ago"),
     ModelSpec("RandomWalkWithDrift", "statsforecast", 3, doc="last value plus average change"),
@@ -64,8 +66,8 @@ _SPECS = (
     ModelSpec("SARIMAX", "statsmodels", 8, seasonal_extra=2, uses_exog=True, doc="statsmodels SARIMAX"),
     ModelSpec("VAR", "statsmodels", 10, multivariate=True, doc="vector autoregression"),
     ModelSpec("VECM", "statsmodels", 12, multivariate=True, doc="vector error correction"),
-    ModelSpec("auto", "meta", 6, doc="per-series choice by rolling-origin backtest"),
-    ModelSpec("ensemble", "meta", 6, doc="equal-weight mean of the best candidates by backtest"),
+    ModelSpec("auto", "meta", 8, doc="per-series choice by rolling-origin backtest"),
+    ModelSpec("ensemble", "meta", 8, doc="equal-weight mean of the best candidates by backtest"),
 )
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}

@@ -45,7 +45,9 @@ def test_wits_2009_accounting_and_kaz_pak_values():
     validate(flows, FLOWS)
     assert len(flows) == len(rows) == 40_618  # PROVENANCE.md 4a: 40,618 rows
     # values in thousand USD in the file; dollars out (relative tolerance: float summation order only)
-    assert flows["value_usd"].sum() == pytest.approx(total(rows, header.index("TradeValue in 1000 USD")) * 1000, rel=1e-12)
+    assert flows["value_usd"].sum() == pytest.approx(
+        total(rows, header.index("TradeValue in 1000 USD")) * 1000, rel=1e-12
+    )
     assert flows["reporter"].nunique() == 173  # PROVENANCE.md: 173 reporters
     pair = flows.set_index(["reporter", "partner", "flow"])["value_usd"]
     # PROVENANCE.md 4a: KAZ->PAK exports 15,634.181; KAZ imports from PAK 15,360.446;
@@ -86,7 +88,9 @@ def test_baci_hs92_sample_accounting_and_pair_counts():
 def test_baci_scan_with_the_release_country_table():
     path = shared_file("baci_iops_afg_zaf/ExampleTradeData.csv")
     table = shared_file("baci_codes/country_codes_V202301.csv")
-    got = scan_baci(path, classification="HS92", country_codes=table, exporters=["AFG"], importers=["PAK", "UZB"])
+    got = scan_baci(
+        path, classification="HS92", country_codes=table, exporters=["AFG"], importers=["PAK", "UZB"]
+    )
     assert len(got) == 90 + 51
     assert set(got["partner"]) == {"PAK", "UZB"}
 
@@ -157,7 +161,9 @@ def test_stata_and_r_files(relative, shape):
 
 
 def test_hmr_gravity_kaz_pak_flow_and_codes():
-    table = read_reference_table(shared_file("hmr2010_gravity_2006/gravity_zeros.rdata"), iso3_columns=["iso_o", "iso_d"])
+    table = read_reference_table(
+        shared_file("hmr2010_gravity_2006/gravity_zeros.rdata"), iso3_columns=["iso_o", "iso_d"]
+    )
     flows = table.set_index(["iso_o", "iso_d"])["flow"]
     # PROVENANCE.md 4b: KAZ->PAK flow 0.923, PAK->KAZ 13.528 (million USD)
     assert flows[("KAZ", "PAK")] == pytest.approx(0.923, abs=5e-4)

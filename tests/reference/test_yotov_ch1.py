@@ -80,7 +80,11 @@ def test_trade_without_borders_cross_section_matches_stata_log(agtpa: pd.DataFra
     data["INTL_BRDR"] = data["intl"]
     res = ppml(data, "trade ~ ln_DIST + CNTG + INTL_BRDR | exporter + importer")
     assert res.nobs == 4_761
-    expected = {"ln_DIST": (-0.7912879, 0.0501494), "CNTG": (0.6736456, 0.1073719), "INTL_BRDR": (-2.47445, 0.1193816)}
+    expected = {
+        "ln_DIST": (-0.7912879, 0.0501494),
+        "CNTG": (0.6736456, 0.1073719),
+        "INTL_BRDR": (-2.47445, 0.1193816),
+    }
     for term, (coef, se) in expected.items():
         assert res.coef[term] == pytest.approx(coef, abs=STATA_LOG), term
         assert res.std_errors[term] == pytest.approx(se, abs=STATA_LOG), term

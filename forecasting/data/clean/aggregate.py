@@ -4,6 +4,7 @@ A period's total is the sum of the sub-periods reported with a value. When every
 sub-period is missing the total stays missing (it is not zero: nobody reported). When some
 sub-periods are missing or absent, the total is the reported part and the row is flagged
 ``partial_period``, with ``periods_covered`` and ``periods_expected`` saying how much was seen.
+Rows already at the target frequency pass through unchanged (``periods_expected`` = 1).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def to_frequency(flows: pd.DataFrame, freq: Freq = "A", *, fiscal_year_start: in
     if fiscal_year_start != 1 and freq != "A":
         raise ValueError("fiscal_year_start applies to annual totals only (freq='A')")
     data = check_flows(flows, STEP)
+    if (data["freq"] == freq).all():
+        # Already at the target frequency: FLOWS keys are unique, so there is nothing to add up.
+        data["periods_covered"] = data["value_usd"].notna().astype("int64")
+        data["periods_expected"] = np.ones(len(data), dtype="int64")
+        return CleanResult(data, empty_dropped(flows.columns))
     coarser = data["freq"].map(_PER_YEAR) < _PER_YEAR[freq]
     if coarser.any():
         raise SchemaError(
@@ -101,8 +107,11 @@ def to_frequency(flows: pd.DataFrame, freq: Freq = "A", *, fiscal_year_start: in
     combined = combine_rows(
         data, key, partial_flag="partial_period", sum_columns=["periods_covered"], ids=ids
     )
-    short = (combined["periods_covered"] < combined["periods_expected"]) & ~combined["flags"].str.contains(
-        r"(?:^|;)partial_period(?:;|$)"
+    # Only totals built from sub-periods can be partial; rows already at ``freq`` pass as they are.
+    short = (
+        (combined["periods_expected"] > 1)
+        & (combined["periods_covered"] < combined["periods_expected"])
+        & ~combined["flags"].str.contains(r"(?:^|;)partial_period(?:;|$)")
     )
     combined["flags"] = add_flag(combined["flags"], "partial_period", short)
     combined["periods_covered"] = combined["periods_covered"].astype("int64")

@@ -73,7 +73,17 @@ STEP = "mirror_compare"
 
 
 def check_rule(rule: str) -> str:
-    """Validate a mirror rule name, listing the valid spellings when it is wrong."""
+    """Validate a mirror rule name, listing the valid spellings when it is wrong.
+
+    Examples
+    --------
+    >>> check_rule("importer")
+    'importer'
+    >>> check_rule("imports")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown mirror rule 'imports'; valid rules are 'importer', 'exporter', 'max', 'mean', 'quality_weighted'
+    """
     if rule not in MIRROR_RULES:
         raise ValueError(
             f"unknown mirror rule {rule!r}; valid rules are {', '.join(map(repr, MIRROR_RULES))}"

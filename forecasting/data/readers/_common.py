@@ -89,7 +89,9 @@ def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) 
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         values = values.astype("float64")
         if np.isinf(values).any():
-            raise ReaderError(f"{path}: {what} is infinite on {line_numbers(np.isinf(values), first_line=first_line)}")
+            raise ReaderError(
+                f"{path}: {what} is infinite on {line_numbers(np.isinf(values), first_line=first_line)}"
+            )
         return values
     text = values.astype("string").str.strip()
     blank = text.isna() | text.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"])

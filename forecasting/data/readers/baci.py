@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.classify.countries import country_table, numeric_codes_for, to_iso3
+from forecasting.classify.countries import numeric_codes_for, resolve_codes, to_iso3
 from forecasting.data.readers._common import HS_VINTAGES, finish, merge_flags, to_number
 from forecasting.data.readers.detect import detect_format, header_of
 from forecasting.errors import ReaderError, UnknownCodeError, describe_items
@@ -139,7 +139,9 @@ def _query(path: Path, where: str, params: list[Any]) -> pd.DataFrame:
                                  'v': 'DOUBLE', 'q': 'VARCHAR'}})
         WHERE TRUE {where}
     """
+    # no progress bar: the library never prints (DuckDB draws one on long scans by default)
     connection = duckdb.connect(config={"threads": 2})
+    connection.execute("SET enable_progress_bar = false")
     try:
         return connection.execute(sql, [str(path), *params]).df()
     except duckdb.Error as exc:
@@ -154,30 +156,19 @@ def _query(path: Path, where: str, params: list[Any]) -> pd.DataFrame:
 
 
 def _resolve(codes: pd.Series, extra: dict[int, str], path: Path, role: str) -> tuple[pd.Series, pd.Series]:
-    unique = pd.unique(codes)
-    known, unknown = [], []
-    for code in unique:
-        try:
-            known.append(country_table([int(code)], scheme="baci"))
-        except UnknownCodeError:
-            if int(code) in extra:
-                known.append(
-                    pd.DataFrame(
-                        {"code": [code], "iso3": [extra[int(code)]], "status": ["current"], "flag": [""]}
-                    )
-                )
-            else:
-                unknown.append(int(code))
-    if unknown:
+    table, unknown = resolve_codes(pd.unique(codes).tolist(), scheme="baci")
+    from_file = [code for code in unknown if int(code) in extra]
+    missing = [code for code in unknown if int(code) not in extra]
+    if missing:
         raise UnknownCodeError(
-            f"{path}: {role} codes {describe_items(unknown)} are neither UN M49 codes nor in the BACI"
+            f"{path}: {role} codes {describe_items(missing)} are neither UN M49 codes nor in the BACI"
             " country table; pass country_codes= (the country_codes_V*.csv of the same release)"
         )
-    table = pd.concat(known, ignore_index=True) if known else pd.DataFrame(columns=["code", "iso3", "flag"])
-    table["code"] = table["code"].astype("int64")
-    iso = codes.map(dict(zip(table["code"], table["iso3"], strict=True))).astype(object)
-    flags = codes.map(dict(zip(table["code"], table["flag"], strict=True))).astype(object)
-    return iso, flags
+    iso = {int(c): i for c, i in zip(table["code"], table["iso3"], strict=True)}
+    flag = {int(c): f for c, f in zip(table["code"], table["flag"], strict=True)}
+    iso.update({int(c): extra[int(c)] for c in from_file})
+    flag.update({int(c): "" for c in from_file})
+    return codes.map(iso).astype(object), codes.map(flag).astype(object)
 
 
 def scan_file(
@@ -223,9 +214,17 @@ def scan_file(
         raise ReaderError(
             f"{path}: product codes {describe_items(raw.loc[bad_k, 'k'].unique().tolist())} are not HS6"
         )
+    odd_years = ~raw["t"].between(1900, 2100)
+    if odd_years.any():
+        raise ReaderError(
+            f"{path}: years (t) {describe_items(sorted(raw.loc[odd_years, 't'].unique().tolist()))} are outside"
+            " 1900-2100; the column order or the file is wrong"
+        )
     values = raw["v"].astype("float64")
     if np.isinf(values).any():
-        raise ReaderError(f"{path}: v (value) is infinite in {int(np.isinf(values).sum())} rows; the file is damaged")
+        raise ReaderError(
+            f"{path}: v (value) is infinite in {int(np.isinf(values).sum())} rows; the file is damaged"
+        )
     quantity = to_number(raw["q"], what="q (quantity)", path=path)
     for what, series in (("v (value)", values), ("q (quantity)", quantity)):
         negative = series < 0
@@ -242,7 +241,7 @@ def scan_file(
             "reporter": reporter,
             "partner": partner,
             "flow": "export",
-            "period": pd.to_datetime(raw["t"].astype(str) + "-01-01"),
+            "period": pd.to_datetime(raw["t"].astype(str) + "-01-01", format="%Y-%m-%d"),
             "freq": "A",
             "commodity": raw["k"].astype("int64").astype(str).str.zfill(6).astype(object),
             "classification": vintage,

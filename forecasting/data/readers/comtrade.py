@@ -156,8 +156,17 @@ def _periods(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) ->
             f"{path}: periods {describe_items(text[bad].astype(str).unique().tolist())} on"
             f" {line_numbers(bad, first_line=first)} do not fit their frequency (A: YYYY, M: YYYYMM)"
         )
-    stamp = np.where((freq == "A").to_numpy(dtype=bool), (text + "0101").to_numpy(str), (text + "01").to_numpy(str))
-    return pd.Series(pd.to_datetime(stamp, format="%Y%m%d")), freq.astype(object)
+    stamp = np.where(
+        (freq == "A").to_numpy(dtype=bool), (text + "0101").to_numpy(str), (text + "01").to_numpy(str)
+    )
+    period = pd.Series(pd.to_datetime(stamp, format="%Y%m%d", errors="coerce"), index=raw.index)
+    odd = period.isna() | ~period.dt.year.between(1900, 2100)
+    if odd.any():
+        raise ReaderError(
+            f"{path}: periods {describe_items(text[odd].astype(str).unique().tolist())} on"
+            f" {line_numbers(odd, first_line=first)} are not years between 1900 and 2100"
+        )
+    return period.reset_index(drop=True), freq.astype(object)
 
 
 def _classification(

@@ -117,10 +117,13 @@ def read_wits(
         )
     out["flow"] = flow.astype(object)
     year = raw[cols["year"]].astype("string").str.strip()
-    bad_year = ~year.str.fullmatch(r"\d{4}").fillna(False)
+    period = pd.to_datetime(
+        year.where(year.str.fullmatch(r"\d{4}").fillna(False)) + "-01-01", errors="coerce"
+    )
+    bad_year = period.isna() | ~period.dt.year.between(1900, 2100)
     if bad_year.any():
-        raise ReaderError(f"{path}: Year is not a four-digit year on {line_numbers(bad_year)}")
-    out["period"] = pd.to_datetime(year + "-01-01")
+        raise ReaderError(f"{path}: Year is not a four-digit year (1900-2100) on {line_numbers(bad_year)}")
+    out["period"] = period
     out["freq"] = "A"
     out["commodity"] = pad_hs(raw[cols["product"]], path=path)
     out["classification"] = _classification(raw, cols, out["commodity"], classification, path)

@@ -260,7 +260,8 @@ def _apply_changes(
     dup = (exporters + "->" + importers).duplicated(keep=False)
     if dup.any():
         raise ScenarioError(
-            f"changes repeat pairs {describe_items((exporters + '->' + importers)[dup].unique().tolist())}"
+            f"changes repeat pairs {describe_items((exporters + '->' + importers)[dup].unique().tolist())};"
+            " the GE model is for one aggregate (or one commodity): give one row per pair"
         )
     rows, cols = exporters.map(position).to_numpy(), importers.map(position).to_numpy()
     new_covariates = covariates.copy()

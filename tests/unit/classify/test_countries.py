@@ -81,7 +81,9 @@ def test_names_as_comtrade_and_wits_print_them(name, expected):
 
 def test_cepii_old_codes_follow_the_documented_rule():
     table = country_table(["ROM", "ZAR", "TMP", "PAL", "YUG", "SUN", "CSK", "KAZ"], scheme="cepii")
-    got = dict(zip(table["code"], zip(table["iso3"], table["status"], table["flag"], strict=True), strict=True))
+    got = dict(
+        zip(table["code"], zip(table["iso3"], table["status"], table["flag"], strict=True), strict=True)
+    )
     assert got["ROM"] == ("ROU", "recoded", "")
     assert got["ZAR"] == ("COD", "recoded", "")
     assert got["TMP"] == ("TLS", "recoded", "")
@@ -100,7 +102,13 @@ def test_aggregates_in_every_spelling_become_one_code_and_are_flagged():
 
 
 def test_wits_special_codes():
-    assert to_iso3(["SER", "MNT", "EUN", "OAS", "UNS"], scheme="iso3").tolist() == ["SRB", "MNE", "EUN", "OAS", "UNS"]
+    assert to_iso3(["SER", "MNT", "EUN", "OAS", "UNS"], scheme="iso3").tolist() == [
+        "SRB",
+        "MNE",
+        "EUN",
+        "OAS",
+        "UNS",
+    ]
 
 
 def test_auto_scheme_handles_a_mix_and_keeps_index_and_missing():

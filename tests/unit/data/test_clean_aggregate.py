@@ -61,6 +61,12 @@ def test_quarters_and_passthrough():
     assert out["period"].tolist() == [pd.Timestamp("2023-01-01"), pd.Timestamp("2023-04-01")]
     same, _ = to_frequency(f, "M")
     assert same["value_usd"].tolist() == [1.0, 2.0, 3.0, 4.0] and (same["periods_expected"] == 1).all()
+    # Annual rows of another flow pass through the annual sum unflagged, even when missing.
+    annual_row = monthly([float("nan")], commodity="other").assign(freq="A")
+    mixed, _ = to_frequency(pd.concat([f, annual_row], ignore_index=True), "A")
+    got = mixed.set_index("commodity")
+    assert got.loc["other", "flags"] == "" and got.loc["other", "periods_expected"] == 1
+    assert got.loc["TOTAL", "value_usd"] == 10.0 and got.loc["TOTAL", "flags"] == "partial_period"
 
 
 def test_fiscal_year_for_pakistan():

@@ -185,3 +185,32 @@ def test_to_gravity_needs_annual_data():
     monthly = BASE.assign(freq="M")
     with pytest.raises(SchemaError, match="to_frequency"):
         to_gravity(monthly)
+
+
+def test_quality_weights_recover_the_careful_reporters_on_known_truth():
+    # 24 countries trade with each other; six of them report with large errors (log-sd 0.8),
+    # the rest carefully (0.05). The estimated reliability must rank every careless reporter
+    # below every careful one, and quality weighting must beat the plain mean against the truth.
+    rng = np.random.default_rng(11)
+    countries = [f"{chr(65 + i // 26)}{chr(65 + i % 26)}X" for i in range(24)]
+    careless = set(countries[:6])
+    sd = {c: (0.8 if c in careless else 0.05) for c in countries}
+    pairs = [(e, m) for e in countries for m in countries if e != m]
+    true_fob = rng.lognormal(12, 1.5, len(pairs))
+    rows = []
+    for (e, m), value in zip(pairs, true_fob, strict=True):
+        rows.append((e, m, "export", value * np.exp(rng.normal(0, sd[e]))))
+        rows.append((m, e, "import", value * 1.05 * np.exp(rng.normal(0, sd[m]))))
+    f = flows(rows)
+    compared, _ = mirror_compare(f, cif_fob_margin=0.05)
+    scores = reporter_quality(compared)
+    assert scores[sorted(careless)].max() < scores.drop(sorted(careless)).min()
+    truth = pd.Series(true_fob * 1.05, index=pd.MultiIndex.from_tuples(pairs))
+
+    def log_rmse(rule: str) -> float:
+        table, _ = reconcile_mirror(f, rule=rule, cif_fob_margin=0.05)
+        got = table.set_index(["exporter", "importer"])["value_usd"]
+        return float(np.sqrt(np.mean(np.log(got / truth.loc[got.index]) ** 2)))
+
+    # With seed 11: 0.205 against 0.316.
+    assert log_rmse("quality_weighted") < 0.8 * log_rmse("mean")

@@ -19,8 +19,12 @@ def baci_rows(rng: np.random.Generator, n: int, year: int) -> pd.DataFrame:
     exporters = np.array([4, 398, 586, 860, 156, 643, 842, 251, 699, 710])
     importers = np.array([4, 398, 586, 860, 156, 643, 842, 251, 699, 710, 490, 0])
     products = np.array(["10121", "270900", "271111", "300490", "520100", "870210", "610910", "80620"])
-    grid = pd.MultiIndex.from_product([exporters, importers, products], names=["i", "j", "k"]).to_frame(index=False)
-    grid = grid[grid["i"] != grid["j"]].sample(n=n, random_state=int(rng.integers(1e6))).reset_index(drop=True)
+    grid = pd.MultiIndex.from_product([exporters, importers, products], names=["i", "j", "k"]).to_frame(
+        index=False
+    )
+    grid = (
+        grid[grid["i"] != grid["j"]].sample(n=n, random_state=int(rng.integers(1e6))).reset_index(drop=True)
+    )
     grid.insert(0, "t", year)
     grid["v"] = np.round(rng.gamma(0.5, 200.0, n), 3)
     q = np.round(rng.gamma(0.5, 50.0, n), 3)
@@ -56,7 +60,9 @@ def test_read_baci_units_codes_and_flags(baci_file):
     assert flows["commodity"].str.len().eq(6).all()
     assert "010121" in set(flows["commodity"]) and "080620" in set(flows["commodity"])
     assert flows["flags"].str.startswith("baci_reconciled").all()
-    assert set(flows.loc[flows["partner"].isin(["WLD", "OAS"]), "flags"]) == {"baci_reconciled;partner_aggregate"}
+    assert set(flows.loc[flows["partner"].isin(["WLD", "OAS"]), "flags"]) == {
+        "baci_reconciled;partner_aggregate"
+    }
     assert set(flows["reporter"]) == {"AFG", "KAZ", "PAK", "UZB", "CHN", "RUS", "USA", "FRA", "IND", "ZAF"}
 
 
@@ -174,9 +180,12 @@ def test_dask_cluster_gives_the_single_machine_result(tmp_path):
         paths.append(path)
     options = {"exporters": ["KAZ", "UZB", "AFG"], "products": ["27", "52"]}
     local = scan_baci(paths, **options)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = scan_baci(paths, client=client, **options)
     pd.testing.assert_frame_equal(local, remote)
     assert len(local) > 0

@@ -105,7 +105,9 @@ def test_api_json_partner_aggregate_is_kept_and_flagged(api_file):
 def test_api_json_padding_missing_and_zero_values(api_file):
     flows = read_comtrade(api_file)
     assert flows.loc[3, "commodity"] == "010121"
-    assert np.isnan(flows.loc[3, "quantity"]) and flows.loc[3, "quantity_unit"] is None  # N/A unit: no quantity
+    assert (
+        np.isnan(flows.loc[3, "quantity"]) and flows.loc[3, "quantity_unit"] is None
+    )  # N/A unit: no quantity
     assert flows.loc[3, "flags"] == "qty_estimated"
     assert flows.loc[4, "commodity"] == "TOTAL" and flows.loc[4, "classification"] == "TOTAL"
     assert np.isnan(flows.loc[4, "value_usd"])  # missing stays missing
@@ -141,7 +143,9 @@ def test_empty_result_is_an_empty_flows_table(tmp_path):
 
 
 def test_unknown_flow_codes_are_listed(tmp_path):
-    path = write_json(tmp_path / "f.json", [api_record(), api_record(flowCode="DX"), api_record(flowCode="FM")])
+    path = write_json(
+        tmp_path / "f.json", [api_record(), api_record(flowCode="DX"), api_record(flowCode="FM")]
+    )
     with pytest.raises(ReaderError, match=r"flow codes 'DX', 'FM' on line\(s\) 2, 3"):
         read_comtrade(path)
 
@@ -222,7 +226,9 @@ def test_legacy_csv(tmp_path):
         legacy_row(),
         legacy_row(**{"Trade Flow Code": 1, "Trade Flow": "Import", "Commodity Code": "0402", "Flag": 6}),
         legacy_row(**{"Partner Code": 0, "Partner": "World", "Partner ISO": "WLD", "Trade Value (US$)": 9e6}),
-        legacy_row(**{"Qty Unit Code": 8, "Qty Unit": "Weight in kilograms", "Qty": 1200, "Commodity Code": "300490"}),
+        legacy_row(
+            **{"Qty Unit Code": 8, "Qty Unit": "Weight in kilograms", "Qty": 1200, "Commodity Code": "300490"}
+        ),
     ]
     flows = read_flows(write_csv(tmp_path / "legacy.csv", rows), source="comtrade")
     assert flows["flow"].tolist() == ["export", "import", "export", "export"]

@@ -17,9 +17,9 @@ def write(tmp_path, name, rows, header="date,value,transformation"):
 def test_monthly_totals_in_usd(tmp_path):
     path = write(tmp_path, "exports.csv", ["2024-01-01,5351587.74833999,level", "2024-02-01,0,level"])
     flows = read_kz_stat(path)
-    assert flows[["reporter", "partner", "flow", "freq", "commodity", "classification"]].drop_duplicates().values.tolist() == [
-        ["KAZ", "WLD", "export", "M", "TOTAL", "TOTAL"]
-    ]
+    assert flows[
+        ["reporter", "partner", "flow", "freq", "commodity", "classification"]
+    ].drop_duplicates().values.tolist() == [["KAZ", "WLD", "export", "M", "TOTAL", "TOTAL"]]
     assert flows["value_usd"].tolist() == pytest.approx([5_351_587_748.33999, 0.0])
     assert set(flows["flags"]) == {"partner_aggregate"}  # no preliminary mark invented
     assert flows["period"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-02-01"]
@@ -30,12 +30,18 @@ def test_flow_from_name_or_declared(tmp_path):
     with pytest.raises(ReaderError, match="flow='export'"):
         read_kz_stat(path)
     assert read_kz_stat(path, flow="import").loc[0, "flow"] == "import"
-    assert read_kz_stat(write(tmp_path, "imports.csv", ["2024-01-01,1,level"]), unit="usd").loc[0, "value_usd"] == 1.0
+    assert (
+        read_kz_stat(write(tmp_path, "imports.csv", ["2024-01-01,1,level"]), unit="usd").loc[0, "value_usd"]
+        == 1.0
+    )
 
 
 def test_preliminary_months_flagged_only_when_marked(tmp_path):
     path = write(
-        tmp_path, "exports.csv", ["2024-01-01,1,level,false", "2024-02-01,2,level,true"], header="date,value,transformation,preliminary"
+        tmp_path,
+        "exports.csv",
+        ["2024-01-01,1,level,false", "2024-02-01,2,level,true"],
+        header="date,value,transformation,preliminary",
     )
     assert read_kz_stat(path)["flags"].tolist() == ["partner_aggregate", "partner_aggregate;preliminary"]
 
@@ -57,7 +63,9 @@ def test_bad_rows(tmp_path, row, message):
 
 def test_duplicate_months_raise(tmp_path):
     with pytest.raises(ReaderError, match="share a key"):
-        read_flows(write(tmp_path, "exports.csv", ["2024-01-01,1,level", "2024-01-01,2,level"]), source="kz_stat")
+        read_flows(
+            write(tmp_path, "exports.csv", ["2024-01-01,1,level", "2024-01-01,2,level"]), source="kz_stat"
+        )
 
 
 def test_overlapping_files_raise(tmp_path):

@@ -27,10 +27,34 @@ from forecasting.errors import ForecastingError
 from forecasting.schema import FLOWS, validate
 
 # More examples for a deeper local hunt: FORECASTING_HYPOTHESIS_EXAMPLES=500
-SETTINGS = settings(max_examples=int(os.environ.get("FORECASTING_HYPOTHESIS_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FORECASTING_HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 BLANKS = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"}
 GARBAGE = st.sampled_from(
-    ["", "NA", "abc", "-1", "-0.5", "1e400", "0x1F", "1,5", "1.234.567", " 7 ", "é", '"', ";", ",", "\t", "2021", "00", "X", "TOTAL"]
+    [
+        "",
+        "NA",
+        "abc",
+        "-1",
+        "-0.5",
+        "1e400",
+        "0x1F",
+        "1,5",
+        "1.234.567",
+        " 7 ",
+        "é",
+        '"',
+        ";",
+        ",",
+        "\t",
+        "2021",
+        "00",
+        "X",
+        "TOTAL",
+    ]
 )
 
 
@@ -60,7 +84,9 @@ def mutate(lines: list[str], data: st.DataObject, sep: str) -> list[str]:
     """Apply one to three damages: a cell, a header name, a dropped or extra field, truncation."""
     lines = list(lines)
     for _ in range(data.draw(st.integers(1, 3))):
-        kind = data.draw(st.sampled_from(["cell", "header", "drop_field", "extra_field", "truncate", "swap_lines"]))
+        kind = data.draw(
+            st.sampled_from(["cell", "header", "drop_field", "extra_field", "truncate", "swap_lines"])
+        )
         row = data.draw(st.integers(0, len(lines) - 1))
         fields = lines[row].split(sep)
         col = data.draw(st.integers(0, len(fields) - 1))
@@ -68,7 +94,9 @@ def mutate(lines: list[str], data: st.DataObject, sep: str) -> list[str]:
             fields[col] = data.draw(GARBAGE)
         elif kind == "header":
             header = lines[0].split(sep)
-            header[col % len(header)] = data.draw(st.sampled_from(["", "x", header[col % len(header)].upper(), "v v"]))
+            header[col % len(header)] = data.draw(
+                st.sampled_from(["", "x", header[col % len(header)].upper(), "v v"])
+            )
             lines[0] = sep.join(header)
             continue
         elif kind == "drop_field":
@@ -147,7 +175,12 @@ def test_wits_reader_reads_right_or_raises_ours(data):
         check_result(flows, records_of(text, ";"), column_index(text, ";", "TradeValue in 1000 USD"), 1000.0)
 
 
-KZ_LINES = ["date,value,transformation", "2022-01-01,5351587.7,level", "2022-02-01,4559264.0,level", "2022-03-01,0,level"]
+KZ_LINES = [
+    "date,value,transformation",
+    "2022-01-01,5351587.7,level",
+    "2022-02-01,4559264.0,level",
+    "2022-03-01,0,level",
+]
 
 
 @SETTINGS
@@ -186,7 +219,18 @@ JSON_VALUES = st.one_of(
     st.booleans(),
     st.lists(st.integers(), max_size=2),
 )
-COMTRADE_FIELDS = ["freqCode", "period", "reporterCode", "partnerCode", "flowCode", "classificationCode", "cmdCode", "primaryValue", "qty", "qtyUnitAbbr"]
+COMTRADE_FIELDS = [
+    "freqCode",
+    "period",
+    "reporterCode",
+    "partnerCode",
+    "flowCode",
+    "classificationCode",
+    "cmdCode",
+    "primaryValue",
+    "qty",
+    "qtyUnitAbbr",
+]
 
 
 def comtrade_record(**changes):
@@ -213,13 +257,19 @@ def test_comtrade_json_reads_right_or_raises_ours(data):
         else:
             target[field] = data.draw(JSON_VALUES)
     envelope = {"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}
-    text = json.dumps(envelope) if data.draw(st.integers(0, 9)) else json.dumps(envelope)[: data.draw(st.integers(0, 60))]
+    text = (
+        json.dumps(envelope)
+        if data.draw(st.integers(0, 9))
+        else json.dumps(envelope)[: data.draw(st.integers(0, 60))]
+    )
     flows, _ = run(read_comtrade, "c.json", text)
     if flows is not None:
         validate(flows, FLOWS)
         assert len(flows) == len(records)
         values = [r.get("primaryValue") for r in records]
-        assert all(v is None or (isinstance(v, (int, float, str)) and not isinstance(v, bool)) for v in values)
+        assert all(
+            v is None or (isinstance(v, (int, float, str)) and not isinstance(v, bool)) for v in values
+        )
         expected = sum(float(v) for v in values if v is not None and str(v).strip() not in BLANKS)
         assert flows["value_usd"].sum() == pytest.approx(expected, rel=1e-6, abs=1e-6)
 

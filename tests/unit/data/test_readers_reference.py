@@ -14,7 +14,9 @@ DIST = "iso_o;iso_d;contig;comlang_off;dist;distw\n"
 def test_latin1_geo_table_with_old_codes(tmp_path):
     path = tmp_path / "geo_cepii.csv"
     path.write_bytes(
-        "iso2;iso3;cnum;country;lat;lon\nRO;ROM;642;Roumanie;44.4;26.1\nCI;CIV;384;Côte d'Ivoire;5.3;-4.0\nYU;YUG;891;Yougoslavie;.;20.5\n".encode("latin-1")
+        "iso2;iso3;cnum;country;lat;lon\nRO;ROM;642;Roumanie;44.4;26.1\nCI;CIV;384;Côte d'Ivoire;5.3;-4.0\nYU;YUG;891;Yougoslavie;.;20.5\n".encode(
+            "latin-1"
+        )
     )
     geo = read_geodist(path)
     assert geo["iso3"].tolist() == ["ROU", "CIV", "SRB"]

@@ -8,7 +8,14 @@ import pytest
 from forecasting.data.readers import read_flows, read_tidy
 from forecasting.errors import ReaderError, UnknownCodeError
 
-MAPPING = {"from": "reporter", "to": "partner", "dir": "flow", "when": "period", "hs": "commodity", "usd": "value_usd"}
+MAPPING = {
+    "from": "reporter",
+    "to": "partner",
+    "dir": "flow",
+    "when": "period",
+    "hs": "commodity",
+    "usd": "value_usd",
+}
 
 
 def frame(**changes):

@@ -27,10 +27,17 @@ def test_totals_thousands_and_aggregates(tmp_path):
         ],
     )
     flows = read_flows(path, source="wits")
-    assert flows["commodity"].unique().tolist() == ["TOTAL"] and flows["classification"].unique().tolist() == ["TOTAL"]
+    assert flows["commodity"].unique().tolist() == ["TOTAL"] and flows[
+        "classification"
+    ].unique().tolist() == ["TOTAL"]
     assert flows["value_usd"].iloc[:3].tolist() == pytest.approx([15_634_181.0, 67.0, 0.0])
     assert flows["value_usd"].isna().tolist() == [False, False, False, True]
-    assert flows[["reporter", "partner"]].values.tolist() == [["KAZ", "PAK"], ["KAZ", "WLD"], ["ROU", "COD"], ["EUN", "KAZ"]]
+    assert flows[["reporter", "partner"]].values.tolist() == [
+        ["KAZ", "PAK"],
+        ["KAZ", "WLD"],
+        ["ROU", "COD"],
+        ["EUN", "KAZ"],
+    ]
     assert flows["flags"].tolist() == ["", "partner_aggregate", "", "reporter_aggregate"]
     assert set(flows["source"]) == {"wits"} and set(flows["freq"]) == {"A"}
 
@@ -62,10 +69,14 @@ def test_bad_rows_raise(tmp_path, line, error, message):
 
 def test_missing_columns_are_named_with_a_suggestion(tmp_path):
     path = tmp_path / "w.csv"
-    path.write_text("Nomenclature;ReporterISO;ProductCode;PartnerISO3;Year;TradeFlowName;TradeValue in 1000 USD\nNC;KAZ;Total;PAK;2009;Export;1\n")
+    path.write_text(
+        "Nomenclature;ReporterISO;ProductCode;PartnerISO3;Year;TradeFlowName;TradeValue in 1000 USD\nNC;KAZ;Total;PAK;2009;Export;1\n"
+    )
     flows = read_wits(path)  # "ReporterISO" is an accepted spelling
     assert flows.loc[0, "reporter"] == "KAZ"
-    path.write_text("Nomenclature;Reporter;ProductCode;PartnerISO3;Year;TradeFlowName;TradeValue in 1000 USD\nNC;KAZ;Total;PAK;2009;Export;1\n")
+    path.write_text(
+        "Nomenclature;Reporter;ProductCode;PartnerISO3;Year;TradeFlowName;TradeValue in 1000 USD\nNC;KAZ;Total;PAK;2009;Export;1\n"
+    )
     with pytest.raises(ReaderError, match="missing column"):
         read_wits(path)
 

@@ -1,0 +1,43 @@
+"""The numbered notebooks run headless with papermill on the bundled data, and are stored clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Small settings so the whole set runs in CI in a few minutes; the defaults are the real ones.
+FAST = {
+    "01_quickstart.ipynb": {"draws": 100, "ge_draws": 20},
+    "03_gravity.ipynb": {"first_year": 2015},
+}
+
+
+def test_the_five_stages_are_there():
+    names = [p.name[:2] for p in NOTEBOOKS]
+    assert names[:5] == ["01", "02", "03", "04", "05"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_stored_without_outputs_and_with_a_parameters_cell(path):
+    book = nbformat.read(path, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must hold the papermill parameters"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "strip outputs before commit"
+    for cell in code:
+        defs = [line for line in cell.source.splitlines() if line.lstrip().startswith(("def ", "class "))]
+        assert not defs, f"{path.name}: move helper functions into the package ({defs})"
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("05")], ids=lambda p: p.name)
+def test_notebook_executes(path, tmp_path):
+    import papermill
+
+    papermill.execute_notebook(
+        str(path), str(tmp_path / path.name), parameters=FAST.get(path.name, {}), kernel_name="python3",
+        cwd=str(path.parent), progress_bar=False,
+    )
