@@ -122,7 +122,7 @@ def main() -> None:
             else "Chromium absent: no PDF timing."
         ),
         "",
-        "Both pages show the same notebook outputs. The nbconvert page is the `lab` template: it embeds its"
+        "Both pages show the same notebook outputs. The nbconvert time includes starting the `jupyter` command (a new Python process and its imports), which ours, called from Python, does not pay. The nbconvert page is the `lab` template: it embeds its"
         " CSS but loads require.js and MathJax from a CDN, which an offline reader cannot reach; ours uses the"
         " `basic` template inside a small page with its own CSS and no script.",
     ]

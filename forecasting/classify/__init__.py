@@ -1,5 +1,6 @@
 """HS codes, HS-vintage concordances, country codes and named commodity groups."""
 
+from forecasting.classify.concordance import Concordance, read_concordance
 from forecasting.classify.groups import (
     DEFAULT_GROUPS,
     CommodityGroup,
@@ -13,6 +14,7 @@ from forecasting.classify.groups import (
 from forecasting.classify.hs import HS_VINTAGES, check_vintage, hs_chapter, normalize_hs
 
 __all__ = [
+    "Concordance",
     "DEFAULT_GROUPS",
     "HS_VINTAGES",
     "CommodityGroup",
@@ -24,5 +26,6 @@ __all__ = [
     "hs_chapter",
     "load_groups",
     "normalize_hs",
+    "read_concordance",
     "resolve",
 ]

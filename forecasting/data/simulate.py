@@ -33,6 +33,7 @@ import pandas as pd
 DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
 DEMO_SOURCE = "demo"
 COMMODITIES = ("textiles", "pharma", "coal", "hydrocarbons", "buses", "other")
+DOMESTIC_NOISE_SCALE = 0.1
 
 
 @dataclass(frozen=True)
@@ -377,12 +378,15 @@ def _shocks(panel: pd.DataFrame, truth: GravityTruth, rng: np.random.Generator) 
         else:
             prev = truth.ar_rho * prev + innov[pos]
         ar[pos] = prev
-    persistent = np.exp(ar - stationary_sd**2 / 2)
+    # A country's sales to itself are a large aggregate and far smoother than a bilateral flow:
+    # its shocks are scaled down (by DOMESTIC_NOISE_SCALE) keeping their mean at one.
+    scale = np.where(panel.exporter.to_numpy() == panel.importer.to_numpy(), DOMESTIC_NOISE_SCALE, 1.0)
+    persistent = np.exp(scale * ar - (scale * stationary_sd) ** 2 / 2)
     mu = panel.expected_usd.to_numpy()
     p_zero = 1 / (1 + (mu / truth.zero_scale_usd) ** 0.8)
     positive = rng.random(n) >= p_zero
     phi = truth.gamma_dispersion
-    gamma = rng.gamma(1 / phi, phi, n)
+    gamma = 1 + scale * (rng.gamma(1 / phi, phi, n) - 1)
     return persistent * positive * gamma / (1 - p_zero)
 
 

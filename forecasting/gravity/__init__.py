@@ -19,6 +19,7 @@ from forecasting.gravity.panel import (
 from forecasting.gravity.ppml import ppml
 from forecasting.gravity.results import GravityResult, OLSResult, PPMLResult, Summary
 from forecasting.gravity.sectors import SectorResults, ppml_by_sector
+from forecasting.gravity.separation import dropped_summary, zero_fixed_effect_levels
 from forecasting.gravity.tables import RegressionTable, regression_table
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "add_lags_leads",
     "add_preset_effects",
     "border_year_dummies",
+    "dropped_summary",
     "great_circle_km",
     "ols",
     "parse_formula",
@@ -40,4 +42,5 @@ __all__ = [
     "ppml_by_sector",
     "regression_table",
     "square_panel",
+    "zero_fixed_effect_levels",
 ]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import difflib
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import ConvergenceError, EstimationError, SchemaError, describe_items
+from forecasting.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    EstimationError,
+    SchemaError,
+    describe_items,
+)
 from forecasting.gravity import _fixef, _pyfixest
 from forecasting.gravity.formula import (
     FEPreset,
@@ -120,7 +128,6 @@ def estimate(
         dict.fromkeys([*parsed.columns(data.columns), *cluster_cols, *[c for c in (offset, weights) if c]])
     )
     frame = data[used].reset_index(drop=True)
-    original = data.reset_index(drop=True)
 
     if method == "fepois" and parsed.outcome in frame.columns:
         negative = frame[parsed.outcome].to_numpy(dtype=float, na_value=np.nan) < 0
@@ -170,8 +177,17 @@ def estimate(
         if on_nonconvergence == "raise":
             raise ConvergenceError(message)
         logger.warning(message)
+        warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
-    dropped = _dropped_table(original, fit, extra_drops, step="ppml" if method == "fepois" else "ols")
+    if fit.collinear:
+        note = (
+            f"regressors {describe_items(list(fit.collinear))} are collinear with the fixed effects or each"
+            " other and were left out of the model (see result.collinear)"
+        )
+        logger.warning(note)
+        warnings.warn(note, DataQualityWarning, stacklevel=4)
+
+    dropped = _dropped_table(data, fit, extra_drops, step="ppml" if method == "fepois" else "ols")
     kept = frame.iloc[fit.kept]
     fe_codes, fe_total = _fixed_effect_inputs(kept, fit, parsed, offset)
     n_clusters = fit.n_clusters
@@ -248,7 +264,7 @@ def _dropped_table(
     for reason, rows in extra.items():
         reasons.iloc[rows[~kept[rows]]] = reason
     rows = np.flatnonzero(reasons.notna().to_numpy() & ~kept)
-    table = original.iloc[rows].copy()
+    table = original.iloc[rows].reset_index(drop=True)
     table.insert(0, "row", rows)
     table.insert(0, "reason", reasons.iloc[rows].to_numpy())
     table.insert(0, "step", step)

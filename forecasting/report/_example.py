@@ -292,6 +292,7 @@ def example_result(
         name: {k: v for k, v in spec.items() if k != "growth_uplift"} for name, spec in _SCENARIOS.items()
     }
     settings = {
+        "pair": ["KAZ", "PAK"],
         "horizon": horizon,
         "base_year": base_year,
         "draws": 2000,

@@ -19,7 +19,7 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)`` then move the result onto ``path`` in one step.
 
     A reader never sees a half-written file, and an interrupted run leaves the previous

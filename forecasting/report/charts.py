@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from forecasting.report._io import atomic_write
-from forecasting.report.tables import MUSD, mirror_table
+from forecasting.report.tables import MUSD, ge_focus, main_series, mirror_table
 
 if TYPE_CHECKING:
     from forecasting.outlook.result import OutlookResult
@@ -159,7 +159,7 @@ def turnover_fan_chart(result: OutlookResult) -> Figure:
     rows_needed = int(np.ceil(len(scenarios) / columns))
     figure = _new_figure(result, 4.6 * columns, 3.8 * rows_needed)
     panels = figure.subplots(rows_needed, columns, squeeze=False, sharey=True).ravel()
-    totals = result.history.groupby(["reporter", "year"], as_index=False)["value_usd"].sum()
+    totals = main_series(result.history).groupby(["reporter", "year"], as_index=False)["value_usd"].sum()
     for axes, scenario in zip(panels, scenarios, strict=False):
         part = turnover[turnover["scenario"] == scenario]
         for reporter in sorted(part["reporter"].unique()):
@@ -243,6 +243,17 @@ def mirror_history_chart(result: OutlookResult) -> Figure:
             markersize=3,
             label=f"reported by {importer} (imports, mirror)",
         )
+        others = _other_reports(result.history, exporter, importer)
+        if len(others):
+            axes.scatter(
+                others["year"],
+                others["value_usd"],
+                marker="x",
+                color="black",
+                s=18,
+                zorder=3,
+                label="other published figures",
+            )
         axes.set_title(direction, fontsize=10)
         _usd_axis(axes)
         axes.legend(fontsize=7, loc="upper left")
@@ -250,8 +261,24 @@ def mirror_history_chart(result: OutlookResult) -> Figure:
     return figure
 
 
+def _other_reports(history: pd.DataFrame, exporter: str, importer: str) -> pd.DataFrame:
+    """Published export/import figures of one direction that are not in the main series."""
+    main = main_series(history)
+    direction = (
+        (history["reporter"] == exporter) & (history["partner"] == importer) & (history["flow"] == "export")
+    ) | ((history["reporter"] == importer) & (history["partner"] == exporter) & (history["flow"] == "import"))
+    rows = history[direction & history["value_usd"].notna()]
+    keyed = rows.merge(
+        main[["reporter", "source"]].drop_duplicates(), on=["reporter", "source"], how="left", indicator=True
+    )
+    return keyed[keyed["_merge"] == "left_only"]
+
+
 def ge_effects_chart(result: OutlookResult) -> Figure:
-    """General-equilibrium effects by country: bars per scenario, one panel per measure.
+    """General-equilibrium effects by country: bars per scenario, one panel per headline measure.
+
+    Only the pair and the most affected countries are drawn (see ``tables.ge_focus``); the
+    full table is in ``tables/ge_effects.csv``.
 
     Examples
     --------
@@ -260,12 +287,11 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
     2
     """
     ge = result.ge_country
-    measures = list(ge["measure"].unique())
+    countries, measures = ge_focus(ge, pair=tuple(result.settings.get("pair", ())))
     scenarios = list(ge["scenario"].unique())
     colours = scenario_colours(result)
-    countries = sorted(ge["country"].unique())
     figure = _new_figure(
-        result, 5.0 * max(len(measures), 1), 0.3 * len(countries) * max(len(scenarios), 1) + 1.5
+        result, 5.0 * max(len(measures), 1), 0.2 * len(countries) * max(len(scenarios), 1) + 1.8
     )
     panels = figure.subplots(1, max(len(measures), 1), squeeze=False, sharey=True)[0]
     height = 0.8 / max(len(scenarios), 1)
@@ -289,7 +315,7 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
             )
         axes.axvline(0, color="black", linewidth=0.8)
         axes.set_yticks(positions, countries)
-        axes.set_ylim(len(countries) - 0.5, -0.5)  # alphabetical from the top
+        axes.set_ylim(len(countries) - 0.5, -0.5)  # the pair first, then by size of effect
         axes.set_xlabel("change (%)")
         axes.set_title(measure.replace("_", " "), fontsize=10)
         axes.grid(axis="x", alpha=0.3)

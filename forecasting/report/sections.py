@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from forecasting.report import manifest as manifest_io
-from forecasting.report.tables import table_html
+from forecasting.report.tables import ge_focus, table_html
 
 DEMO_BANNER = (
     "DEMONSTRATION DATA — every number in this report is simulated by the toolkit's demo generator"
@@ -45,6 +45,19 @@ def _fmt_musd(value: float) -> str:
 
 def _fmt_pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.0f}%" if value >= 1 else f"{value:.1f}%"
+
+
+def _is_records(value: object) -> bool:
+    """A list of dicts, or a dict of dicts: settings that read best as a table."""
+    items = value.values() if isinstance(value, dict) else value
+    items = list(items)  # type: ignore[call-overload]
+    return bool(items) and all(isinstance(item, dict) for item in items)
+
+
+def _records_frame(value: dict | list) -> pd.DataFrame:
+    if isinstance(value, dict):
+        return pd.DataFrame.from_dict(value, orient="index").reset_index(names="name")
+    return pd.DataFrame(value)
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,10 @@ class ReportBook:
 
     def table(self, name: str) -> pd.DataFrame:
         """A report table as written to ``tables/<name>.csv``."""
-        return pd.read_csv(self.directory / "tables" / f"{name}.csv", keep_default_na=True)
+        try:
+            return pd.read_csv(self.directory / "tables" / f"{name}.csv", keep_default_na=True)
+        except pd.errors.EmptyDataError:  # a table without columns (nothing to report)
+            return pd.DataFrame()
 
     def figure_html(self, name: str, *, alt: str = "") -> str:
         """An ``<img>`` tag with the PNG figure inlined as base64."""
@@ -137,8 +153,11 @@ class ReportBook:
         reporter = self.settings.get("reporter_choice")
         note = ""
         if reporter:
-            reason = html.escape(str(self.settings.get("reporter_choice_reason", "")))
-            note = f"<p class='note'>Forecasts are on {html.escape(str(reporter))}'s reporting basis. {reason}</p>"
+            reason = self.settings.get("reporter_reason", self.settings.get("reporter_choice_reason", ""))
+            note = (
+                f"<p class='note'>Reporting basis of the forecasts: {html.escape(str(reporter))}."
+                f" {html.escape(str(reason))}</p>"
+            )
         listing = "".join(f"<li>{item}</li>" for item in items)
         return Section(
             f"<ul class='headline'>{listing}</ul>{note}"
@@ -170,10 +189,19 @@ class ReportBook:
             if "ge_effects" in self.figure_names()
             else ""
         )
-        columns = [
-            c for c in ("scenario", "country", "measure", "change_pct", "lower", "upper") if c in ge.columns
-        ]
-        return Section(figure + table_html(ge[columns], caption="General-equilibrium changes (%)"))
+        countries, measures = ge_focus(ge, pair=tuple(self.settings.get("pair", ())))
+        focus = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
+        # One row per measure and country, one column per corridor: reads like the book's tables.
+        shown = focus.pivot_table(
+            index=["measure", "country"], columns="scenario", values="change_pct", aggfunc="first", sort=False
+        ).reset_index()
+        shown.columns.name = None
+        caption = (
+            f"General-equilibrium changes (%) by corridor: {', '.join(measures)} for {len(countries)} countries"
+            f" (all {ge['country'].nunique()} countries and {ge['measure'].nunique()} measures, with bounds"
+            " where drawn, in tables/ge_effects.csv)"
+        )
+        return Section(figure + table_html(shown, caption=caption))
 
     def fan_charts(self) -> Section:
         """Turnover fan chart, then one fan chart per commodity, with the horizon-year table."""
@@ -199,7 +227,7 @@ class ReportBook:
         s = self.settings
         paragraphs = [
             "Bilateral trade is forecast per commodity group and direction with time-series models"
-            f" (model: {html.escape(str(s.get('model', 'see run settings')))}). Each corridor scenario shifts"
+            f" (model: {html.escape(str(s.get('model', 'per series, see the run settings below')))}). Each corridor scenario shifts"
             " the baseline by the effect that the PPML gravity model (terms in the gravity table) implies for"
             " the corridor's change in trade costs, phased in over the years the scenario states."
             " General-equilibrium effects by country come from solving the structural gravity system with and"
@@ -229,12 +257,20 @@ class ReportBook:
             + list(self.manifest.get("dependencies", {}).items()),
             columns=["package", "version"],
         )
-        settings = pd.DataFrame([(k, str(v)) for k, v in sorted(s.items())], columns=["setting", "value"])
+        flat = [(k, v) for k, v in sorted(s.items()) if not isinstance(v, (dict, list)) or not _is_records(v)]
+        settings = pd.DataFrame([(k, str(v)) for k, v in flat], columns=["setting", "value"])
+        nested = {
+            k: _records_frame(v)
+            for k, v in sorted(s.items())
+            if isinstance(v, (dict, list)) and _is_records(v)
+        }
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
         body += f"<p><b>Data sources:</b> {html.escape(sources or 'none recorded')}.</p>"
         body += table_html(self.table("scenarios"), caption="Scenario definitions")
         body += table_html(self.table("shipments"), caption="Known contracts added to the scenario paths")
         body += table_html(settings, caption="Run settings")
+        for key, frame in nested.items():
+            body += table_html(frame, caption=f"Run settings: {key.replace('_', ' ')}")
         if len(input_rows):
             body += table_html(input_rows, caption="Input data files (full SHA-256 in manifest.json)")
         body += table_html(versions, caption="Software versions")

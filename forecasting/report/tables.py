@@ -38,8 +38,31 @@ def to_musd(values: pd.Series | float) -> pd.Series | float:
     return values / MUSD
 
 
+def main_series(history: pd.DataFrame) -> pd.DataFrame:
+    """Each reporter's continuous export/import series: the source covering the most years.
+
+    History can also carry one-off published figures (press releases, partial years, a
+    ``turnover`` flow); adding those to the customs series would count trade twice, so
+    totals and mirror comparisons use only this series and the coverage table lists the rest.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": ["export"] * 3,
+    ...                   "year": [2023, 2024, 2024], "value_usd": [1.0, 2.0, 9.0],
+    ...                   "source": ["customs", "customs", "press"], "basis": "FOB"})
+    >>> main_series(h)["value_usd"].tolist()
+    [1.0, 2.0]
+    """
+    flows = history[history["flow"].isin(["export", "import"]) & history["value_usd"].notna()]
+    years = flows.groupby(["reporter", "source"])["year"].nunique().reset_index(name="n_years")
+    best = years.sort_values(["reporter", "n_years", "source"], ascending=[True, False, True])
+    best = best.drop_duplicates("reporter")[["reporter", "source"]]
+    return flows.merge(best, on=["reporter", "source"]).reset_index(drop=True)
+
+
 def turnover_summary(result: OutlookResult) -> pd.DataFrame:
-    """Exports, imports and turnover in the latest year each reporter published, both sides.
+    """Exports, imports and turnover in the latest year of each reporter's main series (both sides).
 
     Examples
     --------
@@ -47,7 +70,7 @@ def turnover_summary(result: OutlookResult) -> pd.DataFrame:
     >>> turnover_summary(example_result())[["reporter", "year"]].values.tolist()
     [['KAZ', 2024], ['PAK', 2024]]
     """
-    history = result.history
+    history = main_series(result.history)
     rows = []
     for (reporter, partner), part in history.groupby(["reporter", "partner"], sort=True):
         latest = int(part["year"].max())
@@ -65,7 +88,10 @@ def turnover_summary(result: OutlookResult) -> pd.DataFrame:
                 "source": ", ".join(sorted(last["source"].astype(str).unique())),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows,
+        columns=["reporter", "partner", "year", "exports_musd", "imports_musd", "turnover_musd", "source"],
+    )
 
 
 def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 2035)) -> pd.DataFrame:
@@ -135,11 +161,24 @@ def coverage_table(history: pd.DataFrame) -> pd.DataFrame:
                 "missing_years": ", ".join(map(str, gaps)),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "reporter",
+            "partner",
+            "flow",
+            "source",
+            "basis",
+            "first_year",
+            "last_year",
+            "years",
+            "missing_years",
+        ],
+    )
 
 
 def mirror_table(history: pd.DataFrame) -> pd.DataFrame:
-    """Each direction of trade as its exporter and its importer reported it, and the gap.
+    """Each direction of trade as its exporter and its importer reported it (main series), and the gap.
 
     ``ratio`` is importer-reported over exporter-reported value; CIF/FOB margins alone put
     it a little above 1, so values far from 1 point at misreporting or coverage differences.
@@ -150,6 +189,7 @@ def mirror_table(history: pd.DataFrame) -> pd.DataFrame:
     >>> sorted(mirror_table(example_result().history)["direction"].unique())
     ['KAZ → PAK', 'PAK → KAZ']
     """
+    history = main_series(history)
     exports = history[history["flow"] == "export"]
     imports = history[history["flow"] == "import"]
     merged = exports.merge(
@@ -172,6 +212,43 @@ def mirror_table(history: pd.DataFrame) -> pd.DataFrame:
     table["gap_musd"] = table["importer_reported_musd"] - table["exporter_reported_musd"]
     table["ratio"] = table["importer_reported_musd"] / table["exporter_reported_musd"].replace(0.0, np.nan)
     return table.sort_values(["direction", "year"]).reset_index(drop=True)
+
+
+GE_HEADLINE_MEASURES = ("real_gdp", "welfare", "real_income", "exports", "imports")
+
+
+def ge_focus(
+    ge: pd.DataFrame, *, pair: tuple[str, ...] = (), max_countries: int = 10, max_measures: int = 2
+) -> tuple[list[str], list[str]]:
+    """Countries and measures worth showing: the pair, then the countries most affected.
+
+    Headline measures come first (real GDP or welfare, then exports and imports); countries
+    are ranked by their largest absolute change in the first chosen measure over all scenarios.
+
+    Examples
+    --------
+    >>> from forecasting.report._example import example_result
+    >>> countries, measures = ge_focus(example_result().ge_country, pair=("KAZ", "PAK"), max_countries=4)
+    >>> countries[:2], measures
+    (['KAZ', 'PAK'], ['real_gdp', 'exports'])
+    """
+    present = list(dict.fromkeys(ge["measure"]))
+    measures = [m for m in GE_HEADLINE_MEASURES if m in present] + [
+        m for m in present if m not in GE_HEADLINE_MEASURES
+    ]
+    measures = measures[:max_measures]
+    if not measures:
+        return [], []
+    first = ge[ge["measure"] == measures[0]]
+    size = (
+        first.assign(size=first["change_pct"].abs())
+        .groupby("country")["size"]
+        .max()
+        .sort_values(ascending=False)
+    )
+    chosen = [c for c in pair if c in set(ge["country"])]
+    chosen += [c for c in size.index if c not in chosen]
+    return chosen[:max_countries], measures
 
 
 def forecast_table(forecast: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
@@ -233,7 +310,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
         columns="value_usd"
     )
     flags = result.flags.assign(share_pct=100.0 * result.flags["share"]).drop(columns="share")
-    return {
+    named = {
         "summary_turnover": turnover_summary(result),
         "summary_billion": billion_summary(result, years=_headline_years(result)),
         "coverage": coverage_table(result.history),
@@ -248,6 +325,24 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
         "scenarios": scenario_table(result.scenarios),
         "data_flags": flags,
     }
+    # Tables a newer outlook carries that this report does not know yet are still published.
+    known = {
+        "forecast",
+        "turnover",
+        "billion",
+        "first_year",
+        "history",
+        "coefficients",
+        "ge_country",
+        "shipments",
+        "flags",
+    }
+    extra = {
+        name: table
+        for name, table in result.tables().items()
+        if name not in known and name not in named and len(table.columns)
+    }
+    return named | extra
 
 
 def _headline_years(result: OutlookResult) -> tuple[int, ...]:
@@ -276,7 +371,7 @@ def _format_cell(column: str, value: object) -> str:
         if column.endswith("_musd"):
             return f"{value:,.1f}"
         if column.endswith("_pct"):
-            return f"{value:.1f}"
+            return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}"
         if column == "p_value":
             return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
         return f"{value:,.3f}"

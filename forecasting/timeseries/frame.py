@@ -158,7 +158,8 @@ def to_panel(
             f"{int(dupes.sum())} rows repeat a series and period ({', '.join(keys)}, {time_col}): rows"
             f" {describe_items(frame.index[dupes].tolist())}; aggregate them first (e.g. groupby().sum())"
         )
-    key_table = frame[keys].drop_duplicates().reset_index(drop=True)
+    # Ids follow the sorted key values, so output order never depends on input row order.
+    key_table = frame[keys].drop_duplicates().sort_values(keys, kind="stable").reset_index(drop=True)
     key_table.insert(0, "unique_id", [f"s{i:06d}" for i in range(len(key_table))])
     frame = frame.merge(key_table, on=keys, how="left")
     data = frame[["unique_id", "ds", "y"]].sort_values(["unique_id", "ds"]).reset_index(drop=True)

@@ -189,7 +189,9 @@ def reconcile(
 
     ``forecasts`` is a FORECAST-schema frame holding every series of the hierarchy for each
     scenario, model and period; ``residuals`` (``keys..., period, residual``) is required by
-    ``mint_shrink`` and, when given, supplies the error correlation for every method.
+    ``mint_shrink`` and, when given, supplies the error correlation for every method. The
+    hierarchy is read from the series present, so a bottom series missing from every period
+    cannot be detected; one missing from some periods raises.
 
     Examples
     --------

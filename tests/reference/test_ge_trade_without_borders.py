@@ -153,3 +153,36 @@ def test_converged_equilibrium_beside_book(tight_run, book_run, published: pd.Da
     assert cdl.max() < PP_TOLERANCE
     # Broad agreement all the same: the same model, solved fully.
     assert np.corrcoef(beside["converged_exports"], beside["book_exports"])[0, 1] > 0.999
+
+
+def test_project_pipeline_ppml_then_ge_reproduces_the_book(
+    book_data: pd.DataFrame, published: pd.DataFrame
+) -> None:
+    """The project's own first stage feeds the solver: coefficients, errors and GE results."""
+    from forecasting.gravity import ppml
+    from forecasting.gravity.ge import ge_monte_carlo
+
+    fit = ppml(book_data, "trade ~ ln_DIST + CNTG + INTL_BRDR", fe="exporter_importer", vcov="hetero")
+    table = fit.tidy().set_index("term").loc[BOOK_COEFFICIENTS["term"]]
+    np.testing.assert_allclose(table["estimate"], BOOK_COEFFICIENTS["estimate"], atol=5e-7)
+    np.testing.assert_allclose(table["std_error"], BOOK_COEFFICIENTS["std_error"], atol=5e-7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = counterfactual(
+            book_data,
+            fit.tidy(),
+            {"INTL_BRDR": 0.0},
+            value="trade",
+            stopping="book",
+            reference_importer="DEU",
+        )
+    gap = (result.change("real_gdp").loc[published.index] - published["change_rGDP_FULL"]).abs()
+    assert gap.max() < PP_TOLERANCE
+    draws = ge_monte_carlo(
+        book_data, fit.tidy(), {"INTL_BRDR": 0.0}, covariance=fit.vcov, value="trade", draws=40, seed=6,
+        reference_importer="DEU",
+    )  # fmt: skip
+    welfare = draws.tidy(95).query("measure == 'real_gdp'")
+    assert (
+        (welfare["lower"] < welfare["change_pct"]) & (welfare["change_pct"] < welfare["upper"])
+    ).mean() > 0.9

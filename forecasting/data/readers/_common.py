@@ -78,6 +78,37 @@ def find_columns(
     return found
 
 
+def apply_number_format(frame: pd.DataFrame, thousands: str | None, decimal: str) -> pd.DataFrame:
+    """Rewrite numbers in a text-typed frame to plain ``1234.5`` form under the file's marks.
+
+    Only cells that are wholly a number in that format change ("1.234,5" with thousands "."
+    and decimal ","), so names such as "Korea, Rep." and dates are left alone.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"v": ["1.234,5", "7"], "name": ["Korea, Rep.", "x"]}, dtype="string")
+    >>> apply_number_format(f, ".", ",")["v"].tolist()
+    ['1234.5', '7']
+    """
+    if thousands is None and decimal == ".":
+        return frame
+    group = re.escape(thousands) if thousands else ""
+    pattern = rf"^\s*-?\d[\d{group}]*(?:{re.escape(decimal)}\d+)?\s*$"
+    out = frame.copy()
+    for column in out.columns:
+        text = out[column].astype("string")
+        numeric = text.str.match(pattern).fillna(False).astype(bool)
+        if not numeric.any():
+            continue
+        cleaned = text.str.strip()
+        if thousands:
+            cleaned = cleaned.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            cleaned = cleaned.str.replace(decimal, ".", regex=False)
+        out[column] = text.where(~numeric, cleaned)
+    return out
+
+
 def line_numbers(mask: pd.Series | np.ndarray, *, first_line: int = 2) -> str:
     """Describe the file lines (header is line 1) where ``mask`` holds."""
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))

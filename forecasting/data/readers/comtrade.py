@@ -19,6 +19,7 @@ import pandas as pd
 
 from forecasting.data.readers._common import (
     HS_VINTAGES,
+    apply_number_format,
     countries,
     find_columns,
     finish,
@@ -116,11 +117,12 @@ def _load_json(path: Path) -> pd.DataFrame:
 def _load_csv(path: Path, options: dict[str, object]) -> pd.DataFrame:
     fmt = detect_format(path, **options)  # type: ignore[arg-type]
     try:
-        return pd.read_csv(
+        raw = pd.read_csv(
             path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
         )  # type: ignore[call-overload]
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
+    return apply_number_format(raw, fmt.thousands, fmt.decimal)
 
 
 def _first_line(fmt: str) -> int:
@@ -183,7 +185,9 @@ def _classification(
         code = pd.Series([declared or pd.NA] * len(raw), dtype="string")
     mapped = code.map(HS_VINTAGES)
     if declared is not None:
-        mapped = mapped.fillna(HS_VINTAGES.get(declared.upper(), declared))
+        if declared.upper() not in HS_VINTAGES:
+            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
+        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
     mapped = mapped.where(commodity != "TOTAL", "TOTAL")
     bad = mapped.isna()
     if bad.any():
@@ -202,7 +206,11 @@ def _quantities(
         return pd.Series(np.nan, index=raw.index), pd.Series([None] * len(raw), dtype=object)
     qty = to_number(raw[cols["qty"]], what="qty", path=path, first_line=first)
     unit = raw[cols["qty_unit"]].astype("string").str.strip() if "qty_unit" in cols else None
-    unit_code = raw[cols["qty_unit_code"]].astype("string").str.strip() if "qty_unit_code" in cols else None
+    unit_code = (
+        raw[cols["qty_unit_code"]].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+        if "qty_unit_code" in cols
+        else None
+    )
     no_unit = pd.Series(False, index=raw.index)
     if unit is not None:
         no_unit |= unit.isna() | unit.str.upper().isin(["N/A", "NO QUANTITY", ""])
@@ -236,6 +244,8 @@ def read_comtrade(
     classification: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a UN Comtrade download (API JSON, website/bulk CSV, or legacy CSV) into FLOWS.
 
@@ -248,8 +258,8 @@ def read_comtrade(
         ``"auto"`` (by extension), ``"json"`` or ``"csv"``.
     classification
         HS vintage for files whose ``classificationCode`` is ``"HS"`` (as reported) or absent.
-    encoding, sep
-        Declare them when detection refuses to guess.
+    encoding, sep, thousands, decimal
+        Declare them for CSV files when detection refuses to guess.
 
     Returns
     -------
@@ -274,7 +284,11 @@ def read_comtrade(
     kind = format if format != "auto" else ("json" if path.suffix.lower() == ".json" else "csv")
     if kind not in ("json", "csv"):
         raise ValueError(f"format={format!r} is not one of 'auto', 'json', 'csv'")
-    raw = _load_json(path) if kind == "json" else _load_csv(path, {"encoding": encoding, "sep": sep})
+    raw = (
+        _load_json(path)
+        if kind == "json"
+        else _load_csv(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
+    )
     if raw.empty:
         logger.info("%s: no records", path.name)
         return FLOWS.empty()

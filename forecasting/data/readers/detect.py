@@ -153,6 +153,12 @@ def _detect_numbers(lines: list[str], sep: str, path: Path) -> tuple[str | None,
             f"{path}: numbers use both ',' and '.' in conflicting ways; pass thousands= and decimal="
         )
     thousands = next(iter(marks)) if marks else None
+    if (thousands == "." and decimal_dot) or (thousands == "," and decimal_comma):
+        # "1.234.567" beside "0.5": the dot cannot be both; refusing beats dropping a decimal point
+        raise ReaderError(
+            f"{path}: '{thousands}' groups thousands in some numbers and marks decimals in others;"
+            " pass thousands= and decimal="
+        )
     decimal = "," if decimal_comma or thousands == "." else "."
     if thousands == decimal:
         raise ReaderError(f"{path}: '{decimal}' is both the decimal and the thousands mark; pass them")

@@ -16,7 +16,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting.data.readers._common import check_not_negative, find_columns, finish, line_numbers, to_number
+from forecasting.data.readers._common import (
+    apply_number_format,
+    check_not_negative,
+    find_columns,
+    finish,
+    line_numbers,
+    to_number,
+)
 from forecasting.data.readers.detect import detect_format
 from forecasting.errors import ReaderError, describe_items
 
@@ -86,6 +93,7 @@ def read_kz_stat(
         )  # type: ignore[call-overload]
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
+    raw = apply_number_format(raw, fmt.thousands, fmt.decimal)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])
     if "transformation" in cols:
         kind = raw[cols["transformation"]].astype("string").str.strip().str.lower()

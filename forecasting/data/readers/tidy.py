@@ -19,6 +19,7 @@ import pandas as pd
 from forecasting.classify.countries import CountryScheme
 from forecasting.data.readers._common import (
     HS_VINTAGES,
+    apply_number_format,
     check_not_negative,
     countries,
     finish,
@@ -56,11 +57,12 @@ def _load(path: Path, options: dict[str, str | None]) -> pd.DataFrame:
             raise ReaderError(f"{path}: not a readable Parquet file ({exc})") from None
     fmt = detect_format(path, **options)  # type: ignore[arg-type]
     try:
-        return pd.read_csv(
+        raw = pd.read_csv(
             path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
         )  # type: ignore[call-overload]
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
+    return apply_number_format(raw, fmt.thousands, fmt.decimal)
 
 
 def _periods(values: pd.Series, freq: pd.Series | None, path: Path) -> tuple[pd.Series, pd.Series]:
@@ -154,6 +156,10 @@ def read_tidy(
     [['KAZ', 'export', Timestamp('2023-01-01 00:00:00'), 'A', '2709', 10.0]]
     """
     path = Path(path)
+    if freq is not None and freq not in ("A", "Q", "M"):
+        raise ValueError(f"freq={freq!r} is not one of 'A', 'Q', 'M'")
+    if not (np.isfinite(value_scale) and value_scale > 0):
+        raise ValueError(f"value_scale must be a positive number (1000 for thousands), got {value_scale!r}")
     raw = _load(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
     if columns:
         absent = [name for name in columns if name not in raw.columns]

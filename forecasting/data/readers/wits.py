@@ -15,6 +15,7 @@ import pandas as pd
 
 from forecasting.data.readers._common import (
     HS_VINTAGES,
+    apply_number_format,
     countries,
     find_columns,
     finish,
@@ -90,6 +91,7 @@ def read_wits(
         )  # type: ignore[call-overload]
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
+    raw = apply_number_format(raw, fmt.thousands, fmt.decimal)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["reporter", "partner", "product", "year"])
     if "value_thousand" not in cols and "value_usd" not in cols:
         raise ReaderError(

@@ -22,7 +22,7 @@ book's ``OMR`` and ``IMR``), with world output absorbed into them as in the book
 Equations (2)-(3) say that the PPML exporter and importer effects
 :math:`A_i = Y_i E_R/\Pi_i` and :math:`B_j = E_j/(P_j E_R)` reproduce the row and column
 totals of trade exactly; :func:`solve_resistances` solves them for given :math:`Y, E`
-(the *conditional* equilibrium). In the *full-endowment* equilibrium, endowments
+(the *conditional* equilibrium) by bi-proportional sweeps finished with Newton steps. In the *full-endowment* equilibrium, endowments
 :math:`Q_i` are fixed, so output moves with the factory-gate price (5); expenditure keeps
 the baseline ratio :math:`\varphi_j = E_j/Y_j` (6). With trade imbalances, fixed
 :math:`\varphi` would let world expenditure drift from world output, which (2)-(3) cannot

@@ -286,6 +286,11 @@ def ge_monte_carlo(
         draw_table = draw_coefficients(kept, draws=draws, seed=seed, covariance=covariance)
         source = "normal"
     else:
+        absent = [c for c in ("draw", "term", "estimate") if c not in coefficient_draws.columns]
+        if absent:
+            raise SchemaError(
+                f"coefficient_draws lack columns {describe_items(absent)} (need draw, term, estimate)"
+            )
         draw_table = coefficient_draws.loc[:, ["draw", "term", "estimate"]]
         source = "supplied"
     wide = draw_table.pivot(index="draw", columns="term", values="estimate")

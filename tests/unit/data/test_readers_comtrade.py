@@ -248,3 +248,41 @@ def test_missing_value_column_is_named(tmp_path):
 def test_format_option_is_validated(api_file):
     with pytest.raises(ValueError, match="'auto', 'json', 'csv'"):
         read_comtrade(api_file, format="xml")  # type: ignore[arg-type]
+
+
+def test_declared_classification_is_validated(tmp_path):
+    path = write_json(tmp_path / "hs.json", [api_record(classificationCode="HS")])
+    with pytest.raises(ValueError, match="HS2017"):
+        read_comtrade(path, classification="HS20177")
+
+
+def test_unit_codes_written_as_floats_still_mean_no_quantity(tmp_path):
+    records = [
+        api_record(qtyUnitCode=-1.0, qtyUnitAbbr=None, qty=0.0),
+        api_record(cmdCode="2709", qtyUnitCode=None),
+    ]
+    flows = read_comtrade(write_json(tmp_path / "u.json", records))
+    assert np.isnan(flows.loc[0, "quantity"])
+    assert flows.loc[1, "quantity"] == 2500.0 and flows.loc[1, "quantity_unit"] == "kg"
+
+
+def test_bulk_tab_separated_gzip(tmp_path):
+    import gzip
+
+    rows = [api_record(), api_record(partnerCode=860, partnerISO="UZB", primaryValue=77.0)]
+    text = io_text(rows, "\t")
+    path = tmp_path / "COMTRADE-FINAL-CA398-2023.txt.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(text)
+    flows = read_comtrade(path)
+    assert flows["partner"].tolist() == ["PAK", "UZB"] and flows["value_usd"].sum() == 4100.5 + 77.0
+
+
+def io_text(rows, sep):
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=sep)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from forecasting.data.readers import read_baci, read_comtrade, read_kz_stat, read_tidy, read_wits
 from forecasting.data.readers._common import squash
+from forecasting.data.readers.detect import detect_format
 from forecasting.errors import ForecastingError
 from forecasting.schema import FLOWS, validate
 
@@ -58,11 +59,17 @@ GARBAGE = st.sampled_from(
 )
 
 
-def oracle_number(cell: str) -> float | None:
-    """Independent parse of a value cell: NaN for blanks, None when it is not a plain number."""
+def oracle_number(cell: str, thousands: str | None = None, decimal: str = ".") -> float | None:
+    """Independent parse of a value cell: NaN for blanks, None when it is not a plain number.
+
+    ``thousands``/``decimal`` are the marks the file's format declares (as detection found them).
+    """
     text = cell.strip()
     if text in BLANKS:
         return math.nan
+    if thousands:
+        text = text.replace(thousands, "")
+    text = text.replace(decimal, ".")
     try:
         number = float(text)
     except ValueError:
@@ -70,10 +77,11 @@ def oracle_number(cell: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def check_result(flows, records: list[list[str]], value_index: int, scale: float) -> None:
+def check_result(flows, records: list[list[str]], value_index: int, scale: float, fmt=None) -> None:
     validate(flows, FLOWS)
     assert len(flows) == len(records)
-    numbers = [oracle_number(r[value_index]) if len(r) > value_index else None for r in records]
+    marks = (fmt.thousands, fmt.decimal) if fmt is not None else (None, ".")
+    numbers = [oracle_number(r[value_index], *marks) if len(r) > value_index else None for r in records]
     assert None not in numbers, "the reader accepted a value an independent parse rejects"
     expected = sum(n for n in numbers if not math.isnan(n)) * scale
     assert flows["value_usd"].sum() == pytest.approx(expected, rel=1e-9, abs=1e-6)
@@ -125,14 +133,19 @@ def records_of(text: str, sep: str) -> list[list[str]]:
 
 
 def run(reader, name: str, text: str | bytes, **options):
+    """Read ``text`` written to a file; return (flows or None, error or None, detected format or None)."""
     folder = Path(tempfile.mkdtemp())
     try:
         path = folder / name
         (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)  # type: ignore[operator]
         try:
-            return reader(path, **options), None
+            fmt = detect_format(path)
+        except ForecastingError:
+            fmt = None
+        try:
+            return reader(path, **options), None, fmt
         except ForecastingError as exc:
-            return None, exc
+            return None, exc, fmt
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -151,7 +164,7 @@ BACI_LINES = [
 def test_baci_reader_reads_right_or_raises_ours(data):
     lines = mutate(BACI_LINES, data, ",")
     text = "\n".join(lines) + "\n"
-    flows, _ = run(read_baci, "BACI_HS92_Y2021_V202301.csv", text)
+    flows, _, fmt = run(read_baci, "BACI_HS92_Y2021_V202301.csv", text)
     if flows is not None:
         check_result(flows, records_of(text, ","), 4, 1000.0)
 
@@ -170,9 +183,11 @@ WITS_LINES = [
 def test_wits_reader_reads_right_or_raises_ours(data):
     lines = mutate(WITS_LINES, data, ";")
     text = "\r\n".join(lines) + "\r\n"
-    flows, _ = run(read_wits, "wits.csv", text)
+    flows, _, fmt = run(read_wits, "wits.csv", text)
     if flows is not None:
-        check_result(flows, records_of(text, ";"), column_index(text, ";", "TradeValue in 1000 USD"), 1000.0)
+        check_result(
+            flows, records_of(text, ";"), column_index(text, ";", "TradeValue in 1000 USD"), 1000.0, fmt
+        )
 
 
 KZ_LINES = [
@@ -188,9 +203,9 @@ KZ_LINES = [
 def test_kz_stat_reader_reads_right_or_raises_ours(data):
     lines = mutate(KZ_LINES, data, ",")
     text = "\r\n".join(lines) + "\r\n"
-    flows, _ = run(read_kz_stat, "exports.csv", text)
+    flows, _, fmt = run(read_kz_stat, "exports.csv", text)
     if flows is not None:
-        check_result(flows, records_of(text, ","), column_index(text, ",", "value"), 1000.0)
+        check_result(flows, records_of(text, ","), column_index(text, ",", "value"), 1000.0, fmt)
 
 
 TIDY_LINES = [
@@ -206,9 +221,9 @@ TIDY_LINES = [
 def test_tidy_reader_reads_right_or_raises_ours(data):
     lines = mutate(TIDY_LINES, data, ",")
     text = "\n".join(lines) + "\n"
-    flows, _ = run(read_tidy, "tidy.csv", text, classification="HS2017")
+    flows, _, fmt = run(read_tidy, "tidy.csv", text, classification="HS2017")
     if flows is not None:
-        check_result(flows, records_of(text, ","), column_index(text, ",", "value_usd"), 1.0)
+        check_result(flows, records_of(text, ","), column_index(text, ",", "value_usd"), 1.0, fmt)
 
 
 JSON_VALUES = st.one_of(
@@ -262,7 +277,7 @@ def test_comtrade_json_reads_right_or_raises_ours(data):
         if data.draw(st.integers(0, 9))
         else json.dumps(envelope)[: data.draw(st.integers(0, 60))]
     )
-    flows, _ = run(read_comtrade, "c.json", text)
+    flows, _, fmt = run(read_comtrade, "c.json", text)
     if flows is not None:
         validate(flows, FLOWS)
         assert len(flows) == len(records)
@@ -285,6 +300,6 @@ def test_random_bytes_never_crash_any_reader(raw):
         (read_comtrade, "c.json", {}),
         (read_comtrade, "c.csv", {}),
     ):
-        flows, _ = run(reader, name, raw, **options)
+        flows, _, fmt = run(reader, name, raw, **options)
         if flows is not None:
             validate(flows, FLOWS)

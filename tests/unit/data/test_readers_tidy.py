@@ -102,3 +102,12 @@ def test_hs_codes_without_vintage_and_missing_columns(tmp_path):
 def test_unknown_source_lists_valid_ones(tmp_path):
     with pytest.raises(ValueError, match="'comtrade', 'baci', 'wits', 'kz_stat', 'tidy'"):
         read_flows(tmp_path / "x.csv", source="eurostat")  # type: ignore[arg-type]
+
+
+def test_options_are_validated(tmp_path):
+    path = tmp_path / "x.csv"
+    frame().to_csv(path, index=False)
+    with pytest.raises(ValueError, match="'A', 'Q', 'M'"):
+        read_tidy(path, columns=MAPPING, freq="Y")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="positive"):
+        read_tidy(path, columns=MAPPING, value_scale=-1)

@@ -85,3 +85,22 @@ def test_duplicate_rows_raise(tmp_path):
     line = "NC;KAZ; Total;Kazakhstan;PAK;Pakistan;2009;Export;6;1"
     with pytest.raises(ReaderError, match="share a key"):
         read_wits(write(tmp_path, [line, line]))
+
+
+def test_european_number_format_is_detected_and_applied(tmp_path):
+    path = write(
+        tmp_path,
+        [
+            "NC;KAZ; Total;Kazakhstan;PAK;Pakistan;2009;Export;6;1.234,5",
+            "NC;KAZ; Total;Kazakhstan;AFG;Afghanistan;2009;Export;6;0,25",
+        ],
+    )
+    assert read_wits(path)["value_usd"].tolist() == [1_234_500.0, 250.0]
+
+
+def test_comma_thousands_in_a_comma_file_are_applied(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text(
+        HEADER.replace(";", ",") + 'NC,KAZ,Total,Kazakhstan,PAK,Pakistan,2009,Export,6,"1,234,567.5"\n'
+    )
+    assert read_wits(path)["value_usd"].tolist() == [1_234_567_500.0]

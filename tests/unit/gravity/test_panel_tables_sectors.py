@@ -125,6 +125,7 @@ def test_regression_table_formats(panel: pd.DataFrame) -> None:
         regression_table(models, format="docx")
 
 
+@pytest.mark.slow
 def test_sector_by_sector_in_parallel_and_failures_kept() -> None:
     a = make_panel(n_countries=6, seed=1).assign(commodity="coal")
     b = make_panel(n_countries=6, seed=2).assign(commodity="textiles")

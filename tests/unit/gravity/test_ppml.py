@@ -8,7 +8,7 @@ import pyfixest as pf
 import pytest
 from pyfixest.demeaners import MapDemeaner
 
-from forecasting.errors import ConvergenceError, SchemaError
+from forecasting.errors import ConvergenceError, ConvergenceWarning, DataQualityWarning, SchemaError
 from forecasting.gravity import ppml
 from forecasting.schema import COEFFICIENTS, validate
 from tests.unit.gravity.conftest import TRUE_BETA, make_panel
@@ -110,7 +110,8 @@ def test_singletons_reported() -> None:
 def test_non_convergence_raises_or_warns(panel: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(ConvergenceError, match="did not converge in 2 IRLS iterations"):
         ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", maxiter=2)
-    res = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", maxiter=2, on_nonconvergence="warn")
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", maxiter=2, on_nonconvergence="warn")
     assert not res.converged and res.iterations == 2
     assert "did not converge" in caplog.text
 
@@ -153,3 +154,11 @@ def test_summary_renders_text_and_html(panel: pd.DataFrame) -> None:
     summary = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural").summary()
     assert "rta" in str(summary) and "converged" in str(summary)
     assert "<table" in summary._repr_html_()
+
+
+def test_collinear_regressors_are_reported_not_silently_dropped(panel: pd.DataFrame) -> None:
+    data = panel.assign(rta_copy=panel["rta"])
+    with pytest.warns(DataQualityWarning, match="'rta_copy' are collinear"):
+        res = ppml(data, "value_usd ~ rta + rta_copy + ln_tariff", fe="structural")
+    assert res.collinear == ("rta_copy",)
+    assert list(res.coef.index) == ["rta", "ln_tariff"]

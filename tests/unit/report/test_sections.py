@@ -51,3 +51,48 @@ def test_every_section_renders_html(written):
     assert fans.count("data:image/png;base64") == len([n for n in written.figures if n.startswith("fan_")])
     methods = book.methods().html
     assert "demo_kaz_stat" in methods and "Scenario definitions" in methods and "pandas" in methods
+
+
+def test_nested_settings_become_their_own_tables(written):
+    book = ReportBook.open(written.out_dir)
+    settings = {
+        **book.settings,
+        "series_methods": [
+            {"commodity": "coal", "method": "ets"},
+            {"commodity": "buses", "method": "resample"},
+        ],
+        "elasticities": {"coal": {"estimate": -5.65, "origin": "pooled"}},
+    }
+    nested = dataclasses.replace(book, manifest={**book.manifest, "settings": settings})
+    html = nested.methods().html
+    assert "Run settings: series methods" in html and "<td>resample</td>" in html
+    assert "Run settings: elasticities" in html and "<td>pooled</td>" in html
+
+
+def test_ge_section_is_one_row_per_measure_and_country(written, outlook):
+    html = ReportBook.open(written.out_dir).ge_effects().html
+    assert "<th>trans afghan rail</th>" in html and "<th>qtta karakoram</th>" in html
+    n_rows = 2 * outlook.ge_country["country"].nunique()  # two measures, seven countries
+    assert html.split("General-equilibrium changes")[1].count("<tr>") == n_rows + 1
+
+
+def test_report_without_history_or_ge_still_renders_every_section(tmp_path):
+    from forecasting.report._example import example_result
+    from forecasting.report.artefacts import write_artefacts
+
+    result = example_result(commodities=("coal",))
+    bare = dataclasses.replace(
+        result, history=result.history.iloc[0:0], ge_country=result.ge_country.iloc[0:0]
+    )
+    book = ReportBook.open(write_artefacts(bare, tmp_path / "bare").out_dir)
+    for method in (
+        "executive_summary",
+        "coverage",
+        "gravity",
+        "ge_effects",
+        "fan_charts",
+        "billion_probability",
+        "methods",
+        "flags_appendix",
+    ):
+        assert getattr(book, method)().html, method

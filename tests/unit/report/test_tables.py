@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from forecasting.report import tables
+from forecasting.report._example import example_result
 
 
 def test_turnover_summary_adds_exports_and_imports_of_the_latest_year(outlook):
@@ -131,3 +132,67 @@ def test_billion_summary_uses_the_chosen_reporters_turnover(outlook):
 def test_years_read_back_as_float_print_as_years():
     out = tables.table_html(pd.DataFrame({"median_year": [2034.0, np.nan], "year": [2030.0, 2031.0]}))
     assert "<td>2034</td>" in out and "<td>2030</td>" in out and "2,034" not in out
+
+
+def test_one_off_published_figures_are_not_added_to_the_customs_series():
+    # Shape of the lead's real history: a continuous customs series plus press figures and a
+    # 'turnover' flow for the same years (kz_pk_published_trade.csv style rows).
+    rows = [
+        ("KAZ", "PAK", f, y, v, "customs", "FOB")
+        for y in (2023, 2024)
+        for f, v in (("export", 10e6), ("import", 30e6))
+    ]
+    rows += [
+        ("PAK", "KAZ", f, y, v, "customs", "CIF")
+        for y in (2023, 2024)
+        for f, v in (("import", 12e6), ("export", 90e6))
+    ]
+    rows += [
+        (
+            "KAZ",
+            "PAK",
+            "export",
+            2024,
+            11.8e6,
+            "https://www.trend.az/business/transport/4079320.html",
+            "published",
+        ),
+        (
+            "KAZ",
+            "PAK",
+            "turnover",
+            2024,
+            53.7e6,
+            "https://www.trend.az/business/transport/4079320.html",
+            "published",
+        ),
+    ]
+    history = _history(rows)
+    summary = tables.turnover_summary(
+        dataclasses.replace(example_result(commodities=("coal",)), history=history)
+    )
+    kaz = summary.set_index("reporter").loc["KAZ"]
+    assert (kaz["exports_musd"], kaz["turnover_musd"], kaz["source"]) == (10.0, 40.0, "customs")
+    mirror = tables.mirror_table(history)
+    assert len(mirror) == 4  # two directions x two years, no duplicate from the press figure
+    assert mirror.set_index(["direction", "year"]).at[("KAZ → PAK", 2024), "exporter_reported_musd"] == 10.0
+
+
+def test_ge_focus_puts_the_pair_first_then_the_largest_effects():
+    ge = pd.DataFrame(
+        {
+            "scenario": "rail",
+            "country": ["AAA", "BBB", "KAZ", "PAK", "CCC"],
+            "measure": "real_gdp",
+            "change_pct": [0.01, -0.9, 0.02, 0.03, 0.5],
+        }
+    )
+    countries, measures = tables.ge_focus(ge, pair=("KAZ", "PAK"), max_countries=4)
+    assert countries == ["KAZ", "PAK", "BBB", "CCC"] and measures == ["real_gdp"]
+
+
+def test_tables_unknown_to_the_report_are_still_published(outlook):
+    effects = pd.DataFrame({"commodity": ["coal"], "scenario": ["rail"], "median_pct": [3.0]})
+    extended = dataclasses.replace(outlook, pair_effects=effects)  # a table the outlook added later
+    assert tables.report_tables(extended)["pair_effects"].equals(effects)
+    assert "pair_effects" not in tables.report_tables(outlook)  # empty, column-less: nothing to publish

@@ -1,0 +1,36 @@
+"""`forecasting outlook` writes the whole report folder, and the manifest's checksums match."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from forecasting.cli import main
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_outlook_command_writes_report_tables_figures_and_manifest(tmp_path, capsys):
+    out = tmp_path / "kz-pk-outlook"
+    assert main(["outlook", "--draws", "40", "--horizon", "2032", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "DEMONSTRATION DATA" in printed and "report:" in printed and "P(>=" in printed
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "DEMONSTRATION DATA" in html and "data:image/png;base64" in html
+    assert list((out / "tables").glob("*.csv")) and list((out / "figures").glob("*.png"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["package"]["version"] and manifest["created_utc"] and manifest["demo"] is True
+    assert "trans_afghan_railway" in manifest["scenarios"]
+    assert {"demo_flows", "demo_production", "published_figures"} <= set(manifest["inputs"])
+    for entry in manifest["inputs"].values():
+        assert _sha256(Path(entry["path"])) == entry["sha256"], entry["path"]
+    artefacts = manifest["artefacts"]
+    assert "report.html" in artefacts and len(artefacts) > 20
+    for relative, entry in artefacts.items():
+        assert _sha256(out / relative) == entry["sha256"], relative

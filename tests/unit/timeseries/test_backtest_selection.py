@@ -1,0 +1,102 @@
+"""Rolling-origin backtest, model choice and ensembles, checked on known-truth series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.errors import SeriesTooShortError
+from forecasting.schema import ACCURACY, validate
+from forecasting.timeseries import backtest, forecast, select_models
+from forecasting.timeseries import metrics as m
+
+
+def linear_and_flat() -> pd.DataFrame:
+    years = np.arange(2000, 2020)
+    rng = np.random.default_rng(2)
+    return pd.concat(
+        [
+            pd.DataFrame({"hs": "trend", "period": years, "value": 10.0 + 3.0 * np.arange(20)}),
+            pd.DataFrame({"hs": "flat", "period": years, "value": 50.0 + rng.normal(0, 1e-9, 20)}),
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def result():
+    return backtest(linear_and_flat(), keys=["hs"], models=["Naive", "RandomWalkWithDrift"], horizon=3, n_windows=4)
+
+
+def test_accuracy_table_follows_schema_and_counts_windows(result):
+    validate(result.accuracy, ACCURACY, keys=["hs"])
+    assert set(result.accuracy["n_windows"]) == {4}
+    metrics_seen = set(result.accuracy["metric"])
+    assert {"MASE", "RMSSE", "sMAPE", "coverage_80", "coverage_95", "winkler_80", "winkler_95"} <= metrics_seen
+    # 2 series x 2 models x 4 windows x 3 steps x 2 levels
+    assert len(result.forecasts) == 2 * 2 * 4 * 3 * 2
+
+
+def test_drift_is_exact_on_a_line_and_naive_mase_matches_hand_value(result):
+    acc = result.accuracy.set_index(["hs", "model", "metric"])["value"]
+    assert acc[("trend", "RandomWalkWithDrift", "MASE")] == pytest.approx(0.0, abs=1e-9)
+    # naive on a line of slope 3: errors 3, 6, 9; in-sample naive MAE is 3 -> MASE 2
+    assert acc[("trend", "Naive", "MASE")] == pytest.approx(2.0)
+    assert acc[("trend", "Naive", "sMAPE")] == pytest.approx(
+        np.mean([m.smape(np.array([10.0 + 3 * (t + k) for k in (1, 2, 3)]),
+                         np.full(3, 10.0 + 3 * t)) for t in (13, 14, 15, 16)])  # fmt: skip
+    )
+
+
+def test_origins_roll_back_from_the_end(result):
+    cutoffs = sorted(result.forecasts["cutoff"].unique())
+    assert [pd.Timestamp(c).year for c in cutoffs] == [2013, 2014, 2015, 2016]
+    assert result.forecasts["actual"].notna().all()
+
+
+def test_summary_reports_relative_mase(result):
+    summary = result.summary().set_index("model")
+    assert summary.loc["Naive", "relMASE"] == pytest.approx(1.0)
+    assert summary.loc["RandomWalkWithDrift", "relMASE"] < 0.5
+
+
+def test_selection_picks_drift_for_the_line():
+    choice = select_models(linear_and_flat(), keys=["hs"], horizon=3, candidates=["Naive", "RandomWalkWithDrift"])
+    picked = choice.choice.set_index("hs")["model"]
+    assert picked["trend"] == "RandomWalkWithDrift"
+
+
+def test_auto_forecast_uses_the_chosen_model_per_series():
+    data = linear_and_flat()
+    options = {"auto": {"candidates": ["Naive", "RandomWalkWithDrift"]}}
+    auto = forecast(data, keys=["hs"], models="auto", horizon=2, options=options)
+    drift = forecast(data, keys=["hs"], models="RandomWalkWithDrift", horizon=2)
+    trend_auto = auto[auto["hs"] == "trend"].reset_index(drop=True)
+    trend_drift = drift[drift["hs"] == "trend"].reset_index(drop=True)
+    assert (trend_auto["model"] == "auto").all()
+    np.testing.assert_allclose(trend_auto[["mean", "lower", "upper"]], trend_drift[["mean", "lower", "upper"]])
+
+
+def test_ensemble_is_the_mean_of_its_members(annual_panel):
+    options = {"ensemble": {"candidates": ["Naive", "RandomWalkWithDrift"], "top_k": 2}}
+    ens = forecast(annual_panel, keys=["commodity", "flow"], models="ensemble", horizon=3, options=options)
+    base = forecast(annual_panel, keys=["commodity", "flow"], models=["Naive", "RandomWalkWithDrift"], horizon=3)
+    expected = base.groupby(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]].mean()
+    got = ens.set_index(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]]
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
+
+
+def test_default_candidates_route_series_with_zeros_to_intermittent_models():
+    rng = np.random.default_rng(9)
+    buses = np.where(rng.random(24) < 0.6, 0.0, 5.0)
+    df = pd.DataFrame({"hs": "8702", "period": range(2000, 2024), "value": buses})
+    selection = select_models(df, keys=["hs"], horizon=2)
+    assert selection.choice["model"].item() in {"CrostonClassic", "TSB", "ADIDA", "Naive"}
+    assert set(selection.backtest.accuracy["model"]) == {"CrostonClassic", "TSB", "ADIDA", "Naive"}
+
+
+def test_backtest_too_short_states_the_need():
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2010), "value": np.arange(10.0) + 1})
+    with pytest.raises(SeriesTooShortError, match="needs 14 observations per series"):
+        backtest(df, keys=["hs"], models="AutoETS", horizon=5, n_windows=3)
