@@ -50,7 +50,11 @@ def to_frame(series: list, kind: str) -> pd.DataFrame:
     pieces = []
     for s in series:
         x = np.asarray(s.x, dtype=float)
-        pieces.append(pd.DataFrame({"series": s.sn, "period": pd.date_range(start, periods=len(x), freq=alias), "value": x}))
+        pieces.append(
+            pd.DataFrame(
+                {"series": s.sn, "period": pd.date_range(start, periods=len(x), freq=alias), "value": x}
+            )
+        )
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -71,9 +75,13 @@ def run_toolkit(series: list, kind: str, model: str) -> tuple[float, dict[str, n
 
     frame = to_frame(series, kind)
     start = time.perf_counter()
-    out = ts.forecast(frame, keys=["series"], models=model, horizon=HORIZON[kind], freq=FREQ[kind], level=(80, 95))
+    out = ts.forecast(
+        frame, keys=["series"], models=model, horizon=HORIZON[kind], freq=FREQ[kind], level=(80, 95)
+    )
     elapsed = time.perf_counter() - start
-    means = out[out["level"] == 80].sort_values(["series", "period"]).groupby("series")["mean"].apply(np.asarray)
+    means = (
+        out[out["level"] == 80].sort_values(["series", "period"]).groupby("series")["mean"].apply(np.asarray)
+    )
     return elapsed, means.to_dict()
 
 

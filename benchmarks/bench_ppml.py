@@ -121,8 +121,8 @@ def main() -> None:
     parser.add_argument("--worker", choices=["ours", "pyfixest", "statsmodels"])
     parser.add_argument("--countries", type=int, default=120)
     parser.add_argument("--years", type=int, default=70)
-    parser.add_argument("--small-countries", type=int, default=25)
-    parser.add_argument("--small-years", type=int, default=4)
+    parser.add_argument("--small-countries", type=int, default=12)
+    parser.add_argument("--small-years", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     if args.worker:
@@ -165,7 +165,7 @@ def main() -> None:
         "estimate still agrees with the fixed-effect estimators.",
         "",
         f"Reproduce: `.venv/bin/python benchmarks/bench_ppml.py --countries {args.countries} --years {args.years}"
-        f" --repeats {args.repeats}`",
+        f" --small-countries {args.small_countries} --small-years {args.small_years} --repeats {args.repeats}`",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")

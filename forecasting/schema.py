@@ -95,7 +95,9 @@ FLOWS = Schema(
         Column("freq", "str", allowed=FREQS, doc="A annual, Q quarterly, M monthly"),
         Column("commodity", "str", doc="zero-padded HS code, a named group, or TOTAL"),
         Column("classification", "str", doc="HS1992 ... HS2022, GROUP, or TOTAL"),
-        Column("value_usd", "float", nullable=True, min=0.0, doc="current US dollars; NaN is missing, 0 is zero"),
+        Column(
+            "value_usd", "float", nullable=True, min=0.0, doc="current US dollars; NaN is missing, 0 is zero"
+        ),
         Column("quantity", "float", required=False, nullable=True, min=0.0),
         Column("quantity_unit", "str", required=False, nullable=True),
         Column("source", "str", doc="comtrade, baci, wits, kz_stat, tidy, demo, ..."),

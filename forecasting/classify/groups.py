@@ -204,9 +204,15 @@ def assign(codes: pd.Series, groups: Sequence[str | CommodityGroup] | None = Non
     chosen = [resolve(g) for g in (DEFAULT_GROUPS if groups is None else groups)]
     names = [g.name for g in chosen]
     if len(set(names)) != len(names):
-        raise ValueError(f"groups listed twice: {describe_items(sorted({n for n in names if names.count(n) > 1}))}")
+        raise ValueError(
+            f"groups listed twice: {describe_items(sorted({n for n in names if names.count(n) > 1}))}"
+        )
     codes = pd.Series(codes)
-    lengths = np.column_stack([g.match_length(codes).to_numpy() for g in chosen]) if chosen else np.zeros((len(codes), 0))
+    lengths = (
+        np.column_stack([g.match_length(codes).to_numpy() for g in chosen])
+        if chosen
+        else np.zeros((len(codes), 0))
+    )
     out = pd.Series(np.nan, index=codes.index, dtype=object)
     if lengths.size:
         best = lengths.argmax(axis=1)

@@ -38,8 +38,14 @@ def run_outlook_command(
         flows = read_flows([str(p) for p in data], source=source)
         inputs = {p.name: p for p in data}
         print(f"read {len(flows):,} rows from {len(data)} file(s) ({source})")
-        result = outlook(flows, scenarios=chosen, horizon=horizon, draws=draws, seed=seed,
-                         data_source=f"{source}: {', '.join(p.name for p in data)}")
+        result = outlook(
+            flows,
+            scenarios=chosen,
+            horizon=horizon,
+            draws=draws,
+            seed=seed,
+            data_source=f"{source}: {', '.join(p.name for p in data)}",
+        )
     else:
         print("running on the bundled DEMONSTRATION DATA (simulated, not real trade statistics)")
         inputs = {name: bundled_path(name) for name in catalog()}
@@ -64,8 +70,10 @@ def summary(result, seconds: float) -> str:  # noqa: ANN001 - OutlookResult, imp
     if result.is_demo:
         lines.append("*** DEMONSTRATION DATA (simulated): no number below is a real forecast ***")
     a, b = s["pair"]
-    lines.append(f"{a}-{b} trade outlook to {s['horizon']} (base year {s['base_year']}, {s['draws']} draws,"
-                 f" seed {s['seed']}, {seconds:.0f} s)")
+    lines.append(
+        f"{a}-{b} trade outlook to {s['horizon']} (base year {s['base_year']}, {s['draws']} draws,"
+        f" seed {s['seed']}, {seconds:.0f} s)"
+    )
     lines.append(f"valuation: {s['reporter_choice']}")
     target = s["target_usd"]
     t = result.turnover[result.turnover.level == 80].assign(year=lambda d: d.period.dt.year)
@@ -78,7 +86,8 @@ def summary(result, seconds: float) -> str:  # noqa: ANN001 - OutlookResult, imp
             row = rows[rows.year == y]
             cells.append(
                 f"{row['mean'].iloc[0] / 1e6:8.0f} ({row['lower'].iloc[0] / 1e6:5.0f}-{row['upper'].iloc[0] / 1e6:5.0f})     "
-                if len(row) else f"{'':>26s}"
+                if len(row)
+                else f"{'':>26s}"
             )
         p = first.loc[scenario, "probability_by_horizon"] if scenario in first.index else float("nan")
         label = first.loc[scenario, "label"] if scenario in first.index else ""

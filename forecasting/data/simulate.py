@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasting.geo import great_circle_km
+
 DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
 DEMO_SOURCE = "demo"
 COMMODITIES = ("textiles", "pharma", "coal", "hydrocarbons", "buses", "other")
@@ -49,17 +51,32 @@ class GravityTruth:
     gdp_importer: float = 0.85
     b_dist: dict[str, float] = field(
         default_factory=lambda: {
-            "textiles": -1.0, "pharma": -0.8, "coal": -1.4, "hydrocarbons": -1.2, "buses": -1.1, "other": -1.0,
+            "textiles": -1.0,
+            "pharma": -0.8,
+            "coal": -1.4,
+            "hydrocarbons": -1.2,
+            "buses": -1.1,
+            "other": -1.0,
         }
     )
     b_tariff: dict[str, float] = field(
         default_factory=lambda: {
-            "textiles": -5.0, "pharma": -3.0, "coal": -6.0, "hydrocarbons": -6.0, "buses": -4.0, "other": -4.0,
+            "textiles": -5.0,
+            "pharma": -3.0,
+            "coal": -6.0,
+            "hydrocarbons": -6.0,
+            "buses": -4.0,
+            "other": -4.0,
         }
     )
     world_share: dict[str, float] = field(
         default_factory=lambda: {
-            "textiles": 0.06, "pharma": 0.05, "coal": 0.015, "hydrocarbons": 0.12, "buses": 0.003, "other": 0.75,
+            "textiles": 0.06,
+            "pharma": 0.05,
+            "coal": 0.015,
+            "hydrocarbons": 0.12,
+            "buses": 0.003,
+            "other": 0.75,
         }
     )
     pair_sd: float = 0.5
@@ -94,11 +111,33 @@ class GravityTruth:
 # Indonesia and South Africa coal, South Asia and China textiles), not estimates.
 _SUPPLY = {
     "textiles": {"CHN": 3, "BGD": 8, "PAK": 6, "IND": 3, "TUR": 4, "UZB": 3, "LKA": 5, "ITA": 1.5},
-    "pharma": {"DEU": 4, "IND": 4, "FRA": 3, "ITA": 3, "NLD": 3, "GBR": 3, "USA": 2.5, "PAK": 1.2, "CHN": 1.0},
+    "pharma": {
+        "DEU": 4,
+        "IND": 4,
+        "FRA": 3,
+        "ITA": 3,
+        "NLD": 3,
+        "GBR": 3,
+        "USA": 2.5,
+        "PAK": 1.2,
+        "CHN": 1.0,
+    },
     "coal": {"RUS": 6, "KAZ": 6, "ZAF": 6, "IDN": 8, "USA": 2, "POL": 2, "CHN": 0.5},
     "hydrocarbons": {
-        "RUS": 8, "KAZ": 8, "SAU": 10, "ARE": 8, "QAT": 10, "KWT": 10, "OMN": 8, "IRN": 6, "TKM": 8,
-        "AZE": 8, "USA": 2, "NLD": 2, "IND": 1.5, "MYS": 2,
+        "RUS": 8,
+        "KAZ": 8,
+        "SAU": 10,
+        "ARE": 8,
+        "QAT": 10,
+        "KWT": 10,
+        "OMN": 8,
+        "IRN": 6,
+        "TKM": 8,
+        "AZE": 8,
+        "USA": 2,
+        "NLD": 2,
+        "IND": 1.5,
+        "MYS": 2,
     },
     "buses": {"CHN": 3, "DEU": 2, "TUR": 3, "POL": 2, "KOR": 1.5, "JPN": 1.5, "BLR": 1, "KAZ": 0.3},
 }
@@ -153,20 +192,6 @@ _TARIFF_SCALE = {"textiles": 1.8, "pharma": 0.3, "coal": 0.3, "hydrocarbons": 0.
 _PATCHY_REPORTERS = {"AFG": 0.5, "TKM": 0.8, "TJK": 0.4, "ETH": 0.3, "IRN": 0.3}
 
 
-def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees (haversine, R = 6371 km).
-
-    Examples
-    --------
-    >>> round(float(great_circle_km(np.array(51.17), np.array(71.45), np.array(33.69), np.array(73.05))))
-    1947
-    """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi, dlmb = p2 - p1, np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
-
-
 def pair_covariates(countries: pd.DataFrame) -> pd.DataFrame:
     """All ordered pairs of ``countries`` (iso3, lat, lon, landlocked, language) with gravity covariates.
 
@@ -174,12 +199,16 @@ def pair_covariates(countries: pd.DataFrame) -> pd.DataFrame:
     landlocked_exp, landlocked_imp.
     """
     c = countries.set_index("iso3")
-    pairs = pd.MultiIndex.from_product([c.index, c.index], names=["exporter", "importer"]).to_frame(index=False)
+    pairs = pd.MultiIndex.from_product([c.index, c.index], names=["exporter", "importer"]).to_frame(
+        index=False
+    )
     pairs = pairs[pairs.exporter != pairs.importer].reset_index(drop=True)
     e, m = c.loc[pairs.exporter], c.loc[pairs.importer]
     pairs["dist_km"] = great_circle_km(e.lat.to_numpy(), e.lon.to_numpy(), m.lat.to_numpy(), m.lon.to_numpy())
     border = {tuple(sorted(p.split("-"))) for p in _CONTIGUOUS}
-    pairs["contig"] = [int(tuple(sorted((a, b))) in border) for a, b in zip(pairs.exporter, pairs.importer)]
+    pairs["contig"] = [
+        int(tuple(sorted((a, b))) in border) for a, b in zip(pairs.exporter, pairs.importer, strict=True)
+    ]
     pairs["comlang"] = (e.language.to_numpy() == m.language.to_numpy()).astype(int)
     pairs["landlocked_exp"] = e.landlocked.to_numpy().astype(int)
     pairs["landlocked_imp"] = m.landlocked.to_numpy().astype(int)
@@ -194,7 +223,7 @@ def rta_in_force(exporter: pd.Series, importer: pd.Series, year: pd.Series) -> n
             for b in members:
                 if a != b:
                     first[(a, b)] = min(first.get((a, b), 9999), start)
-    start = np.array([first.get((a, b), 9999) for a, b in zip(exporter, importer)])
+    start = np.array([first.get((a, b), 9999) for a, b in zip(exporter, importer, strict=True)])
     return (year.to_numpy() >= start).astype(int), start
 
 
@@ -256,19 +285,22 @@ def simulate_gravity(
         base["commodity"] = k
         base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
         base["tariff_pct"] = np.where(base.exporter == base.importer, 0.0, _tariffs(base, start, k))
-        base["gdp_exp_usd"] = gdp.loc[list(zip(base.exporter, base.year))].to_numpy()
-        base["gdp_imp_usd"] = gdp.loc[list(zip(base.importer, base.year))].to_numpy()
+        base["gdp_exp_usd"] = gdp.loc[list(zip(base.exporter, base.year, strict=True))].to_numpy()
+        base["gdp_imp_usd"] = gdp.loc[list(zip(base.importer, base.year, strict=True))].to_numpy()
         supply = base.exporter.map(_SUPPLY.get(k, {})).fillna(_SUPPLY_DEFAULT.get(k, 1.0))
         demand = base.importer.map(_DEMAND.get(k, {})).fillna(1.0)
-        u = np.repeat(rng.normal(-truth.pair_sd**2 / 2, truth.pair_sd, n_pairs), len(years))
+        u = np.repeat(rng.normal(-(truth.pair_sd**2) / 2, truth.pair_sd, n_pairs), len(years))
         log_mu = (
             truth.gdp_exporter * np.log(base.gdp_exp_usd)
             + truth.gdp_importer * np.log(base.gdp_imp_usd)
-            + np.log(supply) + np.log(demand)
+            + np.log(supply)
+            + np.log(demand)
             + truth.b_dist[k] * np.log(base.dist_km)
-            + truth.b_contig * base.contig + truth.b_lang * base.comlang
+            + truth.b_contig * base.contig
+            + truth.b_lang * base.comlang
             + truth.b_landlocked * (base.landlocked_exp + base.landlocked_imp)
-            + truth.b_rta * base.rta + truth.b_tariff[k] * np.log1p(base.tariff_pct / 100)
+            + truth.b_rta * base.rta
+            + truth.b_tariff[k] * np.log1p(base.tariff_pct / 100)
             + truth.b_domestic * (base.exporter == base.importer)
             + u
         )
@@ -283,9 +315,24 @@ def simulate_gravity(
     panel["ln_tariff"] = np.log1p(panel.tariff_pct / 100)
     panel["flags"] = "demo"
     cols = [
-        "exporter", "importer", "year", "commodity", "value_usd", "dist_km", "ln_dist", "contig", "comlang",
-        "rta", "tariff_pct", "ln_tariff", "landlocked_exp", "landlocked_imp", "gdp_exp_usd", "gdp_imp_usd",
-        "expected_usd", "flags",
+        "exporter",
+        "importer",
+        "year",
+        "commodity",
+        "value_usd",
+        "dist_km",
+        "ln_dist",
+        "contig",
+        "comlang",
+        "rta",
+        "tariff_pct",
+        "ln_tariff",
+        "landlocked_exp",
+        "landlocked_imp",
+        "gdp_exp_usd",
+        "gdp_imp_usd",
+        "expected_usd",
+        "flags",
     ]
     return panel[cols].sort_values(["commodity", "exporter", "importer", "year"]).reset_index(drop=True)
 
@@ -319,8 +366,12 @@ def _gdp_paths(countries: pd.DataFrame, years: list[int], rng: np.random.Generat
     rows = []
     for c in countries.itertuples():
         noise = np.cumsum(rng.normal(0, 0.02, len(years)))
-        for t, e in zip(years, noise):
-            level = c.gdp_2023_busd * 1e9 * np.exp(c.gdp_growth_pct / 100 * (t - 2023) + global_shock.get(t, 0) + e)
+        for t, e in zip(years, noise, strict=True):
+            level = (
+                c.gdp_2023_busd
+                * 1e9
+                * np.exp(c.gdp_growth_pct / 100 * (t - 2023) + global_shock.get(t, 0) + e)
+            )
             rows.append((c.iso3, t, level))
     return pd.DataFrame(rows, columns=["iso3", "year", "gdp"]).set_index(["iso3", "year"]).gdp
 
@@ -390,7 +441,9 @@ def _shocks(panel: pd.DataFrame, truth: GravityTruth, rng: np.random.Generator) 
     return persistent * positive * gamma / (1 - p_zero)
 
 
-def customs_reports(true_flows: pd.DataFrame, *, truth: GravityTruth | None = None, seed: int = 7) -> pd.DataFrame:
+def customs_reports(
+    true_flows: pd.DataFrame, *, truth: GravityTruth | None = None, seed: int = 7
+) -> pd.DataFrame:
     """Turn true flows into both sides' customs reports (FLOWS schema, annual).
 
     The exporter reports ``export`` at FOB, the importer ``import`` at CIF (margin
@@ -405,22 +458,34 @@ def customs_reports(true_flows: pd.DataFrame, *, truth: GravityTruth | None = No
     noise_x = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
     noise_m = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
     cif = 1 + truth.cif_base + truth.cif_per_1000km * f.dist_km.to_numpy() / 1000
-    exports = pd.DataFrame({
-        "reporter": f.exporter, "partner": f.importer, "flow": "export", "year": f.year,
-        "commodity": f.commodity, "value_usd": np.round(f.value_usd.to_numpy() * noise_x, 0),
-    })
+    exports = pd.DataFrame(
+        {
+            "reporter": f.exporter,
+            "partner": f.importer,
+            "flow": "export",
+            "year": f.year,
+            "commodity": f.commodity,
+            "value_usd": np.round(f.value_usd.to_numpy() * noise_x, 0),
+        }
+    )
     pak_kaz = (f.exporter == "PAK").to_numpy() & (f.importer == "KAZ").to_numpy()
     exports.loc[pak_kaz, "value_usd"] *= truth.pak_export_report_factor
-    imports = pd.DataFrame({
-        "reporter": f.importer, "partner": f.exporter, "flow": "import", "year": f.year,
-        "commodity": f.commodity, "value_usd": np.round(f.value_usd.to_numpy() * cif * noise_m, 0),
-    })
+    imports = pd.DataFrame(
+        {
+            "reporter": f.importer,
+            "partner": f.exporter,
+            "flow": "import",
+            "year": f.year,
+            "commodity": f.commodity,
+            "value_usd": np.round(f.value_usd.to_numpy() * cif * noise_m, 0),
+        }
+    )
     reports = pd.concat([exports, imports], ignore_index=True)
     years = sorted(reports.year.unique())
-    skip = {
-        (c, t) for c, p in _PATCHY_REPORTERS.items() for t in years if rng.random() < p
-    }
-    absent = np.array([(r, t) in skip for r, t in zip(reports.reporter, reports.year)], dtype=bool)
+    skip = {(c, t) for c, p in _PATCHY_REPORTERS.items() for t in years if rng.random() < p}
+    absent = np.array(
+        [(r, t) in skip for r, t in zip(reports.reporter, reports.year, strict=True)], dtype=bool
+    )
     reports = reports[~absent].reset_index(drop=True)
     reports["period"] = pd.to_datetime(reports.year.astype(str) + "-01-01")
     reports["freq"] = "A"
@@ -428,7 +493,18 @@ def customs_reports(true_flows: pd.DataFrame, *, truth: GravityTruth | None = No
     reports["source"] = DEMO_SOURCE
     reports["flags"] = "demo"
     return reports[
-        ["reporter", "partner", "flow", "period", "freq", "commodity", "classification", "value_usd", "source", "flags"]
+        [
+            "reporter",
+            "partner",
+            "flow",
+            "period",
+            "freq",
+            "commodity",
+            "classification",
+            "value_usd",
+            "source",
+            "flags",
+        ]
     ]
 
 
@@ -454,6 +530,17 @@ def demo_covariates(
     out["ln_dist"] = np.log(out.dist_km)
     out["ln_tariff"] = np.log1p(out.tariff_pct / 100)
     return out[
-        ["exporter", "importer", "year", "commodity", "dist_km", "ln_dist", "contig", "comlang", "rta",
-         "tariff_pct", "ln_tariff"]
+        [
+            "exporter",
+            "importer",
+            "year",
+            "commodity",
+            "dist_km",
+            "ln_dist",
+            "contig",
+            "comlang",
+            "rta",
+            "tariff_pct",
+            "ln_tariff",
+        ]
     ]

@@ -7,6 +7,7 @@ Public names are listed in ``__all__``; the GE counterfactual solver lives in
 from __future__ import annotations
 
 from forecasting.gravity.formula import add_preset_effects, parse_formula
+from forecasting.gravity.ge import GEOptions, GEResult, counterfactual, ge_monte_carlo
 from forecasting.gravity.ols import ols
 from forecasting.gravity.panel import (
     add_distance,
@@ -23,6 +24,8 @@ from forecasting.gravity.separation import dropped_summary, zero_fixed_effect_le
 from forecasting.gravity.tables import RegressionTable, regression_table
 
 __all__ = [
+    "GEOptions",
+    "GEResult",
     "GravityResult",
     "OLSResult",
     "PPMLResult",
@@ -34,7 +37,9 @@ __all__ = [
     "add_lags_leads",
     "add_preset_effects",
     "border_year_dummies",
+    "counterfactual",
     "dropped_summary",
+    "ge_monte_carlo",
     "great_circle_km",
     "ols",
     "parse_formula",

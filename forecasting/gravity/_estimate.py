@@ -24,8 +24,8 @@ from forecasting.gravity.formula import (
     FEPreset,
     PairKind,
     ParsedFormula,
-    add_preset_effects,
     check_choice,
+    ensure_gravity_ids,
     with_preset,
 )
 from forecasting.gravity.results import GravityResult
@@ -114,8 +114,7 @@ def estimate(
     if not (isinstance(maxiter, int) and maxiter > 0) or not tol > 0:
         raise ValueError(f"maxiter must be a positive integer and tol positive, got {maxiter!r} and {tol!r}")
     parsed = with_preset(formula, fe)
-    if fe is not None:
-        data = add_preset_effects(data, fe, pairs=pairs)
+    data = ensure_gravity_ids(data, parsed.fixed_effects, pairs=pairs)
     vcov_arg, cluster_text = resolve_vcov(vcov, cluster)
     cluster_cols = next(iter(vcov_arg.values())).split("+") if isinstance(vcov_arg, dict) else []
     fe_cols = [part for term in parsed.fixed_effects for part in term.split("^")]

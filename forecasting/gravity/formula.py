@@ -142,3 +142,38 @@ def with_preset(formula: str, preset: FEPreset | None) -> ParsedFormula:
             " use one or the other"
         )
     return ParsedFormula(parsed.outcome, parsed.regressors, FE_PRESETS[preset])
+
+
+GRAVITY_IDS = {
+    "exp_year": ("exporter", "year"),
+    "imp_year": ("importer", "year"),
+    "pair": ("exporter", "importer"),
+}
+
+
+def ensure_gravity_ids(
+    data: pd.DataFrame, terms: tuple[str, ...], *, pairs: PairKind = "directional"
+) -> pd.DataFrame:
+    """Build ``exp_year``, ``imp_year`` and ``pair`` when the formula names them and the data lack them.
+
+    So ``ppml(panel, "value_usd ~ rta | exp_year + imp_year + pair")`` works on a plain
+    GRAVITY_PANEL; columns the data already have are used as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"], "year": [2020]})
+    >>> ensure_gravity_ids(panel, ("exp_year", "pair"))[["exp_year", "pair"]].values.tolist()
+    [['KAZ_2020', 'KAZ_PAK']]
+    """
+    wanted = [t for t in terms if t in GRAVITY_IDS and t not in data.columns]
+    if not wanted:
+        return data
+    needed = sorted({c for t in wanted for c in GRAVITY_IDS[t]})
+    if any(c not in data.columns for c in needed):
+        return data  # let the caller's column check name what is missing
+    built = add_preset_effects(data, "structural" if "year" in needed else "pair", pairs=pairs)
+    out = data.copy()
+    for term in wanted:
+        out[term] = built[term]
+    return out

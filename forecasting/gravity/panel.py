@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
+from forecasting.geo import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.schema import add_flag
 
 logger = logging.getLogger(__name__)
-
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
 
 def _keys(frame: pd.DataFrame) -> list[str]:
@@ -188,21 +187,6 @@ def border_year_dummies(
         if year != base:
             out[f"{prefix}_{year}"] = (international & (panel["year"] == year).to_numpy()).astype(int)
     return out
-
-
-def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine distance in km between points given in degrees.
-
-    Examples
-    --------
-    >>> round(float(great_circle_km(51.1694, 71.4491, 33.6844, 73.0479)), -1)  # Astana - Islamabad
-    1950.0
-    """
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlam = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def add_distance(

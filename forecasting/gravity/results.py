@@ -20,7 +20,7 @@ from scipy import stats
 
 from forecasting.errors import SchemaError, UnknownCodeError, describe_items
 from forecasting.gravity import _fixef
-from forecasting.gravity.formula import add_preset_effects
+from forecasting.gravity.formula import ensure_gravity_ids
 from forecasting.schema import COEFFICIENTS
 
 
@@ -165,8 +165,7 @@ class GravityResult:
         """``x'b + FE + offset`` for every row of ``data``; errors name unseen levels and bad rows."""
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"predict expects a pandas DataFrame, got {type(data).__name__}")
-        if self.fe_preset is not None:
-            data = add_preset_effects(data, self.fe_preset, pairs=self.pairs)  # type: ignore[arg-type]
+        data = ensure_gravity_ids(data, self.fixef_names, pairs=self.pairs)  # type: ignore[arg-type]
         absent = sorted({p for name in self.fe_codes for p in name.split("^")} - set(data.columns))
         if absent:
             raise SchemaError(f"predict needs the fixed-effect columns {describe_items(absent)} in data")

@@ -95,8 +95,14 @@ def baseline_paths(
         sub = series.merge(ets_keys, on=list(SERIES_KEYS))
         sub = _recent_window(sub, min_years)
         paths = simulate_paths(
-            sub, keys=list(SERIES_KEYS), model="AutoETS", horizon=horizon, n_paths=draws, seed=seed,
-            transform="log", freq="A",
+            sub,
+            keys=list(SERIES_KEYS),
+            model="AutoETS",
+            horizon=horizon,
+            n_paths=draws,
+            seed=seed,
+            transform="log",
+            freq="A",
         )
         paths = paths.rename(columns={"path": "draw"})
         paths["year"] = paths.pop("period").dt.year
@@ -110,7 +116,11 @@ def baseline_paths(
         values = rng.choice(pool, size=(draws, horizon), replace=True)
         years = np.arange(end + 1, last_year + 1)
         frame = pd.DataFrame(
-            {"draw": np.repeat(np.arange(draws), horizon), "year": np.tile(years, draws), "value": values.ravel()}
+            {
+                "draw": np.repeat(np.arange(draws), horizon),
+                "year": np.tile(years, draws),
+                "value": values.ravel(),
+            }
         )
         frames.append(frame.assign(**key))
     paths = pd.concat(frames, ignore_index=True)
@@ -127,11 +137,20 @@ def _recent_window(series: pd.DataFrame, min_years: int) -> pd.DataFrame:
     return pd.concat(kept, ignore_index=True)
 
 
-def model_forecast(series: pd.DataFrame, methods: pd.DataFrame, *, horizon: int, level: Sequence[int]) -> pd.DataFrame:
+def model_forecast(
+    series: pd.DataFrame, methods: pd.DataFrame, *, horizon: int, level: Sequence[int]
+) -> pd.DataFrame:
     """The baseline model's own FORECAST rows (model-based intervals) for the ETS series."""
     ets = methods[methods.method == "ets"][list(SERIES_KEYS)]
     if not len(ets):
         return pd.DataFrame()
     sub = _recent_window(series.merge(ets, on=list(SERIES_KEYS)), 10)
-    return forecast(sub, keys=list(SERIES_KEYS), models=["AutoETS"], horizon=horizon, level=level,
-                    transform="log", freq="A")
+    return forecast(
+        sub,
+        keys=list(SERIES_KEYS),
+        models=["AutoETS"],
+        horizon=horizon,
+        level=level,
+        transform="log",
+        freq="A",
+    )

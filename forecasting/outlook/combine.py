@@ -69,8 +69,8 @@ def combine_draws(
     for sc in scenarios:
         out = base.merge(sc.effect[[*keys, "draw", "log_effect"]], on=[*keys, "draw"], how="left")
         out["log_effect"] = out["log_effect"].fillna(0.0)
-        phase = out.year.map(lambda y: float(sc.phase.get(y, 0.0)))
-        avail = out.year.map(lambda y: float(sc.availability.get(y, 1.0)))
+        phase = out.year.map({y: float(sc.phase.get(y, 0.0)) for y in years})
+        avail = out.year.map({y: float(sc.availability.get(y, 1.0)) for y in years})
         out["value"] = out.value * avail * np.exp(out.log_effect * phase)
         out = out.drop(columns="log_effect")
         if len(sc.shipments):

@@ -93,7 +93,9 @@ def ge_base_year(
     flows = reconciled[(reconciled.period.dt.year == year) & (reconciled.commodity == commodity)]
     flows = flows.groupby(["exporter", "importer"], as_index=False).value_usd.sum()
     countries = sorted(set(flows.exporter) | set(flows.importer))
-    square = pd.MultiIndex.from_product([countries, countries], names=["exporter", "importer"]).to_frame(index=False)
+    square = pd.MultiIndex.from_product([countries, countries], names=["exporter", "importer"]).to_frame(
+        index=False
+    )
     data = square.merge(flows, on=["exporter", "importer"], how="left")
     data["value_usd"] = data.value_usd.fillna(0.0)
     if production is not None:
@@ -159,7 +161,7 @@ def ge_effect_draws(
     rows = []
     for d in range(ge_draws):
         fixed, scaled, central, ge = per_case[cases[d]]
-        for (exp_, imp_), flow in zip(keys, ("export", "import")):
+        for (exp_, imp_), flow in zip(keys, ("export", "import"), strict=True):
             direct = float(eps[d] * scaled.get((exp_, imp_), 0.0) + fixed.get((exp_, imp_), 0.0))
             base_direct = float(central.get((exp_, imp_), 0.0))
             if a not in countries or b not in countries:
@@ -205,8 +207,14 @@ def _solve(
     changes = changed.rename("delta_log_cost").reset_index()
     coefficients = pd.DataFrame({"term": ["ln_tariff"], "estimate": [eps]})
     result = counterfactual(
-        base.assign(ln_tariff=0.0), coefficients, changes, sigma=1.0 - eps,
-        reference_importer=reference_importer, kind="full", baseline="observed", scenario=scenario.name,
+        base.assign(ln_tariff=0.0),
+        coefficients,
+        changes,
+        sigma=1.0 - eps,
+        reference_importer=reference_importer,
+        kind="full",
+        baseline="observed",
+        scenario=scenario.name,
     )
     bil = result.bilateral.set_index(["exporter", "importer"])
     out = {}
@@ -230,8 +238,11 @@ def scenario_effects(
     a, b = pair
     pairs = pd.concat(
         [
-            (base[base.exporter != base.importer][["exporter", "importer"]] if base is not None
-             else pd.DataFrame({"exporter": [a, b], "importer": [b, a]})).assign(commodity=k)
+            (
+                base[base.exporter != base.importer][["exporter", "importer"]]
+                if base is not None
+                else pd.DataFrame({"exporter": [a, b], "importer": [b, a]})
+            ).assign(commodity=k)
             for k, base in bases.items()
         ],
         ignore_index=True,
@@ -240,8 +251,14 @@ def scenario_effects(
     draws, countries = [], []
     for i, commodity in enumerate(sorted(bases)):
         d, c = ge_effect_draws(
-            scenario, bases[commodity], elasticities[commodity], pair=pair, ge_draws=ge_draws,
-            seed=seed + 1009 * i, reference_importer=reference_importer, deltas=deltas,
+            scenario,
+            bases[commodity],
+            elasticities[commodity],
+            pair=pair,
+            ge_draws=ge_draws,
+            seed=seed + 1009 * i,
+            reference_importer=reference_importer,
+            deltas=deltas,
         )
         draws.append(d)
         countries.append(c)
@@ -262,14 +279,18 @@ def aggregate_country(country: pd.DataFrame) -> pd.DataFrame:
     if country.empty:
         return pd.DataFrame(columns=cols)
     values = country[country.measure.isin(_VALUE_MEASURES)]
-    summed = values.groupby(["scenario", "country", "measure"], as_index=False)[["baseline", "counterfactual"]].sum()
+    summed = values.groupby(["scenario", "country", "measure"], as_index=False)[
+        ["baseline", "counterfactual"]
+    ].sum()
     summed["change_pct"] = 100 * (summed.counterfactual / summed.baseline - 1)
     weights = country[country.measure == "gdp"][["scenario", "country", "commodity", "baseline"]]
     weights = weights.rename(columns={"baseline": "weight"})
     others = country[~country.measure.isin(_VALUE_MEASURES) & ~country.measure.str.endswith("_conditional")]
     others = others.merge(weights, on=["scenario", "country", "commodity"], how="left")
     others["weighted"] = others.change_pct * others.weight
-    averaged = others.groupby(["scenario", "country", "measure"], as_index=False)[["weighted", "weight"]].sum()
+    averaged = others.groupby(["scenario", "country", "measure"], as_index=False)[
+        ["weighted", "weight"]
+    ].sum()
     averaged["change_pct"] = averaged.weighted / averaged.weight
     averaged["baseline"] = np.nan
     averaged["counterfactual"] = np.nan
@@ -290,8 +311,12 @@ def effect_summary(effects: pd.DataFrame, scenario: str, levels: Sequence[int] =
     for key, sub in effects.groupby(list(SERIES_KEYS)):
         pct = 100 * (np.exp(sub.log_effect) - 1)
         direct = 100 * (np.exp(sub.direct_log_effect) - 1)
-        row = dict(zip(SERIES_KEYS, key), scenario=scenario, median_pct=float(np.median(pct)),
-                   direct_median_pct=float(np.median(direct)))
+        row = dict(
+            zip(SERIES_KEYS, key, strict=True),
+            scenario=scenario,
+            median_pct=float(np.median(pct)),
+            direct_median_pct=float(np.median(direct)),
+        )
         for level in levels:
             tail = (100 - level) / 2
             row[f"lower_{level}"] = float(np.percentile(pct, tail))

@@ -41,6 +41,18 @@ def reported_history(flows: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame
         .value_usd.sum(min_count=1)
     )
     out["basis"] = "customs, calendar year, " + np.where(out.flow == "import", "CIF", "FOB")
+    out["commodity"] = "TOTAL"
+    return out[list(HISTORY_COLUMNS)]
+
+
+def forecast_input_history(series: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """The reconciled series by commodity that the forecast starts from, in the history layout."""
+    out = series.assign(
+        year=series.period.dt.year,
+        value_usd=series.value,
+        source="mirror-reconciled",
+        basis=f"mirror rule '{rule}', used by the forecast",
+    )
     return out[list(HISTORY_COLUMNS)]
 
 
@@ -72,6 +84,7 @@ def published_history(figures: pd.DataFrame) -> pd.DataFrame:
                 "value_usd": float(r.value_musd) * 1e6,
                 "source": str(r.source),
                 "basis": f"published, {r.basis}, {r.period}",
+                "commodity": "TOTAL",
             }
         )
     return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))

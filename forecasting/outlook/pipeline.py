@@ -47,12 +47,12 @@ from forecasting.outlook.effects import (
     scenario_effects,
     spread_draws,
 )
-from forecasting.outlook.history import published_history, reported_history
+from forecasting.outlook.history import forecast_input_history, published_history, reported_history
 from forecasting.outlook.result import SERIES_KEYS, OutlookResult
 from forecasting.outlook.shipments import shipments_for_pair
 from forecasting.progress import track
-from forecasting.schema import GE_COUNTRY
 from forecasting.scenarios import Scenario, builtin_corridors
+from forecasting.schema import GE_COUNTRY
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,9 @@ def outlook(
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=rng_seed)
     commodities = sorted(series.commodity.unique())
     bases: dict[str, pd.DataFrame | None] = {
-        k: ge_base_year(reconciled, production, year=base_year, commodity=k) if production is not None else None
+        k: ge_base_year(reconciled, production, year=base_year, commodity=k)
+        if production is not None
+        else None
         for k in commodities
     }
     years = list(range(base_year + 1, horizon + 1))
@@ -138,8 +140,13 @@ def outlook(
     chosen = {k: elasticities.get(k, LITERATURE_ELASTICITY) for k in commodities}
     for name, scenario in track(scenarios.items(), total=len(scenarios), desc="scenarios"):
         effects, country = scenario_effects(
-            scenario, bases, {k: replace(e, commodity=k) for k, e in chosen.items()}, pair=pair,
-            ge_draws=min(ge_draws, draws), seed=rng_seed, reference_importer=reference_importer,
+            scenario,
+            bases,
+            {k: replace(e, commodity=k) for k, e in chosen.items()},
+            pair=pair,
+            ge_draws=min(ge_draws, draws),
+            seed=rng_seed,
+            reference_importer=reference_importer,
         )
         summaries.append(effect_summary(effects, name))
         countries.append(aggregate_country(country))
@@ -157,7 +164,12 @@ def outlook(
     turnover_joint = turnover_draws(joint)
     turnover = summarise(turnover_joint, ["reporter", "partner"], levels=level)
     history = pd.concat(
-        [reported_history(annual, pair), published_history(load_published_figures())], ignore_index=True
+        [
+            reported_history(annual, pair),
+            published_history(load_published_figures()),
+            forecast_input_history(series, mirror_rule),
+        ],
+        ignore_index=True,
     )
     dropped = pd.concat([dropped_freq, dropped_mirror], ignore_index=True)
     flags = describe_flags(reconciled)
@@ -180,7 +192,8 @@ def outlook(
             " times what Kazakhstan records as imports. Both sides' figures are shown."
         ),
         "reference_importer": reference_importer,
-        "ge": "full-endowment GE (observed baseline)" if production is not None
+        "ge": "full-endowment GE (observed baseline)"
+        if production is not None
         else "direct effects only (no production data)",
         "rows_set_aside": int(len(dropped)),
         "series_methods": methods.to_dict("records"),
@@ -196,7 +209,8 @@ def outlook(
         ge_country=_stack([c for c in countries if len(c)], GE_COUNTRY.names),
         pair_effects=pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(),
         shipments=pd.concat([p.shipments.assign(scenario=p.name) for p in scenario_paths], ignore_index=True)
-        if scenario_paths else pd.DataFrame(),
+        if scenario_paths
+        else pd.DataFrame(),
         scenarios={name: sc.to_dict() for name, sc in scenarios.items()},
         flags=flags,
         settings=settings,
@@ -212,7 +226,7 @@ def _pair_availability(scenario: Scenario, pair: tuple[str, str], years: list[in
     a, b = pair
     pairs = pd.DataFrame({"exporter": [a], "importer": [b], "commodity": ["other"]})
     table = scenario.effects(pairs, years, unmatched="skip")
-    return dict(zip(table.year.astype(int), table.availability.astype(float)))
+    return dict(zip(table.year.astype(int), table.availability.astype(float), strict=True))
 
 
 def _relative(availability: dict[int, float], reference: dict[int, float]) -> dict[int, float]:
@@ -237,9 +251,18 @@ def _gravity(
     """Sector-by-sector structural PPML; per-commodity trade-cost elasticities."""
     if covariates is None:
         note = pd.DataFrame(
-            [{"model": "literature", "term": "ln_tariff", "estimate": LITERATURE_ELASTICITY.estimate,
-              "std_error": LITERATURE_ELASTICITY.std_error, "statistic": np.nan, "p_value": np.nan,
-              "conf_low": np.nan, "conf_high": np.nan}]
+            [
+                {
+                    "model": "literature",
+                    "term": "ln_tariff",
+                    "estimate": LITERATURE_ELASTICITY.estimate,
+                    "std_error": LITERATURE_ELASTICITY.std_error,
+                    "statistic": np.nan,
+                    "p_value": np.nan,
+                    "conf_low": np.nan,
+                    "conf_high": np.nan,
+                }
+            ]
         )
         return note, {}
     panel = reconciled[reconciled.exporter != reconciled.importer].assign(year=reconciled.period.dt.year)

@@ -17,7 +17,7 @@ import pandas as pd
 SERIES_KEYS = ("reporter", "partner", "flow", "commodity")
 BILLION_COLUMNS = ("scenario", "year", "probability")
 FIRST_YEAR_COLUMNS = ("scenario", "median_year", "label", "probability_by_horizon")
-HISTORY_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd", "source", "basis")
+HISTORY_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd", "source", "basis", "commodity")
 SHIPMENT_COLUMNS = ("name", "reporter", "partner", "flow", "commodity", "year", "value_usd", "source")
 
 
@@ -41,7 +41,9 @@ class OutlookResult:
         ``scenario, median_year, label, probability_by_horizon``: the median first year the
         target is reached, or ``label == "not by <horizon>"`` with ``median_year`` missing.
     history
-        Both sides' reported totals (``HISTORY_COLUMNS``), each row marked with its basis.
+        Both sides' reported totals (``HISTORY_COLUMNS``, ``commodity == "TOTAL"``), each row
+        marked with its basis, and the mirror-reconciled series by commodity that the forecast
+        starts from (``source == "mirror-reconciled"``).
     coefficients
         COEFFICIENTS schema of the gravity models used (column ``model`` names each).
     ge_country
@@ -79,7 +81,11 @@ class OutlookResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), pd.DataFrame)
+        }
 
     def to_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write every table to ``directory/<name>.parquet`` and return the paths."""

@@ -70,6 +70,7 @@ def _history(rng: np.random.Generator, first: int, last: int) -> pd.DataFrame:
     cols = ["reporter", "partner", "flow", "year", "value_usd", "source", "basis"]
     history = pd.DataFrame(rows, columns=cols)
     history["year"] = history["year"].astype("int64")
+    history["commodity"] = "TOTAL"
     return history
 
 

@@ -55,6 +55,8 @@ def main_series(history: pd.DataFrame) -> pd.DataFrame:
     [1.0, 2.0]
     """
     flows = history[history["flow"].isin(["export", "import"]) & history["value_usd"].notna()]
+    if "commodity" in flows.columns:  # totals only: commodity rows would count trade twice
+        flows = flows[flows["commodity"].isna() | (flows["commodity"] == "TOTAL")]
     years = flows.groupby(["reporter", "source"])["year"].nunique().reset_index(name="n_years")
     best = years.sort_values(["reporter", "n_years", "source"], ascending=[True, False, True])
     best = best.drop_duplicates("reporter")[["reporter", "source"]]

@@ -33,13 +33,17 @@ def _prepare(
     series: pd.DataFrame, keys: Sequence[str], models: Sequence[str] | str, *, horizon: int, level: Any,
     freq: str | None, exog: pd.DataFrame | None, exog_future: pd.DataFrame | None, transform: str,
     intervals: str, n_jobs: int, time_col: str, value_col: str, gaps: GapPolicy, joint_by: Sequence[str] | None,
-    options: dict | None, n_windows: int | None,
+    options: dict | None, n_windows: int | None, require_future: bool = True,
 ) -> tuple[Panel, list[ModelSpec], RunSettings, pd.DataFrame | None]:  # fmt: skip
     specs = resolve_models(models)
     panel = to_panel(series, keys=keys, time_col=time_col, value_col=value_col, freq=freq, gaps=gaps)
     exog_columns: list[str] = []
     future = None
-    if (exog is None) != (exog_future is None):
+    if exog is not None and exog_future is None and require_future:
+        raise ForecastingError(
+            "pass exog (driver history) and exog_future (driver paths) together, or neither"
+        )
+    if exog is None and exog_future is not None:
         raise ForecastingError(
             "pass exog (driver history) and exog_future (driver paths) together, or neither"
         )
@@ -200,18 +204,12 @@ def backtest(
     >>> bool(result.summary().set_index("model").loc["RandomWalkWithDrift", "MASE"] < 1e-9)
     True
     """
-    if exog is not None:
-        panel, specs, settings, _ = _prepare(
-            series, keys, models, horizon=horizon, level=level, freq=freq, exog=exog, exog_future=exog,
-            transform=transform, intervals=intervals, n_jobs=1, time_col=time_col, value_col=value_col,
-            gaps=gaps, joint_by=joint_by, options=options, n_windows=None,
-        )  # fmt: skip
-    else:
-        panel, specs, settings, _ = _prepare(
-            series, keys, models, horizon=horizon, level=level, freq=freq, exog=None, exog_future=None,
-            transform=transform, intervals=intervals, n_jobs=1, time_col=time_col, value_col=value_col,
-            gaps=gaps, joint_by=joint_by, options=options, n_windows=None,
-        )  # fmt: skip
+    # Drivers' observed values serve as their "future" at each origin, so no paths are needed.
+    panel, specs, settings, _ = _prepare(
+        series, keys, models, horizon=horizon, level=level, freq=freq, exog=exog, exog_future=None,
+        transform=transform, intervals=intervals, n_jobs=1, time_col=time_col, value_col=value_col,
+        gaps=gaps, joint_by=joint_by, options=options, n_windows=None, require_future=False,
+    )  # fmt: skip
     result = run_backtest(panel, specs, settings, n_windows=n_windows, step=step)
     validate(result.accuracy, ACCURACY, keys=panel.keys)
     return result

@@ -103,7 +103,6 @@ def backtest_panel(
     *,
     n_windows: int,
     step: int = 1,
-    exog_data: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Wide forecasts at every origin with ``cutoff`` and ``actual``; the engine of ``backtest``."""
     horizon = settings.horizon
@@ -111,8 +110,7 @@ def backtest_panel(
     pieces = []
     for window in track(range(n_windows), total=n_windows, desc="backtest windows"):
         holdout = horizon + (n_windows - 1 - window) * step
-        source = panel if exog_data is None else panel.with_data(exog_data)
-        train, rest = cut_panel(source, holdout)
+        train, rest = cut_panel(panel, holdout)
         future = None
         if settings.exog_columns:
             future = rest.groupby("unique_id", sort=False).head(horizon).drop(columns="y")
@@ -180,9 +178,8 @@ def run_backtest(
     *,
     n_windows: int,
     step: int,
-    exog_data: pd.DataFrame | None = None,
 ) -> BacktestResult:
-    wide = backtest_panel(panel, specs, settings, n_windows=n_windows, step=step, exog_data=exog_data)
+    wide = backtest_panel(panel, specs, settings, n_windows=n_windows, step=step)
     levels = list(settings.levels)
     accuracy = panel.attach_keys(score(wide, levels))
     accuracy["n_windows"] = accuracy["n_windows"].astype("int64")

@@ -24,8 +24,12 @@ def test_the_five_stages_are_there():
 def test_notebooks_are_stored_without_outputs_and_with_a_parameters_cell(path):
     book = nbformat.read(path, as_version=4)
     code = [c for c in book.cells if c.cell_type == "code"]
-    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must hold the papermill parameters"
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "strip outputs before commit"
+    assert "parameters" in code[0].metadata.get("tags", []), (
+        "first code cell must hold the papermill parameters"
+    )
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), (
+        "strip outputs before commit"
+    )
     for cell in code:
         defs = [line for line in cell.source.splitlines() if line.lstrip().startswith(("def ", "class "))]
         assert not defs, f"{path.name}: move helper functions into the package ({defs})"
@@ -38,6 +42,10 @@ def test_notebook_executes(path, tmp_path):
     import papermill
 
     papermill.execute_notebook(
-        str(path), str(tmp_path / path.name), parameters=FAST.get(path.name, {}), kernel_name="python3",
-        cwd=str(path.parent), progress_bar=False,
+        str(path),
+        str(tmp_path / path.name),
+        parameters=FAST.get(path.name, {}),
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
     )

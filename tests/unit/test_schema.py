@@ -66,8 +66,15 @@ def test_zero_and_missing_values_are_both_valid_and_distinct():
 
 def test_caller_named_keys_are_required():
     fc = pd.DataFrame(
-        {"period": pd.to_datetime(["2030-01-01"]), "scenario": ["baseline"], "model": ["AutoETS"],
-         "level": [80], "mean": [1.0], "lower": [0.5], "upper": [1.5]}
+        {
+            "period": pd.to_datetime(["2030-01-01"]),
+            "scenario": ["baseline"],
+            "model": ["AutoETS"],
+            "level": [80],
+            "mean": [1.0],
+            "lower": [0.5],
+            "upper": [1.5],
+        }
     )
     validate(fc, FORECAST)
     with pytest.raises(SchemaError, match="series_id"):

@@ -144,7 +144,7 @@ def _solve_chunk(
         return _changes(problem, betas, options, warm)
     except (ConvergenceError, FloatingPointError, np.linalg.LinAlgError):
         # Isolate the draws with no equilibrium instead of losing the whole chunk.
-        parts = []
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
         for row in betas:
             try:
                 parts.append(_changes(problem, row[None, :], options, warm))

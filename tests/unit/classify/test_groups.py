@@ -23,10 +23,19 @@ def test_builtin_groups_match_their_definitions():
 
 
 def test_assignment_prefers_the_most_specific_group():
-    codes = pd.Series(["520100", "630900", "300490", "270112", "270900", "271111", "870240", "870290", "010121"])
+    codes = pd.Series(
+        ["520100", "630900", "300490", "270112", "270900", "271111", "870240", "870290", "010121"]
+    )
     got = groups.assign(codes, ["textiles", "pharma", "coal", "hydrocarbons", "buses", "electric_buses"])
     assert got.tolist()[:-1] == [
-        "textiles", "textiles", "pharma", "coal", "hydrocarbons", "hydrocarbons", "electric_buses", "buses",
+        "textiles",
+        "textiles",
+        "pharma",
+        "coal",
+        "hydrocarbons",
+        "hydrocarbons",
+        "electric_buses",
+        "buses",
     ]
     assert pd.isna(got.iloc[-1])
 

@@ -25,14 +25,19 @@ def test_demo_flows_follow_the_schema_and_say_they_are_demo():
     assert flows.period.dt.year.min() == 2000 and flows.period.dt.year.max() == 2025
     assert set(flows.commodity) == {"textiles", "pharma", "coal", "hydrocarbons", "buses", "other"}
     description = (bundled.datasets_dir() / "demo_flows.md").read_text(encoding="utf-8")
-    assert "DEMONSTRATION DATA" in description and "Nothing in this file is a real trade statistic" in description
+    assert (
+        "DEMONSTRATION DATA" in description
+        and "Nothing in this file is a real trade statistic" in description
+    )
 
 
 @pytest.mark.slow
 def test_bundled_demo_file_is_exactly_what_the_simulator_builds():
     fresh = build_demo_flows()
     stored = bundled.load_demo_flows()
-    pd.testing.assert_frame_equal(fresh.reset_index(drop=True), stored.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        fresh.reset_index(drop=True), stored.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_published_figures_keep_both_sides_with_sources():

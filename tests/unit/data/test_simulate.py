@@ -50,7 +50,12 @@ def test_cross_section_ppml_recovers_distance_without_pair_noise():
     truth = dataclasses.replace(TRUTH, pair_sd=0.0, ar_sd=0.02)
     panel = simulate_gravity(facts, years=range(2015, 2021), commodities=["other"], truth=truth, seed=3)
     panel["pair"] = panel.exporter + "_" + panel.importer
-    result = ppml(panel, "value_usd ~ ln_dist + contig + comlang + rta + ln_tariff", fe="exporter_importer_year", cluster="pair")
+    result = ppml(
+        panel,
+        "value_usd ~ ln_dist + contig + comlang + rta + ln_tariff",
+        fe="exporter_importer_year",
+        cluster="pair",
+    )
     assert result.coef["ln_dist"] == pytest.approx(truth.b_dist["other"], abs=0.06)
     assert result.coef["contig"] == pytest.approx(truth.b_contig, abs=0.15)
     assert result.coef["comlang"] == pytest.approx(truth.b_lang, abs=0.15)
@@ -59,8 +64,12 @@ def test_cross_section_ppml_recovers_distance_without_pair_noise():
 def test_scaling_all_trade_leaves_elasticities_unchanged(true_flows):
     data = true_flows[true_flows.commodity == "other"]
     base = ppml(data, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair")
-    scaled = ppml(data.assign(value_usd=data.value_usd * 1000), "value_usd ~ rta + ln_tariff", fe="structural",
-                  cluster="pair")
+    scaled = ppml(
+        data.assign(value_usd=data.value_usd * 1000),
+        "value_usd ~ rta + ln_tariff",
+        fe="structural",
+        cluster="pair",
+    )
     np.testing.assert_allclose(base.coef.to_numpy(), scaled.coef.to_numpy(), rtol=1e-6)
 
 

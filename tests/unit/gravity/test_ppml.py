@@ -162,3 +162,11 @@ def test_collinear_regressors_are_reported_not_silently_dropped(panel: pd.DataFr
         res = ppml(data, "value_usd ~ rta + rta_copy + ln_tariff", fe="structural")
     assert res.collinear == ("rta_copy",)
     assert list(res.coef.index) == ["rta", "ln_tariff"]
+
+
+def test_formula_fixed_effects_are_built_from_a_plain_gravity_panel(panel: pd.DataFrame) -> None:
+    written = ppml(panel, "value_usd ~ rta + ln_tariff | exp_year + imp_year + pair", cluster="pair")
+    preset = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair")
+    np.testing.assert_allclose(written.coef, preset.coef, atol=1e-12)
+    np.testing.assert_allclose(written.predict(panel.iloc[:5]), preset.predict(panel.iloc[:5]), rtol=1e-12)
+    assert "exp_year" not in panel.columns  # the caller's frame is left alone

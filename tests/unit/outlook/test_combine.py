@@ -41,7 +41,9 @@ def _effect(paths: pd.DataFrame, log_effect: float) -> pd.DataFrame:
 
 def test_a_zero_shock_scenario_changes_nothing():
     paths = _paths()
-    zero = ScenarioPath("zero", dict.fromkeys(YEARS, 1.0), dict.fromkeys(YEARS, 1.0), _effect(paths, 0.0), _none())
+    zero = ScenarioPath(
+        "zero", dict.fromkeys(YEARS, 1.0), dict.fromkeys(YEARS, 1.0), _effect(paths, 0.0), _none()
+    )
     out = combine_draws(paths, [zero], years=YEARS)
     a = out[out.scenario == "statistical"].value.to_numpy()
     b = out[out.scenario == "zero"].value.to_numpy()
@@ -50,9 +52,16 @@ def test_a_zero_shock_scenario_changes_nothing():
 
 def test_phase_availability_and_shipments_enter_as_stated():
     paths = _paths(draws=3)
-    ship = pd.DataFrame([("KAZ", "PAK", "export", "coal", 2027, 5e6)], columns=[*SERIES_KEYS, "year", "value_usd"])
-    sc = ScenarioPath("s", {2026: 0.0, 2027: 0.5, 2028: 1.0}, {2026: 0.5, 2027: 1.0, 2028: 1.0},
-                      _effect(paths, np.log(1.2)), ship)
+    ship = pd.DataFrame(
+        [("KAZ", "PAK", "export", "coal", 2027, 5e6)], columns=[*SERIES_KEYS, "year", "value_usd"]
+    )
+    sc = ScenarioPath(
+        "s",
+        {2026: 0.0, 2027: 0.5, 2028: 1.0},
+        {2026: 0.5, 2027: 1.0, 2028: 1.0},
+        _effect(paths, np.log(1.2)),
+        ship,
+    )
     out = combine_draws(paths, [sc], years=YEARS).set_index([*SERIES_KEYS, "draw", "year", "scenario"]).value
     base = out.xs("statistical", level="scenario")
     new = out.xs("s", level="scenario")
@@ -70,19 +79,37 @@ def test_intervals_nest_and_turnover_is_coherent_with_the_series():
     assert (w[("lower", 95)] <= w[("lower", 80)]).all() and (w[("upper", 80)] <= w[("upper", 95)]).all()
     turnover = summarise(turnover_draws(joint), ["reporter", "partner"], levels=(80,))
     by_year = series[series.level == 80].groupby("period")["mean"].sum()
-    np.testing.assert_allclose(turnover.set_index("period")["mean"].to_numpy(), by_year.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        turnover.set_index("period")["mean"].to_numpy(), by_year.to_numpy(), rtol=1e-12
+    )
 
 
 def test_turnover_counts_each_direction_once_whichever_side_is_first():
-    d = pd.DataFrame({"reporter": ["KAZ", "PAK"], "partner": ["PAK", "KAZ"], "flow": ["export", "export"],
-                      "commodity": "x", "scenario": "s", "year": 2030, "draw": 0, "value": [1.0, 2.0]})
+    d = pd.DataFrame(
+        {
+            "reporter": ["KAZ", "PAK"],
+            "partner": ["PAK", "KAZ"],
+            "flow": ["export", "export"],
+            "commodity": "x",
+            "scenario": "s",
+            "year": 2030,
+            "draw": 0,
+            "value": [1.0, 2.0],
+        }
+    )
     out = turnover_draws(d)
     assert out.value.tolist() == [3.0] and out.reporter.tolist() == ["KAZ"]
 
 
 def test_billion_probability_and_first_year():
-    t = pd.DataFrame({"scenario": "s", "year": np.tile([2030, 2031, 2032], 4), "draw": np.repeat(range(4), 3),
-                      "value": [0, 2, 2, 0, 0, 2, 2, 2, 2, 0, 0, 0]})
+    t = pd.DataFrame(
+        {
+            "scenario": "s",
+            "year": np.tile([2030, 2031, 2032], 4),
+            "draw": np.repeat(range(4), 3),
+            "value": [0, 2, 2, 0, 0, 2, 2, 2, 2, 0, 0, 0],
+        }
+    )
     p = billion_table(t, target_usd=1).set_index("year").probability
     assert p.tolist() == [0.25, 0.5, 0.75]
     first = first_year_table(t, target_usd=1, horizon=2032).iloc[0]

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from forecasting.outlook import OutlookResult, outlook
-from forecasting.schema import FORECAST, GE_COUNTRY, COEFFICIENTS, validate
 from forecasting.scenarios import builtin_corridors
+from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, validate
 
 SCENARIOS = ("baseline", "trans_afghan_railway", "border_closure_stress")
 
@@ -45,16 +45,22 @@ def test_turnover_mean_is_the_sum_of_the_commodity_rows(result):
 
 @pytest.mark.slow
 def test_intervals_nest(result):
-    w = result.forecast.pivot_table(index=["reporter", "flow", "commodity", "scenario", "period"], columns="level",
-                                    values=["lower", "upper"])
+    w = result.forecast.pivot_table(
+        index=["reporter", "flow", "commodity", "scenario", "period"],
+        columns="level",
+        values=["lower", "upper"],
+    )
     assert (w[("lower", 95)] <= w[("lower", 80)] + 1e-6).all()
     assert (w[("upper", 80)] <= w[("upper", 95)] + 1e-6).all()
 
 
 @pytest.mark.slow
 def test_known_bus_contract_sits_on_top_of_the_baseline(result):
-    f = result.forecast[(result.forecast.level == 80) & (result.forecast.commodity == "buses")
-                        & (result.forecast.flow == "export")].set_index(["scenario", "period"])["mean"]
+    f = result.forecast[
+        (result.forecast.level == 80)
+        & (result.forecast.commodity == "buses")
+        & (result.forecast.flow == "export")
+    ].set_index(["scenario", "period"])["mean"]
     added = f.loc["baseline"] - f.loc["statistical"]
     assert added.loc["2026-01-01"] == pytest.approx(54e6, rel=1e-6)
     assert added.loc["2027-01-01"] == pytest.approx(54e6, rel=1e-6)
@@ -67,8 +73,14 @@ def test_the_railway_only_moves_trade_after_it_opens(result):
     opening = builtin_corridors()["trans_afghan_railway"].opening_year
     before = pd.Timestamp(f"{opening - 1}-01-01")
     assert t.loc[("trans_afghan_railway", before)] == pytest.approx(t.loc[("baseline", before)], rel=1e-9)
-    assert t.loc[("trans_afghan_railway", pd.Timestamp("2035-01-01"))] > t.loc[("baseline", pd.Timestamp("2035-01-01"))]
-    assert t.loc[("border_closure_stress", pd.Timestamp("2030-01-01"))] < t.loc[("baseline", pd.Timestamp("2030-01-01"))]
+    assert (
+        t.loc[("trans_afghan_railway", pd.Timestamp("2035-01-01"))]
+        > t.loc[("baseline", pd.Timestamp("2035-01-01"))]
+    )
+    assert (
+        t.loc[("border_closure_stress", pd.Timestamp("2030-01-01"))]
+        < t.loc[("baseline", pd.Timestamp("2030-01-01"))]
+    )
 
 
 @pytest.mark.slow

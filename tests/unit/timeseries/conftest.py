@@ -16,7 +16,12 @@ def trade_panel(n_years: int = 26, seed: int = 7, keys=("commodity", "flow")) ->
             path = np.exp(3 + np.cumsum(rng.normal(0.05, 0.12, n_years)))
             rows.append(
                 pd.DataFrame(
-                    {keys[0]: commodity, keys[1]: flow, "period": np.arange(2000, 2000 + n_years), "value": path}
+                    {
+                        keys[0]: commodity,
+                        keys[1]: flow,
+                        "period": np.arange(2000, 2000 + n_years),
+                        "value": path,
+                    }
                 )
             )
     return pd.concat(rows, ignore_index=True)

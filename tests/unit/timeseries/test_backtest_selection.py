@@ -26,14 +26,24 @@ def linear_and_flat() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result():
-    return backtest(linear_and_flat(), keys=["hs"], models=["Naive", "RandomWalkWithDrift"], horizon=3, n_windows=4)
+    return backtest(
+        linear_and_flat(), keys=["hs"], models=["Naive", "RandomWalkWithDrift"], horizon=3, n_windows=4
+    )
 
 
 def test_accuracy_table_follows_schema_and_counts_windows(result):
     validate(result.accuracy, ACCURACY, keys=["hs"])
     assert set(result.accuracy["n_windows"]) == {4}
     metrics_seen = set(result.accuracy["metric"])
-    assert {"MASE", "RMSSE", "sMAPE", "coverage_80", "coverage_95", "winkler_80", "winkler_95"} <= metrics_seen
+    assert {
+        "MASE",
+        "RMSSE",
+        "sMAPE",
+        "coverage_80",
+        "coverage_95",
+        "winkler_80",
+        "winkler_95",
+    } <= metrics_seen
     # 2 series x 2 models x 4 windows x 3 steps x 2 levels
     assert len(result.forecasts) == 2 * 2 * 4 * 3 * 2
 
@@ -44,8 +54,12 @@ def test_drift_is_exact_on_a_line_and_naive_mase_matches_hand_value(result):
     # naive on a line of slope 3: errors 3, 6, 9; in-sample naive MAE is 3 -> MASE 2
     assert acc[("trend", "Naive", "MASE")] == pytest.approx(2.0)
     assert acc[("trend", "Naive", "sMAPE")] == pytest.approx(
-        np.mean([m.smape(np.array([10.0 + 3 * (t + k) for k in (1, 2, 3)]),
-                         np.full(3, 10.0 + 3 * t)) for t in (13, 14, 15, 16)])  # fmt: skip
+        np.mean(
+            [
+                m.smape(np.array([10.0 + 3 * (t + k) for k in (1, 2, 3)]), np.full(3, 10.0 + 3 * t))
+                for t in (13, 14, 15, 16)
+            ]
+        )  # fmt: skip
     )
 
 
@@ -62,7 +76,9 @@ def test_summary_reports_relative_mase(result):
 
 
 def test_selection_picks_drift_for_the_line():
-    choice = select_models(linear_and_flat(), keys=["hs"], horizon=3, candidates=["Naive", "RandomWalkWithDrift"])
+    choice = select_models(
+        linear_and_flat(), keys=["hs"], horizon=3, candidates=["Naive", "RandomWalkWithDrift"]
+    )
     picked = choice.choice.set_index("hs")["model"]
     assert picked["trend"] == "RandomWalkWithDrift"
 
@@ -75,13 +91,17 @@ def test_auto_forecast_uses_the_chosen_model_per_series():
     trend_auto = auto[auto["hs"] == "trend"].reset_index(drop=True)
     trend_drift = drift[drift["hs"] == "trend"].reset_index(drop=True)
     assert (trend_auto["model"] == "auto").all()
-    np.testing.assert_allclose(trend_auto[["mean", "lower", "upper"]], trend_drift[["mean", "lower", "upper"]])
+    np.testing.assert_allclose(
+        trend_auto[["mean", "lower", "upper"]], trend_drift[["mean", "lower", "upper"]]
+    )
 
 
 def test_ensemble_is_the_mean_of_its_members(annual_panel):
     options = {"ensemble": {"candidates": ["Naive", "RandomWalkWithDrift"], "top_k": 2}}
     ens = forecast(annual_panel, keys=["commodity", "flow"], models="ensemble", horizon=3, options=options)
-    base = forecast(annual_panel, keys=["commodity", "flow"], models=["Naive", "RandomWalkWithDrift"], horizon=3)
+    base = forecast(
+        annual_panel, keys=["commodity", "flow"], models=["Naive", "RandomWalkWithDrift"], horizon=3
+    )
     expected = base.groupby(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]].mean()
     got = ens.set_index(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]]
     pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)

@@ -31,11 +31,17 @@ def test_too_short_series_names_model_minimum_and_series():
 def test_log_transform_mean_is_the_lognormal_mean_and_bounds_map_back_exactly():
     mu, sigma, level = 2.0, 0.5, 95
     z = stats.norm.ppf(0.975)
-    wide = pd.DataFrame({"unique_id": ["a"], "mean": [mu], "lower_95": [mu - z * sigma], "upper_95": [mu + z * sigma]})
+    wide = pd.DataFrame(
+        {"unique_id": ["a"], "mean": [mu], "lower_95": [mu - z * sigma], "upper_95": [mu + z * sigma]}
+    )
     out = transforms.backward(wide, "log", {"a": 0.0}, [level])
     assert out["mean"].item() == pytest.approx(np.exp(mu + sigma**2 / 2), rel=1e-12)
-    assert out["lower_95"].item() == pytest.approx(stats.lognorm(s=sigma, scale=np.exp(mu)).ppf(0.025), rel=1e-12)
-    assert out["upper_95"].item() == pytest.approx(stats.lognorm(s=sigma, scale=np.exp(mu)).ppf(0.975), rel=1e-12)
+    assert out["lower_95"].item() == pytest.approx(
+        stats.lognorm(s=sigma, scale=np.exp(mu)).ppf(0.025), rel=1e-12
+    )
+    assert out["upper_95"].item() == pytest.approx(
+        stats.lognorm(s=sigma, scale=np.exp(mu)).ppf(0.975), rel=1e-12
+    )
 
 
 def test_boxcox_round_trip_and_bias_adjustment_tends_to_lognormal():

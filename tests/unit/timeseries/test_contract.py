@@ -42,7 +42,9 @@ def assert_contract(out: pd.DataFrame, levels=(80, 95)) -> None:
     assert out.columns.tolist() == COLUMNS
     assert sorted(out["level"].unique()) == list(levels)
     assert out[["mean", "lower", "upper"]].notna().all().all()
-    wide = out.pivot_table(index=["commodity", "flow", "model", "period"], columns="level", values=["lower", "upper"])
+    wide = out.pivot_table(
+        index=["commodity", "flow", "model", "period"], columns="level", values=["lower", "upper"]
+    )
     low, high = min(levels), max(levels)
     assert (wide[("lower", low)] >= wide[("lower", high)] - 1e-9).all(), "inner lower bound below outer"
     assert (wide[("upper", low)] <= wide[("upper", high)] + 1e-9).all(), "inner upper bound above outer"
@@ -88,7 +90,10 @@ def test_results_do_not_depend_on_key_column_names():
     second = forecast(renamed, keys=["hs_group", "direction"], models=models, horizon=3)
     assert second.columns.tolist()[:2] == ["hs_group", "direction"]
     pd.testing.assert_frame_equal(
-        first.rename(columns={"commodity": "hs_group", "flow": "direction"}), second, check_exact=False, rtol=1e-10
+        first.rename(columns={"commodity": "hs_group", "flow": "direction"}),
+        second,
+        check_exact=False,
+        rtol=1e-10,
     )
 
 
@@ -119,7 +124,9 @@ def test_conformal_option_gives_nested_finite_intervals(annual_panel):
 
 
 def test_log_transform_bias_adjusts_mean_and_keeps_bounds_positive(annual_panel):
-    out = forecast(annual_panel, keys=["commodity", "flow"], models="RandomWalkWithDrift", horizon=6, transform="log")
+    out = forecast(
+        annual_panel, keys=["commodity", "flow"], models="RandomWalkWithDrift", horizon=6, transform="log"
+    )
     assert_contract(out)
     assert (out["lower"] > 0).all()
     # median of a log-normal is the geometric centre of any central interval; the mean lies above it
@@ -134,14 +141,20 @@ def test_log_transform_bias_adjusts_mean_and_keeps_bounds_positive(annual_panel)
     model=st.sampled_from(["Naive", "RandomWalkWithDrift", "AutoETS", "AutoTheta"]),
 )
 def test_intervals_nest_for_random_series(values, levels, model):
-    df = pd.DataFrame({"commodity": "x", "flow": "export", "period": range(2000, 2000 + len(values)), "value": values})
+    df = pd.DataFrame(
+        {"commodity": "x", "flow": "export", "period": range(2000, 2000 + len(values)), "value": values}
+    )
     out = forecast(df, keys=["commodity", "flow"], models=model, horizon=3, level=levels)
     validate(out, FORECAST, keys=["commodity", "flow"])
     wide = out.pivot_table(index="period", columns="level", values=["lower", "upper"])
     ordered = sorted(levels)
     for inner, outer in zip(ordered, ordered[1:], strict=False):
-        assert (wide[("lower", inner)] >= wide[("lower", outer)] - 1e-6 * (1 + abs(wide[("lower", outer)]))).all()
-        assert (wide[("upper", inner)] <= wide[("upper", outer)] + 1e-6 * (1 + abs(wide[("upper", outer)]))).all()
+        assert (
+            wide[("lower", inner)] >= wide[("lower", outer)] - 1e-6 * (1 + abs(wide[("lower", outer)]))
+        ).all()
+        assert (
+            wide[("upper", inner)] <= wide[("upper", outer)] + 1e-6 * (1 + abs(wide[("upper", outer)]))
+        ).all()
 
 
 def test_bad_arguments_raise_with_valid_spellings(annual_panel):

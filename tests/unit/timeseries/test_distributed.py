@@ -45,7 +45,11 @@ def test_dask_cluster_of_two_workers_matches_local(annual_panel):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_cluster = forecast(annual_panel, keys=["commodity", "flow"], models=MODELS, horizon=4, backend=client)
-        via_default = forecast(annual_panel, keys=["commodity", "flow"], models="Naive", horizon=2, backend="dask")
+        on_cluster = forecast(
+            annual_panel, keys=["commodity", "flow"], models=MODELS, horizon=4, backend=client
+        )
+        via_default = forecast(
+            annual_panel, keys=["commodity", "flow"], models="Naive", horizon=2, backend="dask"
+        )
     pd.testing.assert_frame_equal(local, on_cluster, rtol=1e-9)
     assert len(via_default) == 6 * 2 * 2

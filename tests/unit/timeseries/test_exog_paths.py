@@ -21,21 +21,34 @@ def driven_series(n: int = 40, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFram
         noise = np.zeros(n)
         for t in range(1, n):
             noise[t] = 0.5 * noise[t - 1] + rng.normal(0, 0.3)
-        rows.append(pd.DataFrame({"partner": partner, "period": np.arange(1980, 1980 + n), "value": 5 + BETA * gdp + noise}))
+        rows.append(
+            pd.DataFrame(
+                {"partner": partner, "period": np.arange(1980, 1980 + n), "value": 5 + BETA * gdp + noise}
+            )
+        )
     return pd.concat(rows, ignore_index=True), pd.DataFrame({"period": np.arange(1980, 1980 + n), "gdp": gdp})
 
 
 def future_gdp(last: float, shift: float, horizon: int = 5, start: int = 2020) -> pd.DataFrame:
-    return pd.DataFrame({"period": np.arange(start, start + horizon), "gdp": last + 0.5 * np.arange(1, horizon + 1) + shift})
+    return pd.DataFrame(
+        {"period": np.arange(start, start + horizon), "gdp": last + 0.5 * np.arange(1, horizon + 1) + shift}
+    )
 
 
-@pytest.mark.parametrize("model", ["SARIMAX", "AutoARIMA", "pmdarima"])
+@pytest.mark.parametrize("model", ["SARIMAX", "AutoARIMA", pytest.param("pmdarima", marks=pytest.mark.slow)])
 def test_scenario_driver_path_moves_the_forecast_by_its_coefficient(model):
     series, gdp = driven_series()
     last = gdp["gdp"].iloc[-1]
     runs = [
-        forecast(series, keys=["partner"], models=model, horizon=5, exog=gdp, exog_future=future_gdp(last, shift),
-                 scenario=f"gdp+{shift}")  # fmt: skip
+        forecast(
+            series,
+            keys=["partner"],
+            models=model,
+            horizon=5,
+            exog=gdp,
+            exog_future=future_gdp(last, shift),
+            scenario=f"gdp+{shift}",
+        )  # fmt: skip
         for shift in (0.0, 1.0)
     ]
     difference = runs[1]["mean"].to_numpy() - runs[0]["mean"].to_numpy()
@@ -47,9 +60,14 @@ def test_keyed_drivers_are_matched_per_series():
     series, gdp = driven_series()
     keyed = pd.concat([gdp.assign(partner=p) for p in ("PAK", "UZB")], ignore_index=True)
     future = pd.concat(
-        [future_gdp(gdp["gdp"].iloc[-1], 0.0).assign(partner="PAK"), future_gdp(gdp["gdp"].iloc[-1], 3.0).assign(partner="UZB")]
+        [
+            future_gdp(gdp["gdp"].iloc[-1], 0.0).assign(partner="PAK"),
+            future_gdp(gdp["gdp"].iloc[-1], 3.0).assign(partner="UZB"),
+        ]
     )
-    out = forecast(series, keys=["partner"], models="SARIMAX", horizon=5, exog=keyed, exog_future=future, level=95)
+    out = forecast(
+        series, keys=["partner"], models="SARIMAX", horizon=5, exog=keyed, exog_future=future, level=95
+    )
     base = forecast(series, keys=["partner"], models="SARIMAX", horizon=5, exog=gdp,
                     exog_future=future_gdp(gdp["gdp"].iloc[-1], 0.0), level=95)  # fmt: skip
     gap = out.set_index(["partner", "period"])["mean"] - base.set_index(["partner", "period"])["mean"]
@@ -96,10 +114,23 @@ def test_path_distribution_matches_the_forecast_distribution(positive_series):
     fc = forecast(positive_series, keys=["flow"], models="RandomWalkWithDrift", horizon=horizon, level=95)
     by_period = paths.groupby("period")["value"]
     sd = (fc["upper"] - fc["lower"]).to_numpy() / (2 * 1.959963984540054)
-    assert by_period.mean().to_numpy() == pytest.approx(fc["mean"].to_numpy(), abs=float(4 * sd.max() / np.sqrt(n_paths)))
+    assert by_period.mean().to_numpy() == pytest.approx(
+        fc["mean"].to_numpy(), abs=float(4 * sd.max() / np.sqrt(n_paths))
+    )
     assert by_period.std().to_numpy() == pytest.approx(sd, rel=0.08)
 
 
 def test_paths_refuse_models_without_a_simulator(positive_series):
     with pytest.raises(ForecastingError, match="simulate_paths supports"):
         simulate_paths(positive_series, keys=["flow"], model="SARIMAX", horizon=3)
+
+
+def test_backtest_with_drivers_uses_their_observed_values():
+    from forecasting.timeseries import backtest
+
+    series, gdp = driven_series()
+    with_driver = backtest(series, keys=["partner"], models="SARIMAX", horizon=3, n_windows=2, exog=gdp)
+    without = backtest(series, keys=["partner"], models="SARIMAX", horizon=3, n_windows=2)
+    mase = lambda r: r.summary(relative_to=None).set_index("model").loc["SARIMAX", "MASE"]  # noqa: E731
+    # y is mostly 2 x gdp, so knowing the driver's realised path must cut the error sharply
+    assert mase(with_driver) < 0.5 * mase(without)

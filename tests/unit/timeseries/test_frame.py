@@ -12,7 +12,11 @@ from forecasting.timeseries.frame import parse_freq, to_panel
 
 def monthly(n: int = 24) -> pd.DataFrame:
     return pd.DataFrame(
-        {"series": "kz", "period": pd.date_range("2019-01-31", periods=n, freq="ME"), "value": np.arange(n, dtype=float) + 1}
+        {
+            "series": "kz",
+            "period": pd.date_range("2019-01-31", periods=n, freq="ME"),
+            "value": np.arange(n, dtype=float) + 1,
+        }
     )
 
 

@@ -34,12 +34,16 @@ def test_every_method_is_coherent(hierarchy_inputs, method):
     means = out[out["level"] == 95].set_index([*KEYS, "period"])["mean"]
     bottom = means.drop(index="TOTAL", level="flow").drop(index="TOTAL", level="commodity")
     turnover = means.xs(("TOTAL", "TOTAL"), level=("flow", "commodity"))
-    pd.testing.assert_series_equal(bottom.groupby(level="period").sum(), turnover, check_names=False, rtol=1e-9)
+    pd.testing.assert_series_equal(
+        bottom.groupby(level="period").sum(), turnover, check_names=False, rtol=1e-9
+    )
     exports = means.xs(("export", "TOTAL"), level=("flow", "commodity"))
     exp_bottom = bottom.xs("export", level="flow").groupby(level="period").sum()
     pd.testing.assert_series_equal(exp_bottom, exports, check_names=False, rtol=1e-9)
     wide = out.pivot_table(index=[*KEYS, "period"], columns="level", values=["lower", "upper"])
-    assert (wide[("lower", 80)] >= wide[("lower", 95)]).all() and (wide[("upper", 80)] <= wide[("upper", 95)]).all()
+    assert (wide[("lower", 80)] >= wide[("lower", 95)]).all() and (
+        wide[("upper", 80)] <= wide[("upper", 95)]
+    ).all()
 
 
 def test_bottom_up_keeps_bottom_forecasts(hierarchy_inputs):
