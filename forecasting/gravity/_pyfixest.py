@@ -13,21 +13,44 @@ that sequence per thread while one of our fits runs and is inert otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
-from pyfixest.demeaners import MapDemeaner
-from pyfixest.estimation import detect_singletons
-from pyfixest.estimation.models.fepois_ import Fepois
 
 from forecasting.gravity._fixef import fe_codes
+
+
+@contextlib.contextmanager
+def _root_logging_preserved() -> Iterator[None]:
+    """Keep the root logger as the caller configured it.
+
+    pyfixest 0.60 calls ``logging.basicConfig(level=INFO)`` when one of its modules is
+    imported (``feols_compressed_``), which would make every library's INFO messages print
+    in the user's notebook; the root handlers and level are restored afterwards.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+with _root_logging_preserved():
+    import pyfixest as pf
+    import pyfixest.estimation.models.feols_compressed_  # noqa: F401 - the module that configures logging
+    from pyfixest.demeaners import MapDemeaner
+    from pyfixest.estimation import detect_singletons
+    from pyfixest.estimation.models.fepois_ import Fepois
+
 
 logger = logging.getLogger(__name__)
 
