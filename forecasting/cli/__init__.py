@@ -74,7 +74,29 @@ def _scenarios(args: argparse.Namespace) -> int:
     scenarios = read_scenarios(args.file) if args.file else builtin_corridors()
     for name, scenario in scenarios.items():
         print(f"{name:28s} {scenario.description}")
+    if args.export_cge:
+        _export_cge(scenarios, args)
     return 0
+
+
+def _export_cge(scenarios: dict, args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from forecasting.classify import DEFAULT_GROUPS
+    from forecasting.scenarios import cge_shock_table
+
+    countries = sorted({c for s in scenarios.values() for pair in s.pairs() for c in pair})
+    pairs = pd.DataFrame(
+        [(a, b, k) for a in countries for b in countries if a != b for k in (*DEFAULT_GROUPS, "other")],
+        columns=["exporter", "importer", "commodity"],
+    )
+    table = cge_shock_table(
+        scenarios, pairs, range(args.first_year, args.last_year + 1), elasticity=args.elasticity
+    )
+    table = table[table.delta_log_cost != 0]
+    out = Path(args.export_cge)
+    table.to_parquet(out, index=False) if out.suffix == ".parquet" else table.to_csv(out, index=False)
+    print(f"wrote {len(table):,} pair x commodity x year iceberg-cost changes to {out}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="List corridor scenarios; with --file, read and validate a user TOML file.",
     )
     p.add_argument("--file", type=Path, help="a scenario TOML file to validate and list")
+    p.add_argument("--export-cge", metavar="FILE", help="write iceberg trade-cost changes (.csv or .parquet)")
+    p.add_argument("--elasticity", type=float, default=-5.0, help="trade elasticity 1 - sigma (default -5)")
+    p.add_argument("--first-year", type=int, default=2026, help="first year of the export (default 2026)")
+    p.add_argument("--last-year", type=int, default=2040, help="last year of the export (default 2040)")
     p.set_defaults(func=_scenarios)
 
     p = sub.add_parser(

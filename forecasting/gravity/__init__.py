@@ -1,51 +1,52 @@
-"""Gravity estimation: panel building, PPML with high-dimensional fixed effects, tables.
+"""Gravity estimation: panel building, PPML with high-dimensional fixed effects, tables, and
+general-equilibrium counterfactuals (``forecasting.gravity.ge``).
 
-Public names are listed in ``__all__``; the GE counterfactual solver lives in
-``forecasting.gravity.ge``.
+Names load on first use, so ``import forecasting.gravity.ge`` does not pay for pyfixest.
 """
 
 from __future__ import annotations
 
-from forecasting.gravity.formula import add_preset_effects, parse_formula
-from forecasting.gravity.ge import GEOptions, GEResult, counterfactual, ge_monte_carlo
-from forecasting.gravity.ols import ols
-from forecasting.gravity.panel import (
-    add_distance,
-    add_intranational,
-    add_lags_leads,
-    border_year_dummies,
-    great_circle_km,
-    square_panel,
-)
-from forecasting.gravity.ppml import ppml
-from forecasting.gravity.results import GravityResult, OLSResult, PPMLResult, Summary
-from forecasting.gravity.sectors import SectorResults, ppml_by_sector
-from forecasting.gravity.separation import dropped_summary, zero_fixed_effect_levels
-from forecasting.gravity.tables import RegressionTable, regression_table
+import importlib
+from typing import Any
 
-__all__ = [
-    "GEOptions",
-    "GEResult",
-    "GravityResult",
-    "OLSResult",
-    "PPMLResult",
-    "RegressionTable",
-    "SectorResults",
-    "Summary",
-    "add_distance",
-    "add_intranational",
-    "add_lags_leads",
-    "add_preset_effects",
-    "border_year_dummies",
-    "counterfactual",
-    "dropped_summary",
-    "ge_monte_carlo",
-    "great_circle_km",
-    "ols",
-    "parse_formula",
-    "ppml",
-    "ppml_by_sector",
-    "regression_table",
-    "square_panel",
-    "zero_fixed_effect_levels",
-]
+_EXPORTS = {
+    "add_preset_effects": "forecasting.gravity.formula",
+    "parse_formula": "forecasting.gravity.formula",
+    "GEOptions": "forecasting.gravity.ge",
+    "GEResult": "forecasting.gravity.ge",
+    "counterfactual": "forecasting.gravity.ge",
+    "ge_monte_carlo": "forecasting.gravity.ge",
+    "ols": "forecasting.gravity.ols",
+    "add_distance": "forecasting.gravity.panel",
+    "add_intranational": "forecasting.gravity.panel",
+    "add_lags_leads": "forecasting.gravity.panel",
+    "border_year_dummies": "forecasting.gravity.panel",
+    "great_circle_km": "forecasting.gravity.panel",
+    "square_panel": "forecasting.gravity.panel",
+    "ppml": "forecasting.gravity.ppml",
+    "GravityResult": "forecasting.gravity.results",
+    "OLSResult": "forecasting.gravity.results",
+    "PPMLResult": "forecasting.gravity.results",
+    "Summary": "forecasting.gravity.results",
+    "SectorResults": "forecasting.gravity.sectors",
+    "ppml_by_sector": "forecasting.gravity.sectors",
+    "dropped_summary": "forecasting.gravity.separation",
+    "zero_fixed_effect_levels": "forecasting.gravity.separation",
+    "RegressionTable": "forecasting.gravity.tables",
+    "regression_table": "forecasting.gravity.tables",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forecasting.gravity' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -52,7 +52,7 @@ from forecasting.outlook.result import SERIES_KEYS, OutlookResult
 from forecasting.outlook.shipments import shipments_for_pair
 from forecasting.progress import track
 from forecasting.scenarios import Scenario, builtin_corridors
-from forecasting.schema import GE_COUNTRY
+from forecasting.schema import GE_COUNTRY, Schema
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def outlook(
         first_year=first_year_table(turnover_joint, target_usd=target_usd, horizon=horizon),
         history=history,
         coefficients=coefficients,
-        ge_country=_stack([c for c in countries if len(c)], GE_COUNTRY.names),
+        ge_country=_stack([c for c in countries if len(c)], GE_COUNTRY),
         pair_effects=pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame(),
         shipments=pd.concat([p.shipments.assign(scenario=p.name) for p in scenario_paths], ignore_index=True)
         if scenario_paths
@@ -217,8 +217,8 @@ def outlook(
     )
 
 
-def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+def _stack(frames: list[pd.DataFrame], schema: Schema) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else schema.empty()
 
 
 def _pair_availability(scenario: Scenario, pair: tuple[str, str], years: list[int]) -> dict[int, float]:

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 from forecasting.scenarios._checks import DRAWS, MODES, VARIABLES, Draw, Mode, Variable
+from forecasting.scenarios.cge import cge_shock_table
 from forecasting.scenarios.corridors import CENTRAL_ASIA, builtin_corridor, builtin_corridors, corridor_table
 from forecasting.scenarios.costs import TradeCostMapping
 from forecasting.scenarios.effects import (
@@ -51,6 +52,7 @@ __all__ = [
     "aggregate_country",
     "builtin_corridor",
     "builtin_corridors",
+    "cge_shock_table",
     "by_commodity",
     "corridor_table",
     "cost_changes",
