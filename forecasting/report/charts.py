@@ -131,7 +131,8 @@ def commodity_fan_chart(result: OutlookResult, commodity: str) -> Figure:
                 & (history["reporter"] == direction.reporter)
                 & (history["flow"] == direction.flow)
             ]
-            axes.plot(past["year"], past["value_usd"], color="black", linewidth=1.2, label="history")
+            if len(past):
+                axes.plot(past["year"], past["value_usd"], color="black", linewidth=1.2, label="history")
         for scenario, part in series.groupby("scenario", sort=False):
             _fan(axes, part, colours[scenario], scenario_label(result, scenario))
         verb = "exports to" if direction.flow == "export" else "imports from"
