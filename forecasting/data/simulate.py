@@ -280,11 +280,7 @@ def simulate_gravity(
     frames = []
     n_pairs = len(pairs)
     for k in commodities:
-        base = pairs.loc[pairs.index.repeat(len(years))].reset_index(drop=True)
-        base["year"] = np.tile(years, n_pairs)
-        base["commodity"] = k
-        base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
-        base["tariff_pct"] = np.where(base.exporter == base.importer, 0.0, _tariffs(base, start, k))
+        base = _policy_frame(pairs, years, k)
         base["gdp_exp_usd"] = gdp.loc[list(zip(base.exporter, base.year, strict=True))].to_numpy()
         base["gdp_imp_usd"] = gdp.loc[list(zip(base.importer, base.year, strict=True))].to_numpy()
         supply = base.exporter.map(_SUPPLY.get(k, {})).fillna(_SUPPLY_DEFAULT.get(k, 1.0))
@@ -335,6 +331,16 @@ def simulate_gravity(
         "flags",
     ]
     return panel[cols].sort_values(["commodity", "exporter", "importer", "year"]).reset_index(drop=True)
+
+
+def _policy_frame(pairs: pd.DataFrame, years: list[int], commodity: str) -> pd.DataFrame:
+    """Pairs x years of one commodity with the agreement dummy and tariffs (none at home)."""
+    base = pairs.loc[pairs.index.repeat(len(years))].reset_index(drop=True)
+    base["year"] = np.tile(years, len(pairs))
+    base["commodity"] = commodity
+    base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
+    base["tariff_pct"] = np.where(base.exporter == base.importer, 0.0, _tariffs(base, start, commodity))
+    return base
 
 
 def _domestic_pairs(countries: pd.DataFrame) -> pd.DataFrame:
@@ -520,12 +526,7 @@ def demo_covariates(
     years = list(years)
     frames = []
     for k in commodities:
-        base = pairs.loc[pairs.index.repeat(len(years))].reset_index(drop=True)
-        base["year"] = np.tile(years, len(pairs))
-        base["commodity"] = k
-        base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
-        base["tariff_pct"] = _tariffs(base, start, k)
-        frames.append(base)
+        frames.append(_policy_frame(pairs, years, k))
     out = pd.concat(frames, ignore_index=True)
     out["ln_dist"] = np.log(out.dist_km)
     out["ln_tariff"] = np.log1p(out.tariff_pct / 100)
