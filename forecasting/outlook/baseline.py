@@ -35,7 +35,9 @@ def pair_series(reconciled: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame
     """Annual series of the pair by commodity and direction from a mirror-reconciled table.
 
     ``reconciled`` has exporter, importer, period, commodity and the chosen ``value_usd``
-    (output of :func:`forecasting.data.clean.reconcile_mirror`). Missing years stay missing.
+    (output of :func:`forecasting.data.clean.reconcile_mirror`). A year with no record inside
+    the data's range is zero trade (customs databases publish no zero rows); a recorded
+    missing value stays missing.
 
     Examples
     --------
@@ -59,7 +61,22 @@ def pair_series(reconciled: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame
         }
     )
     series = series.groupby([*SERIES_KEYS, "period"], as_index=False).value.sum(min_count=1)
-    return series.sort_values([*SERIES_KEYS, "period"]).reset_index(drop=True)
+    # Customs databases (BACI, Comtrade) publish no rows for zero trade: a year with no record
+    # inside the data's range is a zero, while a reported-but-missing value stays missing.
+    years = pd.date_range(reconciled.period.min(), reconciled.period.max(), freq="YS")
+    full = pd.MultiIndex.from_tuples(
+        [
+            (*key, year)
+            for key in series[list(SERIES_KEYS)].drop_duplicates().itertuples(index=False)
+            for year in years
+        ],
+        names=[*SERIES_KEYS, "period"],
+    )
+    series = series.set_index([*SERIES_KEYS, "period"])
+    present = series.index
+    series = series.reindex(full)
+    series.loc[~full.isin(present), "value"] = 0.0
+    return series.reset_index().sort_values([*SERIES_KEYS, "period"]).reset_index(drop=True)
 
 
 def classify_series(series: pd.DataFrame, *, min_years: int = 10) -> pd.DataFrame:
