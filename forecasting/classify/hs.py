@@ -14,6 +14,12 @@ import pandas as pd
 from forecasting.errors import UnknownCodeError, describe_items
 
 HS_VINTAGES = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
+# Every spelling of a vintage the sources use: Comtrade's H0..H6, BACI's HS92..HS22, full names.
+VINTAGE_ALIASES: dict[str, str] = {
+    **{f"H{i}": v for i, v in enumerate(HS_VINTAGES)},
+    **{"HS" + v[-2:]: v for v in HS_VINTAGES},
+    **{v: v for v in HS_VINTAGES},
+}
 _DIGITS = re.compile(r"^\d+$")
 
 
@@ -81,10 +87,6 @@ def check_vintage(name: str) -> str:
     ('HS2017', 'HS1992')
     """
     key = name.strip().upper()
-    aliases = {f"H{i}": v for i, v in enumerate(HS_VINTAGES)}
-    aliases.update({"HS" + v[-2:]: v for v in HS_VINTAGES})
-    if key in HS_VINTAGES:
-        return key
-    if key in aliases:
-        return aliases[key]
+    if key in VINTAGE_ALIASES:
+        return VINTAGE_ALIASES[key]
     raise UnknownCodeError(f"unknown HS vintage {name!r}; valid names are {', '.join(HS_VINTAGES)}")

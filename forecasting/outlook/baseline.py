@@ -20,13 +20,12 @@ reported in the ``method`` column of :func:`classify_series`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from forecasting.outlook.result import SERIES_KEYS
-from forecasting.timeseries import forecast, simulate_paths
+from forecasting.timeseries import simulate_paths
 
 logger = logging.getLogger(__name__)
 
@@ -152,22 +151,3 @@ def _recent_window(series: pd.DataFrame, min_years: int) -> pd.DataFrame:
         bad = np.flatnonzero(~(sub.value.to_numpy() > 0))
         kept.append(sub.iloc[bad[-1] + 1 :] if len(bad) else sub)
     return pd.concat(kept, ignore_index=True)
-
-
-def model_forecast(
-    series: pd.DataFrame, methods: pd.DataFrame, *, horizon: int, level: Sequence[int]
-) -> pd.DataFrame:
-    """The baseline model's own FORECAST rows (model-based intervals) for the ETS series."""
-    ets = methods[methods.method == "ets"][list(SERIES_KEYS)]
-    if not len(ets):
-        return pd.DataFrame()
-    sub = _recent_window(series.merge(ets, on=list(SERIES_KEYS)), 10)
-    return forecast(
-        sub,
-        keys=list(SERIES_KEYS),
-        models=["AutoETS"],
-        horizon=horizon,
-        level=level,
-        transform="log",
-        freq="A",
-    )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.gravity.ge import counterfactual
-from forecasting.outlook.effects import CASE_WEIGHTS, CASES, Elasticity, case_deltas
+from forecasting.outlook.effects import Elasticity, case_deltas, draw_parameters, international_pairs
 from forecasting.progress import track
 from forecasting.scenarios import Scenario
 
@@ -63,7 +63,7 @@ def corridor_effects(
         that is zero stays zero in a GE model calibrated to observed trade.
     """
     commodity = elasticity.commodity
-    pairs = base[base.exporter != base.importer][["exporter", "importer"]].assign(commodity=commodity)
+    pairs = international_pairs(base, commodity)
     deltas = {
         case: tuple(d.xs(commodity, level="commodity") for d in parts)
         for case, parts in case_deltas(scenario, pairs).items()
@@ -74,9 +74,7 @@ def corridor_effects(
     served = central[(central != 0) & (flows.reindex(central.index).fillna(0) > 0)].index
     if served.empty:
         return pd.DataFrame(columns=CORRIDOR_COLUMNS)
-    rng = np.random.default_rng(seed)
-    eps = np.minimum(rng.normal(elasticity.estimate, elasticity.std_error, draws), -0.5)
-    cases = rng.choice(CASES, size=draws, p=CASE_WEIGHTS)
+    eps, cases = draw_parameters(elasticity, draws, seed)
     data = base.assign(ln_tariff=0.0)
     baseline = flows.reindex(served)
     changes = np.empty((draws, len(served)))

@@ -134,17 +134,11 @@ def ge_effect_draws(
     elasticity``, and the GE_COUNTRY rows of the central case (empty without ``base``).
     """
     commodity = elasticity.commodity
-    rng = np.random.default_rng(seed)
-    eps = np.minimum(rng.normal(elasticity.estimate, elasticity.std_error, ge_draws), -0.5)
-    cases = rng.choice(CASES, size=ge_draws, p=CASE_WEIGHTS)
+    eps, cases = draw_parameters(elasticity, ge_draws, seed)
     a, b = pair
     keys = ((a, b), (b, a))
-    if base is None:
-        countries: set[str] = set()
-        pairs = pd.DataFrame({"exporter": [a, b], "importer": [b, a], "commodity": commodity})
-    else:
-        countries = set(base.exporter)
-        pairs = base[base.exporter != base.importer][["exporter", "importer"]].assign(commodity=commodity)
+    countries: set[str] = set() if base is None else set(base.exporter)
+    pairs = _pairs_for(base, pair, commodity)
     per_case = {}
     country = pd.DataFrame()
     deltas = deltas or case_deltas(scenario, pairs)
@@ -175,6 +169,27 @@ def ge_effect_draws(
         rows, columns=[*SERIES_KEYS, "draw", "log_effect", "direct_log_effect", "case", "elasticity"]
     )
     return draws, country
+
+
+def draw_parameters(elasticity: Elasticity, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Joint draws of the trade elasticity (normal, kept at or below -0.5: a trade elasticity of
+    the wrong sign or near zero is not credible) and of the corridor's parameter case."""
+    rng = np.random.default_rng(seed)
+    eps = np.minimum(rng.normal(elasticity.estimate, elasticity.std_error, draws), -0.5)
+    return eps, rng.choice(CASES, size=draws, p=CASE_WEIGHTS)
+
+
+def international_pairs(base: pd.DataFrame, commodity: str) -> pd.DataFrame:
+    """The ``exporter, importer, commodity`` rows of a base-year square, domestic sales left out."""
+    return base[base.exporter != base.importer][["exporter", "importer"]].assign(commodity=commodity)
+
+
+def _pairs_for(base: pd.DataFrame | None, pair: tuple[str, str], commodity: str) -> pd.DataFrame:
+    """Pairs whose costs a scenario may change: the base year's, or only the pair without one."""
+    if base is not None:
+        return international_pairs(base, commodity)
+    a, b = pair
+    return pd.DataFrame({"exporter": [a, b], "importer": [b, a], "commodity": commodity})
 
 
 def case_deltas(scenario: Scenario, pairs: pd.DataFrame) -> dict[str, tuple[pd.Series, pd.Series]]:
@@ -235,18 +250,7 @@ def scenario_effects(
     reference_importer: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Effect draws of one scenario for every commodity, and its GE_COUNTRY rows by commodity."""
-    a, b = pair
-    pairs = pd.concat(
-        [
-            (
-                base[base.exporter != base.importer][["exporter", "importer"]]
-                if base is not None
-                else pd.DataFrame({"exporter": [a, b], "importer": [b, a]})
-            ).assign(commodity=k)
-            for k, base in bases.items()
-        ],
-        ignore_index=True,
-    )
+    pairs = pd.concat([_pairs_for(base, pair, k) for k, base in bases.items()], ignore_index=True)
     deltas = case_deltas(scenario, pairs)
     draws, countries = [], []
     for i, commodity in enumerate(sorted(bases)):

@@ -11,6 +11,7 @@ figures are kept in ``history`` and shown in the report.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -28,7 +29,8 @@ from forecasting.data.clean.flags import describe_flags
 from forecasting.data.clean.grouping import group_commodities
 from forecasting.data.clean.mirror import reconcile_mirror
 from forecasting.data.simulate import DEMO_LABEL, demo_covariates
-from forecasting.gravity import ppml
+from forecasting.errors import DemoDataWarning
+from forecasting.gravity import ppml_by_sector
 from forecasting.outlook.baseline import baseline_paths, pair_series
 from forecasting.outlook.combine import (
     ScenarioPath,
@@ -57,6 +59,7 @@ from forecasting.schema import GE_COUNTRY, Schema
 logger = logging.getLogger(__name__)
 
 GRAVITY_FORMULA = "value_usd ~ rta + ln_tariff"
+GRAVITY_JOBS = 2  # worker processes for the per-commodity PPML fits
 # Used only when no covariates are given (real data without tariff or RTA series): the median
 # trade elasticity of structural gravity estimates, Head & Mayer (2014), Handbook of
 # International Economics vol. 4, ch. 3 (about -5), with a wide standard error.
@@ -104,10 +107,16 @@ def outlook(
 
     Examples
     --------
-    >>> result = outlook(draws=40, ge_draws=8, horizon=2028, scenarios={})  # doctest: +SKIP
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the DemoDataWarning of the bundled data
+    ...     result = outlook(draws=40, horizon=2028, scenarios={})
+    >>> sorted(result.forecast.scenario.unique()), result.is_demo
+    (['statistical'], True)
     """
     demo = flows is None
     if demo:
+        warnings.warn(f"the outlook runs on the bundled {DEMO_LABEL}", DemoDataWarning, stacklevel=2)
         flows, production = load_demo_flows(), load_demo_production()
         years = sorted(flows.period.dt.year.unique())
         covariates = demo_covariates(load_country_facts(), years=years)
@@ -269,10 +278,14 @@ def _gravity(
     panel = panel[["exporter", "importer", "year", "commodity", "value_usd"]].merge(
         covariates, on=["exporter", "importer", "year", "commodity"], how="inner"
     )
-    tables = []
-    for commodity, data in track(panel.groupby("commodity"), desc="gravity"):
-        result = ppml(data, GRAVITY_FORMULA, fe="structural", cluster="pair")
-        tidy = result.tidy().assign(model=commodity, nobs=result.nobs)
-        tables.append(tidy)
-    coefficients = pd.concat(tables, ignore_index=True)
+    sectors = ppml_by_sector(
+        panel,
+        GRAVITY_FORMULA,
+        by="commodity",
+        n_jobs=GRAVITY_JOBS,
+        on_error="raise",
+        fe="structural",
+        cluster="pair",
+    )
+    coefficients = sectors.tidy().rename(columns={"commodity": "model"})
     return coefficients, choose_elasticities(coefficients)

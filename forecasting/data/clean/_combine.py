@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from forecasting.classify.hs import HS_VINTAGES
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import FLOWS, add_flag, problems
 
 logger = logging.getLogger(__name__)
 
-HS_CLASSIFICATIONS = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
+HS_CLASSIFICATIONS = HS_VINTAGES
 
 
 def check_flows(flows: pd.DataFrame, step: str) -> pd.DataFrame:

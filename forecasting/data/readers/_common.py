@@ -12,30 +12,14 @@ import numpy as np
 import pandas as pd
 
 from forecasting.classify.countries import CountryScheme, iso3_with_flags
+from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.errors import ReaderError, SchemaError, describe_items
 from forecasting.schema import FLOWS, add_flag, validate
 
 logger = logging.getLogger(__name__)
 
 #: Comtrade classification codes and BACI revision tags -> the FLOWS classification name.
-HS_VINTAGES: dict[str, str] = {
-    "H0": "HS1992",
-    "H1": "HS1996",
-    "H2": "HS2002",
-    "H3": "HS2007",
-    "H4": "HS2012",
-    "H5": "HS2017",
-    "H6": "HS2022",
-    "HS92": "HS1992",
-    "HS96": "HS1996",
-    "HS02": "HS2002",
-    "HS07": "HS2007",
-    "HS12": "HS2012",
-    "HS17": "HS2017",
-    "HS22": "HS2022",
-    **{f"HS{year}": f"HS{year}" for year in (1992, 1996, 2002, 2007, 2012, 2017, 2022)},
-}
-CLASSIFICATIONS = tuple(sorted(set(HS_VINTAGES.values())))
+HS_VINTAGES = VINTAGE_ALIASES
 
 
 def squash(name: object) -> str:
@@ -237,3 +221,32 @@ def merge_flags(*columns: pd.Series) -> pd.Series:
         both = (joined != "") & (part != "")
         joined = (joined + np.where(both, ";", "") + part).astype(str)
     return joined.astype(object)
+
+
+def resolve_vintages(
+    codes: pd.Series,
+    commodity: pd.Series,
+    declared: str | None,
+    *,
+    path: Path,
+    what: str,
+    first_line: int = 2,
+) -> pd.Series:
+    """HS vintage of each row from the file's classification codes, falling back on ``declared``.
+
+    ``TOTAL`` rows get ``TOTAL``; rows whose code names no vintage raise, naming the lines.
+    """
+    mapped = codes.map(HS_VINTAGES)
+    if declared is not None:
+        if declared.upper() not in HS_VINTAGES:
+            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
+        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
+    mapped = mapped.where(commodity != "TOTAL", "TOTAL")
+    bad = mapped.isna()
+    if bad.any():
+        raise ReaderError(
+            f"{path}: {what} {describe_items(codes[bad].astype(str).unique().tolist())} on"
+            f" {line_numbers(bad, first_line=first_line)} does not name an HS vintage (H0..H6). 'HS' means"
+            " 'as reported': pass classification='HS2017' (or the vintage the reporter used)"
+        )
+    return mapped.astype(object)

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    HS_VINTAGES,
     apply_number_format,
     countries,
     find_columns,
@@ -27,6 +26,7 @@ from forecasting.data.readers._common import (
     line_numbers,
     merge_flags,
     pad_hs,
+    resolve_vintages,
     to_number,
 )
 from forecasting.data.readers.detect import detect_format
@@ -183,20 +183,7 @@ def _classification(
         code = raw[cols["classification"]].astype("string").str.strip().str.upper()
     else:
         code = pd.Series([declared or pd.NA] * len(raw), dtype="string")
-    mapped = code.map(HS_VINTAGES)
-    if declared is not None:
-        if declared.upper() not in HS_VINTAGES:
-            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
-        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
-    mapped = mapped.where(commodity != "TOTAL", "TOTAL")
-    bad = mapped.isna()
-    if bad.any():
-        raise ReaderError(
-            f"{path}: classification {describe_items(code[bad].astype(str).unique().tolist())} on"
-            f" {line_numbers(bad, first_line=first)} does not name an HS vintage (H0..H6). 'HS' means"
-            " 'as reported': pass classification='HS2017' (or the vintage the reporter used)"
-        )
-    return mapped.astype(object)
+    return resolve_vintages(code, commodity, declared, path=path, what="classification", first_line=first)
 
 
 def _quantities(

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    HS_VINTAGES,
     apply_number_format,
     countries,
     find_columns,
@@ -22,6 +21,7 @@ from forecasting.data.readers._common import (
     line_numbers,
     merge_flags,
     pad_hs,
+    resolve_vintages,
     to_number,
 )
 from forecasting.data.readers.detect import detect_format
@@ -156,16 +156,4 @@ def _classification(
         nomenclature = raw[cols["nomenclature"]].astype("string").str.strip().str.upper()
     else:
         nomenclature = pd.Series(pd.NA, index=raw.index, dtype="string")
-    mapped = nomenclature.map(HS_VINTAGES)
-    if declared is not None:
-        if declared.upper() not in HS_VINTAGES:
-            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
-        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
-    mapped = mapped.where(commodity != "TOTAL", "TOTAL")
-    bad = mapped.isna()
-    if bad.any():
-        raise ReaderError(
-            f"{path}: nomenclature {describe_items(nomenclature[bad].astype(str).unique().tolist())} on"
-            f" {line_numbers(bad)} is not an HS vintage (H0..H6); pass classification='HS2017' (or the right one)"
-        )
-    return mapped.astype(object)
+    return resolve_vintages(nomenclature, commodity, declared, path=path, what="nomenclature")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.errors import DemoDataWarning
 from forecasting.outlook import OutlookResult, outlook
 from forecasting.scenarios import builtin_corridors
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, validate
@@ -16,7 +17,8 @@ SCENARIOS = ("baseline", "trans_afghan_railway", "border_closure_stress")
 @pytest.fixture(scope="module")
 def result() -> OutlookResult:
     chosen = {k: v for k, v in builtin_corridors().items() if k in SCENARIOS}
-    return outlook(scenarios=chosen, draws=80, ge_draws=12, horizon=2035, seed=11)
+    with pytest.warns(DemoDataWarning, match="DEMONSTRATION DATA"):
+        return outlook(scenarios=chosen, draws=80, ge_draws=12, horizon=2035, seed=11)
 
 
 @pytest.mark.slow
