@@ -1,15 +1,15 @@
 """Time-series baselines for every trade series, behind one forecast contract.
 
 ``forecast`` returns the FORECAST schema whatever the engine (statsforecast, pmdarima,
-statsmodels); ``backtest`` scores models by rolling origin; ``select_models`` (alias
-``auto``) picks per series; ``reconcile`` makes commodity, total and turnover forecasts add
+statsmodels); the default ``models="auto"`` is an equal-weight combination of four
+state-space models; ``backtest`` scores models by rolling origin; ``select_models`` picks
+per series; ``reconcile`` makes commodity, total and turnover forecasts add
 up; ``simulate_paths`` draws joint future paths for scenario work.
 """
 
 from __future__ import annotations
 
 from forecasting.timeseries.api import (
-    auto,
     backtest,
     forecast,
     in_sample_residuals,
@@ -31,7 +31,6 @@ __all__ = [
     "Selection",
     "UnknownModelError",
     "aggregate",
-    "auto",
     "backtest",
     "forecast",
     "get_model",

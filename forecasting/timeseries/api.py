@@ -106,8 +106,10 @@ def forecast(
     keys
         Columns that identify a series (e.g. ``("reporter", "partner", "flow", "commodity")``).
     models
-        Names from ``MODEL_NAMES``; ``"auto"`` picks per series by backtest MASE,
-        ``"ensemble"`` averages the best three.
+        Names from ``MODEL_NAMES``. ``"auto"`` combines AutoETS, AutoTheta,
+        DynamicOptimizedTheta and AutoCES with equal weights (series with many zeros get the
+        intermittent-demand model with the best backtest); ``"select"`` picks per series by
+        backtest MASE; ``"ensemble"`` averages the best three by backtest.
     horizon
         Periods ahead.
     level
@@ -131,9 +133,12 @@ def forecast(
     joint_by
         Key columns whose values define VAR/VECM systems (None: all series in one system).
     options
-        Per-model settings, e.g. ``{"SARIMAX": {"order": (2, 1, 0)}, "ensemble": {"top_k": 2}}``.
+        Per-model settings, e.g. ``{"SARIMAX": {"order": (2, 1, 0)}, "ensemble": {"top_k": 2}}``;
+        ``{"auto": {"members": [...]}}`` changes the combined models and
+        ``{"select": {"candidates": [...]}}`` the candidates.
     n_windows
-        Backtest windows used by ``auto``/``ensemble`` and conformal calibration.
+        Backtest windows used by ``select``/``ensemble`` (and ``auto`` on intermittent
+        series) and by conformal calibration.
 
     Returns
     -------
@@ -229,7 +234,7 @@ def select_models(
     value_col: str = "value",
     gaps: GapPolicy = "raise",
 ) -> Selection:
-    """Choose a model per series by backtest (the choice ``models="auto"`` makes).
+    """Choose a model per series by backtest (the choice ``models="select"`` makes).
 
     Examples
     --------
@@ -244,9 +249,6 @@ def select_models(
         value_col=value_col, gaps=gaps, joint_by=None, options=None, n_windows=n_windows,
     )  # fmt: skip
     return select_panel(panel, settings, candidates=candidates, metric=metric)
-
-
-auto = select_models
 
 
 def simulate_paths(

@@ -39,6 +39,9 @@ class RunSettings:
     joint_by: tuple[str, ...] | None = None
     exog_columns: tuple[str, ...] = ()
     n_windows: int | None = None
+    # Model choice by backtest scores point forecasts only; skipping intervals there saves
+    # most of the cost of the Theta family (simulated intervals).
+    point_only: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon, int) or self.horizon < 1:
@@ -87,7 +90,7 @@ def forecast_panel(
             pieces.append(meta_forecast(panel, spec.name, settings, exog_future=exog_future))
     wide = pd.concat(pieces, ignore_index=True)
     needs_conformal = settings.intervals == "conformal" or any(not s.native_intervals for s in base)
-    if needs_conformal:
+    if needs_conformal and not settings.point_only:
         from forecasting.timeseries.conformal import conformal_bounds
 
         chosen = {s.name for s in base if settings.intervals == "conformal" or not s.native_intervals}
@@ -120,6 +123,7 @@ def run_engines(
                     _statsforecast.forecast(
                         frame, group, horizon=settings.horizon, levels=levels, freq=panel.freq,
                         exog_future=future, n_jobs=settings.n_jobs, options=settings.options,
+                        intervals=not settings.point_only,
                     )
                 )  # fmt: skip
     if "pmdarima" in by_engine:

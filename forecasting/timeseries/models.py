@@ -27,8 +27,8 @@ class ModelSpec:
     ``min_length`` is the shortest history (in periods) the model is fitted on (statsforecast's
     AutoETS refuses fewer than 7 points; ARIMA-type fits below 6-8 points are not worth having);
     models that cannot drop their seasonal part need ``seasonal_extra`` seasons plus one
-    observation when the frequency has a season. ``auto``/``ensemble`` need room for the
-    backtest that chooses among candidates as well. ``uses_exog`` marks models that take exogenous regressors; ``multivariate``
+    observation when the frequency has a season. ``auto``/``select``/``ensemble`` need room for
+    the backtest that chooses among candidates as well. ``uses_exog`` marks models that take exogenous regressors; ``multivariate``
     models are fitted on a system of series together; ``native_intervals`` is False for
     models without a predictive distribution (their intervals are always conformal).
     """
@@ -54,6 +54,10 @@ _SPECS = (
     ModelSpec("AutoARIMA", "statsforecast", 6, uses_exog=True, doc="stepwise auto ARIMA"),
     ModelSpec("AutoETS", "statsforecast", 7, doc="exponential smoothing, AICc choice"),
     ModelSpec("AutoTheta", "statsforecast", 4, doc="Theta family, MSE choice"),
+    ModelSpec(
+        "DynamicOptimizedTheta", "statsforecast", 4, doc="dynamic optimised Theta (Fiorucci et al. 2016)"
+    ),
+    ModelSpec("AutoCES", "statsforecast", 6, doc="complex exponential smoothing, AIC choice"),
     ModelSpec("Naive", "statsforecast", 2, doc="last value"),
     ModelSpec("SeasonalNaive", "statsforecast", 2, seasonal_extra=1, doc="value one season ago"),
     ModelSpec("RandomWalkWithDrift", "statsforecast", 3, doc="last value plus average change"),
@@ -66,7 +70,10 @@ _SPECS = (
     ModelSpec("SARIMAX", "statsmodels", 8, seasonal_extra=2, uses_exog=True, doc="statsmodels SARIMAX"),
     ModelSpec("VAR", "statsmodels", 10, multivariate=True, doc="vector autoregression"),
     ModelSpec("VECM", "statsmodels", 12, multivariate=True, doc="vector error correction"),
-    ModelSpec("auto", "meta", 8, doc="per-series choice by rolling-origin backtest"),
+    ModelSpec(
+        "auto", "meta", 8, doc="combination of ETS, Theta, DOTM and CES; intermittent series by backtest"
+    ),
+    ModelSpec("select", "meta", 8, doc="per-series choice by rolling-origin backtest"),
     ModelSpec("ensemble", "meta", 8, doc="equal-weight mean of the best candidates by backtest"),
 )
 

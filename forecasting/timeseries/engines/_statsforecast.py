@@ -1,4 +1,4 @@
-"""Adapter over statsforecast (AutoARIMA, AutoETS, AutoTheta, naive family, intermittent models)."""
+"""Adapter over statsforecast (AutoARIMA, AutoETS, Theta family, AutoCES, naive family, intermittent models)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def build_model(spec: ModelSpec, season_length: int, options: dict | None = None
         return sf.AutoETS(season_length=season_length, alias=name, **options)
     if name == "AutoTheta":
         return sf.AutoTheta(season_length=season_length, alias=name, **options)
+    if name == "DynamicOptimizedTheta":
+        return sf.DynamicOptimizedTheta(season_length=season_length, alias=name, **options)
+    if name == "AutoCES":
+        return sf.AutoCES(season_length=season_length, alias=name, **options)
     if name == "Naive":
         return sf.Naive(alias=name)
     if name == "SeasonalNaive":
@@ -64,12 +68,14 @@ def forecast(
     exog_future: pd.DataFrame | None = None,
     n_jobs: int = 1,
     options: dict[str, dict] | None = None,
+    intervals: bool = True,
 ) -> pd.DataFrame:
     """Forecast every series in ``data`` with every model in ``specs``.
 
     ``data`` may carry exogenous columns beside ``unique_id, ds, y`` (only for models that
     use them); ``exog_future`` then holds their future values. Models without a predictive
-    distribution get missing bounds, filled later by conformal intervals.
+    distribution get missing bounds, filled later by conformal intervals; so do all models
+    when ``intervals`` is False (point forecasts only).
     """
     from statsforecast import StatsForecast
 
@@ -77,7 +83,7 @@ def forecast(
     with_intervals = [s for s in specs if s.native_intervals]
     without = [s for s in specs if not s.native_intervals]
     frames = []
-    for group, group_levels in ((with_intervals, levels), (without, [])):
+    for group, group_levels in ((with_intervals, levels if intervals else []), (without, [])):
         if not group:
             continue
         models = [build_model(s, freq.season_length, options.get(s.name)) for s in group]

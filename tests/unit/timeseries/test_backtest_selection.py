@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import SeriesTooShortError
+from forecasting.errors import ForecastingError, SeriesTooShortError
 from forecasting.schema import ACCURACY, validate
 from forecasting.timeseries import backtest, forecast, select_models
 from forecasting.timeseries import metrics as m
@@ -83,14 +83,14 @@ def test_selection_picks_drift_for_the_line():
     assert picked["trend"] == "RandomWalkWithDrift"
 
 
-def test_auto_forecast_uses_the_chosen_model_per_series():
+def test_select_forecast_uses_the_chosen_model_per_series():
     data = linear_and_flat()
-    options = {"auto": {"candidates": ["Naive", "RandomWalkWithDrift"]}}
-    auto = forecast(data, keys=["hs"], models="auto", horizon=2, options=options)
+    options = {"select": {"candidates": ["Naive", "RandomWalkWithDrift"]}}
+    auto = forecast(data, keys=["hs"], models="select", horizon=2, options=options)
     drift = forecast(data, keys=["hs"], models="RandomWalkWithDrift", horizon=2)
     trend_auto = auto[auto["hs"] == "trend"].reset_index(drop=True)
     trend_drift = drift[drift["hs"] == "trend"].reset_index(drop=True)
-    assert (trend_auto["model"] == "auto").all()
+    assert (trend_auto["model"] == "select").all()
     np.testing.assert_allclose(
         trend_auto[["mean", "lower", "upper"]], trend_drift[["mean", "lower", "upper"]]
     )
@@ -105,6 +105,79 @@ def test_ensemble_is_the_mean_of_its_members(annual_panel):
     expected = base.groupby(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]].mean()
     got = ens.set_index(["commodity", "flow", "period", "level"])[["mean", "lower", "upper"]]
     pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
+
+
+MEMBERS = ["AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES"]
+
+
+def combined(base: pd.DataFrame, index: list[str], with_bounds: list[str]) -> pd.DataFrame:
+    """Mean of the members' means; bounds at that mean plus the average offsets of ``with_bounds``."""
+    mean = base.groupby(index)["mean"].mean()
+    bounded = base[base["model"].isin(with_bounds)]
+    offsets = bounded[["lower", "upper"]].sub(bounded["mean"], axis=0).join(bounded[index])
+    spread = offsets.groupby(index)[["lower", "upper"]].mean()
+    return spread.add(mean, axis=0).assign(mean=mean)[["mean", "lower", "upper"]]
+
+
+def test_auto_is_the_equal_weight_combination_of_its_members(annual_panel):
+    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3)
+    base = forecast(annual_panel, keys=["commodity", "flow"], models=MEMBERS, horizon=3)
+    assert set(base["model"]) == set(MEMBERS)
+    index = ["commodity", "flow", "period", "level"]
+    # AutoCES adds its mean only; the bounds come from the three members with cheap intervals.
+    expected = combined(base, index, MEMBERS[:3])
+    got = auto.set_index(index)[["mean", "lower", "upper"]]
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
+    assert (auto["lower"] <= auto["mean"]).all() and (auto["mean"] <= auto["upper"]).all()
+
+
+def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel):
+    # 6 observations: AutoETS needs 7, so the combination is Theta, DOTM and CES only.
+    short = annual_panel[annual_panel["period"] < 2006]
+    auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2)
+    base = forecast(short, keys=["commodity", "flow"], models=MEMBERS[1:], horizon=2)
+    index = ["commodity", "flow", "period", "level"]
+    expected = combined(base, index, MEMBERS[1:3])
+    pd.testing.assert_frame_equal(
+        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
+    )
+
+
+def test_auto_with_chosen_members_averages_their_bounds(annual_panel):
+    members = ["AutoETS", "RandomWalkWithDrift"]
+    options = {"auto": {"members": members}}
+    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3, options=options)
+    base = forecast(annual_panel, keys=["commodity", "flow"], models=members, horizon=3)
+    index = ["commodity", "flow", "period", "level"]
+    expected = base.groupby(index)[["mean", "lower", "upper"]].mean()
+    pd.testing.assert_frame_equal(
+        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
+    )
+
+
+def test_auto_on_series_too_short_for_every_member_states_the_need():
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2003), "value": [1.0, 2.0, 3.0]})
+    with pytest.raises(SeriesTooShortError, match="needs at least 4 observations"):
+        forecast(df, keys=["hs"], models="auto", horizon=2)
+
+
+def test_auto_routes_series_with_zeros_to_intermittent_models_by_backtest():
+    rng = np.random.default_rng(9)
+    buses = np.where(rng.random(24) < 0.6, 0.0, 5.0)
+    df = pd.DataFrame({"hs": "8702", "period": range(2000, 2024), "value": buses})
+    auto = forecast(df, keys=["hs"], models="auto", horizon=2)
+    options = {"select": {"candidates": ["CrostonClassic", "TSB", "ADIDA", "Naive"]}}
+    chosen = forecast(df, keys=["hs"], models="select", horizon=2, options=options)
+    np.testing.assert_allclose(auto["mean"], chosen["mean"])
+    assert (auto["model"] == "auto").all()
+
+
+def test_auto_refuses_select_options_and_says_what_to_use():
+    with pytest.raises(ForecastingError, match="models=.select."):
+        forecast(
+            linear_and_flat(), keys=["hs"], models="auto", horizon=2,
+            options={"auto": {"candidates": ["Naive"]}},
+        )  # fmt: skip
 
 
 def test_default_candidates_route_series_with_zeros_to_intermittent_models():

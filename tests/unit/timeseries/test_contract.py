@@ -14,8 +14,9 @@ from forecasting.timeseries import forecast
 
 from .conftest import trade_panel
 
-UNIVARIATE = ["AutoARIMA", "AutoETS", "AutoTheta", "Naive", "SeasonalNaive", "RandomWalkWithDrift",
-              "CrostonClassic", "TSB", "ADIDA", "pmdarima", "SARIMAX"]  # fmt: skip
+UNIVARIATE = ["AutoARIMA", "AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES", "Naive", "SeasonalNaive",
+              "RandomWalkWithDrift", "CrostonClassic", "TSB", "ADIDA", "pmdarima", "SARIMAX"]  # fmt: skip
+META = ["auto", "select", "ensemble"]
 COLUMNS = ["commodity", "flow", "period", "scenario", "model", "level", "mean", "lower", "upper"]
 
 
@@ -63,6 +64,18 @@ def test_every_univariate_engine_follows_the_contract(all_engines):
     assert (all_engines.groupby("model").size() == 2 * 4 * 2).all()  # series x horizon x levels
     assert (all_engines["scenario"] == "baseline").all()
     assert all_engines["period"].min() == pd.Timestamp("2020-01-01")
+
+
+def test_automatic_models_follow_the_contract_whatever_the_key_names():
+    panel = small_panel()
+    first = forecast(panel, keys=["commodity", "flow"], models=META, horizon=3)
+    assert_contract(first)
+    assert sorted(first["model"].unique()) == sorted(META)
+    renamed = panel.rename(columns={"commodity": "hs_group", "flow": "direction"})
+    second = forecast(renamed, keys=["hs_group", "direction"], models=META, horizon=3)
+    pd.testing.assert_frame_equal(
+        first.rename(columns={"commodity": "hs_group", "flow": "direction"}), second, rtol=1e-10
+    )
 
 
 @pytest.mark.slow
