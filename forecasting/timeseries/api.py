@@ -24,7 +24,13 @@ from forecasting.timeseries.distributed import map_chunks
 from forecasting.timeseries.exog import attach_history, driver_columns, future_frame
 from forecasting.timeseries.frame import GapPolicy, Panel, to_panel
 from forecasting.timeseries.models import ModelSpec, check_length, get_model, resolve_models
-from forecasting.timeseries.selection import Selection, select_panel
+from forecasting.timeseries.selection import (
+    COMBINATION_MEMBERS,
+    INTERMITTENT_ZERO_SHARE,
+    Selection,
+    select_panel,
+    zero_shares,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -269,12 +275,14 @@ def simulate_paths(
     """Joint sample paths of each series' future: ``keys..., path, period, value``.
 
     Paths are simulated from the fitted model's own recursion (statsforecast's state-space
-    simulation for ETS, ARIMA, Theta and the naive family): each path draws a fresh error
-    every period and carries it forward, so the draws keep the model's dependence across
-    horizons. ``error_distribution="bootstrap"`` resamples the model's residuals instead of
+    simulation for ETS, ARIMA, the Theta family, CES and the naive family): each path draws a
+    fresh error every period and carries it forward, so the draws keep the model's dependence
+    across horizons. ``error_distribution="bootstrap"`` resamples the model's residuals instead of
     drawing normal errors. With ``transform="log"``/``"boxcox"`` the paths are simulated on
     that scale and mapped back draw by draw, so they are log-normal-like and never negative.
-    The same ``seed`` gives the same paths.
+    The same ``seed`` gives the same paths. ``model="auto"`` draws an equal share of the paths
+    from each member of the combination (a mixture), so their mean matches the combined
+    forecast; series with many zeros are refused there (pick an intermittent model instead).
 
     Examples
     --------
@@ -285,25 +293,35 @@ def simulate_paths(
     ((15, 4), ['hs', 'path', 'period', 'value'])
     """
     spec = get_model(model)
-    if spec.engine != "statsforecast" or not spec.native_intervals:
-        valid = ["AutoARIMA", "AutoETS", "AutoTheta", "Naive", "SeasonalNaive", "RandomWalkWithDrift"]
+    combined = spec.name == "auto"
+    if not combined and (spec.engine != "statsforecast" or not spec.native_intervals):
+        valid = ["auto", "AutoARIMA", "AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES", "Naive",
+                 "SeasonalNaive", "RandomWalkWithDrift"]  # fmt: skip
         raise ForecastingError(f"simulate_paths supports {', '.join(valid)}; got {model!r}")
     if not isinstance(n_paths, int) or n_paths < 1:
         raise ForecastingError(f"n_paths must be a positive integer, got {n_paths!r}")
     panel = to_panel(series, keys=keys, time_col=time_col, value_col=value_col, freq=freq, gaps=gaps)
-    check_length(spec, panel.lengths(), panel.freq.season_length, panel.labels())
+    members = resolve_models(list(COMBINATION_MEMBERS)) if combined else [spec]
+    for member in members:
+        check_length(member, panel.lengths(), panel.freq.season_length, panel.labels())
+    if combined:
+        _refuse_intermittent(panel)
     data, lambdas = transforms.forward(panel.data, transform, panel.labels())
     from forecasting.timeseries.engines import _statsforecast
 
-    raw = _statsforecast.simulate(
-        data,
-        spec,
-        horizon=horizon,
-        n_paths=n_paths,
-        seed=seed,
-        freq=panel.freq,
-        error_distribution=error_distribution,
-    )
+    pieces = []
+    # Member i draws paths i, i + k, i + 2k, ... so every prefix of paths is balanced across members.
+    for i, member in enumerate(members):
+        count = len(range(i, n_paths, len(members)))
+        if count == 0:
+            continue
+        drawn = _statsforecast.simulate(
+            data, member, horizon=horizon, n_paths=count, seed=seed + i, freq=panel.freq,
+            error_distribution=error_distribution,
+        )  # fmt: skip
+        drawn["path"] = drawn["path"] * len(members) + i
+        pieces.append(drawn)
+    raw = pd.concat(pieces, ignore_index=True)
     if transform != "none":
         raw = raw.reset_index(drop=True)
         raw["value"] = raw.groupby("unique_id", sort=False)["value"].transform(
@@ -312,6 +330,16 @@ def simulate_paths(
     raw = raw.sort_values(["unique_id", "path", "ds"], kind="stable").rename(columns={"ds": "period"})
     raw["period"] = pd.to_datetime(raw["period"]).astype("datetime64[ns]")
     return panel.attach_keys(raw[["unique_id", "path", "period", "value"]]).reset_index(drop=True)
+
+
+def _refuse_intermittent(panel: Panel) -> None:
+    shares = zero_shares(panel)
+    many = [panel.labels()[u] for u, share in shares.items() if share >= INTERMITTENT_ZERO_SHARE]
+    if many:
+        raise ForecastingError(
+            f"{len(many)} series have at least {INTERMITTENT_ZERO_SHARE:.0%} zeros, where the combination does not"
+            f" apply: {describe_items(many)}. Simulate them with a single model (e.g. model='Naive') or drop them"
+        )
 
 
 def in_sample_residuals(

@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 INTERMITTENT_ZERO_SHARE = 0.3
 COMBINATION_MEMBERS = ("AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES")
 # statsforecast 2.1 draws CES intervals from 5,000 Python-level simulations per series,
-# about 85 % of the combination's run time; CES then adds its point forecast only, and the
-# bounds come from the other members (see _combine_offsets).
+# about 85 % of the combination's run time on M3 yearly series; CES then adds its point
+# forecast only, and the bounds come from the other members (see _combine_offsets).
 POINT_ONLY_MEMBERS = frozenset({"AutoCES"})
 # Candidates of ``select``/``ensemble`` for smooth series. AutoARIMA is left out by default
 # (and out of the combination): on M3 monthly series statsforecast 2.1 needs about 12 times
@@ -175,6 +175,9 @@ def combination(panel: Panel, members: Sequence[str], settings: RunSettings, *, 
         When a series is too short for every member.
     """
     specs = resolve_models(list(members))
+    nested = [s.name for s in specs if s.engine == "meta"]
+    if nested:
+        raise ForecastingError(f"a combination's members must be single models, not {nested}")
     season = panel.freq.season_length
     lengths = panel.lengths()
     usable = {

@@ -180,6 +180,17 @@ def test_auto_refuses_select_options_and_says_what_to_use():
         )  # fmt: skip
 
 
+def test_auto_members_must_be_single_models():
+    with pytest.raises(ForecastingError, match="single models"):
+        forecast(
+            linear_and_flat(),
+            keys=["hs"],
+            models="auto",
+            horizon=2,
+            options={"auto": {"members": ["select"]}},
+        )
+
+
 def test_default_candidates_route_series_with_zeros_to_intermittent_models():
     rng = np.random.default_rng(9)
     buses = np.where(rng.random(24) < 0.6, 0.0, 5.0)

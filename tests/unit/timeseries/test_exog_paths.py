@@ -120,6 +120,33 @@ def test_path_distribution_matches_the_forecast_distribution(positive_series):
     assert by_period.std().to_numpy() == pytest.approx(sd, rel=0.08)
 
 
+def test_auto_paths_are_a_balanced_mixture_of_the_combined_models(positive_series):
+    members = ["AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES"]
+    mixed = simulate_paths(positive_series, keys=["flow"], model="auto", horizon=4, n_paths=10, seed=3)
+    assert sorted(mixed["path"].unique()) == list(range(10))
+    for i, member in enumerate(members):
+        own = simulate_paths(
+            positive_series, keys=["flow"], model=member, horizon=4, n_paths=len(range(i, 10, 4)), seed=3 + i
+        )
+        picked = mixed[mixed["path"] % 4 == i].sort_values(["path", "period"])
+        np.testing.assert_allclose(picked["value"].to_numpy(), own["value"].to_numpy())
+
+
+def test_auto_paths_centre_on_the_combined_forecast(positive_series):
+    paths = simulate_paths(positive_series, keys=["flow"], model="auto", horizon=3, n_paths=4000, seed=2)
+    fc = forecast(positive_series, keys=["flow"], models="auto", horizon=3, level=95)
+    sd = (fc["upper"] - fc["lower"]).to_numpy() / (2 * 1.959963984540054)
+    assert paths.groupby("period")["value"].mean().to_numpy() == pytest.approx(
+        fc["mean"].to_numpy(), abs=float(5 * sd.max() / np.sqrt(4000))
+    )
+
+
+def test_auto_paths_refuse_series_with_many_zeros():
+    df = pd.DataFrame({"flow": "export", "period": range(2000, 2020), "value": [0.0, 3.0] * 10})
+    with pytest.raises(ForecastingError, match="zeros"):
+        simulate_paths(df, keys=["flow"], model="auto", horizon=3)
+
+
 def test_paths_refuse_models_without_a_simulator(positive_series):
     with pytest.raises(ForecastingError, match="simulate_paths supports"):
         simulate_paths(positive_series, keys=["flow"], model="SARIMAX", horizon=3)
