@@ -225,8 +225,8 @@ def write(results: dict, development: dict) -> None:
         auto, pm = _means(r["auto"][1]), _means(r["pmdarima"][1])
         sel, theta = _means(r["select"][1]), _means(r["AutoTheta"][1])
         lines.append(
-            f"| {kind} | {r['n']} | {t_auto:.1f} | {t_pm:.1f} | {t_pm / t_auto:.0f}x | **{auto[0]:.2f}** | {pm[0]:.2f} |"
-            f" {sel[0]:.2f} | {theta[0]:.2f} | {PUBLISHED_THETA_SMAPE[kind]} | **{auto[1]:.3f}** | {pm[1]:.3f} |"
+            f"| {kind} | {r['n']} | {t_auto:.1f} | {t_pm:.1f} | {t_pm / t_auto:.0f}x | {auto[0]:.2f} | {pm[0]:.2f} |"
+            f" {sel[0]:.2f} | {theta[0]:.2f} | {PUBLISHED_THETA_SMAPE[kind]} | {auto[1]:.3f} | {pm[1]:.3f} |"
             f" {sel[1]:.3f} | {theta[1]:.3f} |"
         )
     n_total = sum(r["n"] for r in results.values())

@@ -27,10 +27,12 @@ class ModelSpec:
     ``min_length`` is the shortest history (in periods) the model is fitted on (statsforecast's
     AutoETS refuses fewer than 7 points; ARIMA-type fits below 6-8 points are not worth having);
     models that cannot drop their seasonal part need ``seasonal_extra`` seasons plus one
-    observation when the frequency has a season. ``auto``/``select``/``ensemble`` need room for
-    the backtest that chooses among candidates as well. ``uses_exog`` marks models that take exogenous regressors; ``multivariate``
-    models are fitted on a system of series together; ``native_intervals`` is False for
-    models without a predictive distribution (their intervals are always conformal).
+    observation when the frequency has a season. ``select``/``ensemble`` (and ``auto`` on
+    intermittent series) need room for the backtest that chooses among candidates as well;
+    ``auto`` leaves out the members a smooth series is too short for. ``uses_exog`` marks
+    models that take exogenous regressors; ``multivariate`` models are fitted on a system of
+    series together; ``native_intervals`` is False for models without a predictive
+    distribution (their intervals are always conformal).
     """
 
     name: str
