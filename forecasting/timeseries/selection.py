@@ -191,7 +191,11 @@ def combination(panel: Panel, members: Sequence[str], settings: RunSettings, *, 
     by_members = pd.Series(usable).groupby(pd.Series(usable)).groups
     for names, ids in by_members.items():
         if len(names) < len(specs):
-            logger.info("%d series are too short for part of the combination; it uses %s", len(ids), names)
+            labels = panel.labels()
+            logger.warning(
+                "%d series are too short for part of the combination (%s); their 'auto' forecast combines %s",
+                len(ids), ", ".join(labels[u] for u in list(ids)[:5]), ", ".join(names),
+            )  # fmt: skip
         sub = panel.subset(list(ids))
         point_only = [n for n in names if n in POINT_ONLY_MEMBERS]
         if len(point_only) == len(names):

@@ -131,10 +131,14 @@ def test_auto_is_the_equal_weight_combination_of_its_members(annual_panel):
     assert (auto["lower"] <= auto["mean"]).all() and (auto["mean"] <= auto["upper"]).all()
 
 
-def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel):
+def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel, caplog):
     # 6 observations: AutoETS needs 7, so the combination is Theta, DOTM and CES only.
     short = annual_panel[annual_panel["period"] < 2006]
-    auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2)
+    with caplog.at_level("WARNING", logger="forecasting.timeseries.selection"):
+        auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2)
+    assert (
+        "6 series are too short" in caplog.text and "AutoTheta, DynamicOptimizedTheta, AutoCES" in caplog.text
+    )
     base = forecast(short, keys=["commodity", "flow"], models=MEMBERS[1:], horizon=2)
     index = ["commodity", "flow", "period", "level"]
     expected = combined(base, index, MEMBERS[1:3])
