@@ -36,13 +36,13 @@ logger = logging.getLogger(__name__)
 
 INTERMITTENT_ZERO_SHARE = 0.3
 COMBINATION_MEMBERS = ("AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES")
-# statsforecast 2.1 draws CES intervals from 5,000 Python-level simulations per series,
-# about 85 % of the combination's run time on M3 yearly series; CES then adds its point
+# statsforecast 2.1 draws CES intervals from 5,000 Python-level simulations per series, which
+# dominated the combination's run time when profiled on M3 series; CES then adds its point
 # forecast only, and the bounds come from the other members (see _combine_offsets).
 POINT_ONLY_MEMBERS = frozenset({"AutoCES"})
 # Candidates of ``select``/``ensemble`` for smooth series. AutoARIMA is left out by default
-# (and out of the combination): on M3 monthly series statsforecast 2.1 needs about 12 times
-# AutoETS's time on a typical series and far more on some; add it through
+# (and out of the combination): on M3 monthly series statsforecast 2.1 needs many times
+# AutoETS's time per series, and far more on some; add it through
 # options={"select": {"candidates": [...]}} when ARIMA dynamics matter.
 SMOOTH_CANDIDATES = ("AutoETS", "AutoTheta", "RandomWalkWithDrift", "Naive")
 INTERMITTENT_CANDIDATES = ("CrostonClassic", "TSB", "ADIDA", "Naive")
