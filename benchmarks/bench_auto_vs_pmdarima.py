@@ -85,8 +85,7 @@ def per_series(series: list, forecasts: dict[str, np.ndarray], season: int) -> n
 
 
 def score(series: list, forecasts: dict[str, np.ndarray], season: int) -> tuple[float, float]:
-    scores = per_series(series, forecasts, season)
-    return float(np.mean(scores[:, 0])), float(np.nanmean(scores[:, 1]))
+    return _means(per_series(series, forecasts, season))
 
 
 def paired_interval(

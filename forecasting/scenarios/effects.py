@@ -60,14 +60,6 @@ COST_CHANGE_COLUMNS = [
 EFFECT_COLUMNS = [*KEY, "year", "phase", "availability", "delta_log_cost", "multiplier"]
 LOG_COLUMNS = [*KEY, "year", "variable", "before", "after", "change", "shock"]
 Unmatched = Literal["raise", "skip"]
-BILATERAL_TOTAL_COLUMNS = [
-    "commodity",
-    "exporter",
-    "importer",
-    "baseline_usd",
-    "counterfactual_usd",
-    "change_pct",
-]
 
 
 def _elasticity(

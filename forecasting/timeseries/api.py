@@ -28,8 +28,8 @@ from forecasting.timeseries.selection import (
     COMBINATION_MEMBERS,
     INTERMITTENT_ZERO_SHARE,
     Selection,
+    intermittent,
     select_panel,
-    zero_shares,
 )
 
 logger = logging.getLogger(__name__)
@@ -333,8 +333,8 @@ def simulate_paths(
 
 
 def _refuse_intermittent(panel: Panel) -> None:
-    shares = zero_shares(panel)
-    many = [panel.labels()[u] for u, share in shares.items() if share >= INTERMITTENT_ZERO_SHARE]
+    sparse = intermittent(panel)
+    many = [panel.labels()[u] for u in sparse.index[sparse]]
     if many:
         raise ForecastingError(
             f"{len(many)} series have at least {INTERMITTENT_ZERO_SHARE:.0%} zeros, where the combination does not"

@@ -43,15 +43,10 @@ def attach_history(panel: Panel, exog: pd.DataFrame, time_col: str, columns: lis
     """``unique_id, ds, y`` plus the driver columns; every observed period needs drivers."""
     aligned = _align(panel, exog, time_col, columns)
     data = panel.data.merge(aligned, on=["unique_id", "ds"], how="left")
-    missing = data[columns].isna().any(axis=1)
-    if missing.any():
-        labels = panel.labels()
-        where = [
-            f"{labels[u]} at {d:%Y-%m}"
-            for u, d in zip(data.loc[missing, "unique_id"], data.loc[missing, "ds"], strict=True)
-        ]
+    where = _missing_periods(panel, data, columns)
+    if where:
         raise SchemaError(
-            f"exog lacks driver values for {int(missing.sum())} observed periods: {describe_items(where)};"
+            f"exog lacks driver values for {len(where)} observed periods: {describe_items(where)};"
             " supply drivers for the whole history or trim the series"
         )
     return data
@@ -71,15 +66,20 @@ def future_frame(
         wanted.append(pd.DataFrame({"unique_id": uid, "ds": dates}))
     grid = pd.concat(wanted, ignore_index=True)
     future = grid.merge(aligned, on=["unique_id", "ds"], how="left")
-    missing = future[columns].isna().any(axis=1)
-    if missing.any():
-        labels = panel.labels()
-        where = [
-            f"{labels[u]} at {d:%Y-%m}"
-            for u, d in zip(future.loc[missing, "unique_id"], future.loc[missing, "ds"], strict=True)
-        ]
+    where = _missing_periods(panel, future, columns)
+    if where:
         raise SchemaError(
             f"exog_future must give every driver for all {horizon} forecast periods; missing"
             f" {describe_items(where)}"
         )
     return future
+
+
+def _missing_periods(panel: Panel, frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """``"<series> at YYYY-MM"`` for every row of ``frame`` lacking a driver value."""
+    missing = frame[columns].isna().any(axis=1)
+    labels = panel.labels()
+    return [
+        f"{labels[u]} at {d:%Y-%m}"
+        for u, d in zip(frame.loc[missing, "unique_id"], frame.loc[missing, "ds"], strict=True)
+    ]

@@ -38,7 +38,7 @@ INTERMITTENT_ZERO_SHARE = 0.3
 COMBINATION_MEMBERS = ("AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES")
 # statsforecast 2.1 draws CES intervals from 5,000 Python-level simulations per series, which
 # dominated the combination's run time when profiled on M3 series; CES then adds its point
-# forecast only, and the bounds come from the other members (see _combine_offsets).
+# forecast only, and the bounds come from the other members (see combine).
 POINT_ONLY_MEMBERS = frozenset({"AutoCES"})
 # Candidates of ``select``/``ensemble`` for smooth series. AutoARIMA is left out by default
 # (and out of the combination): on M3 monthly series statsforecast 2.1 needs many times
@@ -69,10 +69,10 @@ class Selection:
         return self.choice
 
 
-def zero_shares(panel: Panel) -> pd.Series:
-    """Share of zero observations per series id."""
+def intermittent(panel: Panel) -> pd.Series:
+    """Per series id, whether at least ``INTERMITTENT_ZERO_SHARE`` of its observations are zero."""
     zero = panel.data.assign(zero=panel.data["y"] == 0)
-    return zero.groupby("unique_id", sort=False)["zero"].mean()
+    return zero.groupby("unique_id", sort=False)["zero"].mean() >= INTERMITTENT_ZERO_SHARE
 
 
 def default_candidates(panel: Panel) -> dict[str, list[str]]:
@@ -81,8 +81,8 @@ def default_candidates(panel: Panel) -> dict[str, list[str]]:
     if panel.freq.season_length > 1:
         smooth.append("SeasonalNaive")
     return {
-        uid: list(INTERMITTENT_CANDIDATES) if share >= INTERMITTENT_ZERO_SHARE else smooth
-        for uid, share in zero_shares(panel).items()
+        uid: list(INTERMITTENT_CANDIDATES) if sparse else smooth
+        for uid, sparse in intermittent(panel).items()
     }
 
 
@@ -151,16 +151,18 @@ def meta_forecast(
             f"options for 'auto' accept 'members' (the combined models); got {unknown}. To choose among"
             " candidates per series by backtest, use models='select' with options={'select': {'candidates': [...]}}"
         )
-    shares = zero_shares(panel)
-    intermittent = shares[shares >= INTERMITTENT_ZERO_SHARE].index.tolist()
-    smooth = shares[shares < INTERMITTENT_ZERO_SHARE].index.tolist()
+    sparse = intermittent(panel)
     pieces = []
-    if smooth:
+    if not sparse.all():
         members = list(options.get("members", COMBINATION_MEMBERS))
+        smooth = sparse.index[~sparse].tolist()
         pieces.append(combination(panel.subset(smooth), members, settings, label="auto"))
-    if intermittent:
+    if sparse.any():
         chosen = backtest_choice(
-            panel.subset(intermittent), "select", settings, candidates=INTERMITTENT_CANDIDATES
+            panel.subset(sparse.index[sparse].tolist()),
+            "select",
+            settings,
+            candidates=INTERMITTENT_CANDIDATES,
         )
         pieces.append(chosen.assign(model="auto"))
     return pd.concat(pieces, ignore_index=True)
@@ -205,11 +207,11 @@ def combination(panel: Panel, members: Sequence[str], settings: RunSettings, *, 
         if point_only:
             points = forecast_panel(sub, resolve_models(point_only), replace(settings, point_only=True))
             wide = pd.concat([wide, points], ignore_index=True)
-        pieces.append(_combine_offsets(wide, label))
+        pieces.append(combine(wide, label))
     return pd.concat(pieces, ignore_index=True)
 
 
-def _combine_offsets(wide: pd.DataFrame, label: str) -> pd.DataFrame:
+def combine(wide: pd.DataFrame, label: str) -> pd.DataFrame:
     """Mean of the members' means; bounds at the mean plus the members' average offsets.
 
     With every member's bounds present this equals averaging the bounds (quantile
@@ -245,7 +247,8 @@ def backtest_choice(
             wide = forecast_panel(
                 panel.subset(list(ids)), resolve_models(list(chosen)), replace(settings, intervals="model")
             )
-            pieces.append(_combine(wide, members, kind))
+            picked = wide.merge(members, on=["unique_id", "model"], how="inner")[wide.columns]
+            pieces.append(combine(picked, kind))
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -259,11 +262,3 @@ def _members(scores: pd.DataFrame, kind: str, order: list[str], settings: RunSet
     for uid, chosen in members.groupby("unique_id", sort=False)["model"]:
         logger.debug("%s for %s: %s", kind, uid, ", ".join(chosen))
     return members.reset_index(drop=True)
-
-
-def _combine(wide: pd.DataFrame, members: pd.DataFrame, kind: str) -> pd.DataFrame:
-    picked = wide.merge(members, on=["unique_id", "model"], how="inner")
-    value_columns = [c for c in wide.columns if c not in ("unique_id", "ds", "model")]
-    combined = picked.groupby(["unique_id", "ds"], sort=False)[value_columns].mean().reset_index()
-    combined.insert(2, "model", kind)
-    return combined[wide.columns.tolist()]
