@@ -333,6 +333,26 @@ def _near_names(missing: Sequence[str], present: Iterable[object]) -> str:
     return f" (did you mean to rename {', '.join(tips)}?)" if tips else ""
 
 
+def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str = "the table") -> None:
+    """Raise :class:`SchemaError` naming every column of ``columns`` that ``df`` lacks.
+
+    The one missing-column check of the toolkit (``validate`` uses it for schemas): the
+    message lists all missing names at once and suggests renames of near misses.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"exporter": [], "imprter": []}), ["exporter", "importer"],
+    ...                 what="the gravity panel")
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.SchemaError: the gravity panel lacks column(s) 'importer' (did you mean to rename 'imprter' -> 'importer'?)
+    """
+    missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{what} lacks column(s) {describe_items(missing)}{_near_names(missing, df.columns)}")
+
+
 def validate(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> pd.DataFrame:
     """Check ``df`` against ``schema`` and return it unchanged, or raise listing every problem.
 

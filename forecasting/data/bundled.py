@@ -7,7 +7,6 @@ the package in a source checkout, or wherever ``FORECASTING_DATASETS`` points.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from forecasting.errors import ForecastingError, SchemaError
+from forecasting.files import sha256_file
 from forecasting.schema import FLOWS, validate
 
 _ENV = "FORECASTING_DATASETS"
@@ -44,15 +44,6 @@ def datasets_dir() -> Path:
 def catalog() -> dict[str, dict[str, Any]]:
     """The catalog of bundled files: name -> file, description, source, licence, sha256."""
     return tomllib.loads((datasets_dir() / "catalog.toml").read_text(encoding="utf-8"))
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def bundled_path(name: str, *, verify: bool = True) -> Path:

@@ -7,16 +7,15 @@ be traced back to the stated parameters in :class:`forecasting.data.simulate.Gra
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import tomli_w
 
-from forecasting.data.bundled import datasets_dir, load_country_facts, sha256_file
+from forecasting.data.bundled import datasets_dir, load_country_facts
 from forecasting.data.simulate import GravityTruth, customs_reports, production, simulate_gravity
+from forecasting.files import atomic_write, atomic_write_text, sha256_file
 
 PANEL_SEED = 20260201
 REPORT_SEED = 7
@@ -45,26 +44,17 @@ def write_demo_flows(directory: str | Path | None = None) -> Path:
     """Regenerate ``demo_flows.parquet`` atomically and update its sha256 in the catalog."""
     folder = Path(directory) if directory else datasets_dir()
     target = folder / "demo_flows.parquet"
-    _write_atomic(build_demo_flows(), target)
-    _write_atomic(build_demo_production(), folder / "demo_production.parquet")
+    atomic_write(target, lambda p: build_demo_flows().to_parquet(p, index=False, compression="zstd"))
+    atomic_write(
+        folder / "demo_production.parquet",
+        lambda p: build_demo_production().to_parquet(p, index=False, compression="zstd"),
+    )
     catalog_path = folder / "catalog.toml"
     entries = tomllib.loads(catalog_path.read_text(encoding="utf-8"))
     for entry in entries.values():
         entry["sha256"] = sha256_file(folder / entry["file"])
-    catalog_path.write_text(_CATALOG_HEADER + tomli_w.dumps(entries), encoding="utf-8")
+    atomic_write_text(catalog_path, _CATALOG_HEADER + tomli_w.dumps(entries))
     return target
-
-
-def _write_atomic(frame: pd.DataFrame, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False, compression="zstd")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 _CATALOG_HEADER = (

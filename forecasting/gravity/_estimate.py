@@ -24,11 +24,11 @@ from forecasting.gravity.formula import (
     FEPreset,
     PairKind,
     ParsedFormula,
-    check_choice,
     ensure_gravity_ids,
     with_preset,
 )
 from forecasting.gravity.results import GravityResult
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def resolve_vcov(vcov: str | dict[str, str] | None, cluster: ClusterSpec) -> tup
                 f"vcov={vcov!r} must be 'hetero', 'iid' or one of {{'CRV1': col}}, {{'CRV3': col}}"
             )
         return dict(vcov), " x ".join(next(iter(vcov.values())).split("+"))
-    check_choice(vcov, VcovName, "vcov")
+    check_choice("vcov", vcov, VcovName)
     return vcov, "none"
 
 
@@ -106,11 +106,11 @@ def estimate(
     """Fit ``formula`` on ``data`` and build the result (see :func:`forecasting.gravity.ppml`)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    check_choice(small_sample, SmallSample, "small_sample")
-    check_choice(on_nonconvergence, ("raise", "warn"), "on_nonconvergence")
+    check_choice("small_sample", small_sample, SmallSample)
+    check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
     separation = tuple(separation or ())
     for m in separation:
-        check_choice(m, SeparationMethod, "separation")
+        check_choice("separation", m, SeparationMethod)
     if not (isinstance(maxiter, int) and maxiter > 0) or not tol > 0:
         raise ValueError(f"maxiter must be a positive integer and tol positive, got {maxiter!r} and {tol!r}")
     parsed = with_preset(formula, fe)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
+from forecasting.validation import check_choice
 
 FEPreset = Literal["structural", "exporter_importer_year", "exporter_importer", "pair"]
 PairKind = Literal["directional", "symmetric"]
@@ -79,13 +80,6 @@ def parse_formula(formula: str) -> ParsedFormula:
     return ParsedFormula(lhs, regressors, tuple(t for t in fixed if t))
 
 
-def check_choice(value: object, allowed: object, name: str) -> None:
-    """Raise a ``ValueError`` listing the valid spellings when ``value`` is not one of them."""
-    options = get_args(allowed) if not isinstance(allowed, tuple) else allowed
-    if value not in options:
-        raise ValueError(f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, options))}")
-
-
 def add_preset_effects(
     data: pd.DataFrame, preset: FEPreset, *, pairs: PairKind = "directional"
 ) -> pd.DataFrame:
@@ -104,8 +98,8 @@ def add_preset_effects(
     >>> add_preset_effects(panel, "structural", pairs="symmetric")["pair"].tolist()
     ['KAZ_PAK', 'KAZ_PAK']
     """
-    check_choice(preset, FEPreset, "fe")
-    check_choice(pairs, PairKind, "pairs")
+    check_choice("fe", preset, FEPreset)
+    check_choice("pairs", pairs, PairKind)
     needed = ["exporter", "importer"] + (["year"] if "year" in preset or preset == "structural" else [])
     missing = [c for c in needed if c not in data.columns]
     if missing:
@@ -135,7 +129,7 @@ def with_preset(formula: str, preset: FEPreset | None) -> ParsedFormula:
     parsed = parse_formula(formula)
     if preset is None:
         return parsed
-    check_choice(preset, FEPreset, "fe")
+    check_choice("fe", preset, FEPreset)
     if parsed.fixed_effects:
         raise SchemaError(
             f"formula {formula!r} already lists fixed effects after '|' and fe={preset!r} adds more;"

@@ -11,10 +11,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
-from forecasting.gravity.formula import check_choice
 from forecasting.gravity.ppml import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def ppml_by_sector(
     >>> out.tidy()[["commodity", "term"]].values.tolist()
     [['coal', 'x'], ['textiles', 'x']]
     """
-    check_choice(on_error, ("collect", "raise"), "on_error")
+    check_choice("on_error", on_error, ("collect", "raise"))
     if by not in data.columns:
         raise SchemaError(f"by={by!r} is not a column; columns are {describe_items(list(data.columns))}")
     if data[by].isna().any():

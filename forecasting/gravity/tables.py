@@ -9,8 +9,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity.formula import check_choice
 from forecasting.gravity.results import GravityResult
+from forecasting.validation import check_choice
 
 TableFormat = Literal["markdown", "html", "latex"]
 STAR_LEVELS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))  # Stata's esttab / fixest etable convention
@@ -149,7 +149,7 @@ def regression_table(
     >>> table.to_frame().loc["FE: g"].tolist()
     ['Yes', 'Yes']
     """
-    check_choice(format, TableFormat, "format")
+    check_choice("format", format, TableFormat)
     if not results:
         raise ValueError("regression_table needs at least one result, e.g. {'PPML': ppml(...)}")
     frame = _cells(results, stars=stars, level=level, digits=digits)

@@ -109,7 +109,7 @@ def build_report(
     >>> report.html.name  # doctest: +SKIP
     'report.html'
     """
-    from forecasting.report._io import atomic_write
+    from forecasting.files import atomic_write
     from forecasting.report.artefacts import record_manifest, write_artefacts
     from forecasting.report.browser import print_pdf
     from forecasting.report.manifest import read_manifest

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.errors import ForecastingError, SchemaError, describe_items
+from forecasting.files import atomic_write
 from forecasting.outlook.result import (
     BILLION_COLUMNS,
     FIRST_YEAR_COLUMNS,
@@ -28,7 +29,6 @@ from forecasting.outlook.result import (
 )
 from forecasting.progress import track
 from forecasting.report import charts, manifest, tables
-from forecasting.report._io import atomic_write
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
 
 logger = logging.getLogger(__name__)

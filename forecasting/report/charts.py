@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from forecasting.report._io import atomic_write
+from forecasting.files import atomic_write
 from forecasting.report.tables import MUSD, ge_focus, main_series, mirror_table
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import Any
 
 import forecasting
 from forecasting.errors import ForecastingError, describe_items
-from forecasting.report._io import atomic_write_text, file_digest
+from forecasting.files import atomic_write_text, file_digest
 
 GENERATOR = "forecasting.report"
 MANIFEST_NAME = "manifest.json"

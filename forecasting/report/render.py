@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from forecasting.errors import ForecastingError
-from forecasting.report._io import atomic_write_text
+from forecasting.files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 

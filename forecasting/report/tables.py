@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from forecasting.report._io import atomic_write
+from forecasting.files import atomic_write
 
 if TYPE_CHECKING:
     from forecasting.outlook.result import OutlookResult

@@ -6,13 +6,14 @@ in one error (:func:`raise_problems`), the way ``forecasting.schema.validate`` d
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, get_args
 
+from forecasting import validation
 from forecasting.errors import ScenarioError, describe_items
+from forecasting.validation import did_you_mean
 
 Variable = Literal["dist_km", "transit_days", "freight_cost_pct", "tariff_pct", "rta", "route_available"]
 Mode = Literal["add", "relative", "set"]
@@ -58,11 +59,8 @@ def iso3_codes() -> frozenset[str]:
 
 
 def close_matches(word: str, choices: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` hint, or an empty string."""
-    choices = list(choices)
-    same_letters = [c for c in choices if c.lower() == word.lower() and c != word]
-    found = same_letters or difflib.get_close_matches(word, choices, n=2, cutoff=0.6)
-    return f" (did you mean {' or '.join(repr(f) for f in found)}?)" if found else ""
+    """A ``" (did you mean 'x'?)"`` hint, or an empty string (see :func:`forecasting.validation.did_you_mean`)."""
+    return did_you_mean(word, choices)
 
 
 def choice_problem(what: str, value: object, valid: Sequence[str]) -> list[str]:
@@ -74,10 +72,8 @@ def choice_problem(what: str, value: object, valid: Sequence[str]) -> list[str]:
 
 
 def check_choice(what: str, value: object, valid: Sequence[str]) -> None:
-    """Raise ScenarioError when ``value`` is not one of ``valid`` (used for keyword options)."""
-    found = choice_problem(what, value, valid)
-    if found:
-        raise ScenarioError(found[0])
+    """Raise ScenarioError when keyword option ``what`` is not one of ``valid``."""
+    validation.check_choice(what, value, valid, error=ScenarioError)
 
 
 def unknown_countries(codes: Iterable[str]) -> list[str]:

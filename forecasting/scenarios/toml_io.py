@@ -21,7 +21,6 @@ File layout (a minimal example)::
 from __future__ import annotations
 
 import os
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 import tomli_w
 
 from forecasting.errors import ScenarioError
+from forecasting.files import atomic_write_text
 from forecasting.scenarios._checks import problems_of, raise_problems, unknown_keys
 from forecasting.scenarios.scenario import Scenario
 
@@ -146,13 +146,5 @@ def write_scenarios(
     """
     path = Path(path)
     text = dumps_scenarios(scenarios)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
     return path

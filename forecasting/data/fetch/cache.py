@@ -10,17 +10,13 @@ on the cache folder too.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from forecasting.errors import FetchError
+from forecasting.files import atomic_writer, remove_quietly, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -77,24 +73,6 @@ def _platform_cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "forecasting"
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex SHA-256 digest of a file, read in 1 MiB blocks so large files need little memory.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "x.txt"
-    >>> _ = p.write_bytes(b"abc")
-    >>> sha256_file(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sidecar_path(path: Path) -> Path:
     """Path of the ``.sha256`` sidecar that records a cached file's digest."""
     return path.with_name(path.name + SIDECAR_SUFFIX)
@@ -138,46 +116,6 @@ def normalise_sha256(value: str | None) -> str | None:
             "(for example the output of `sha256sum FILE`)."
         )
     return digest
-
-
-@contextlib.contextmanager
-def atomic_writer(final: Path) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``final``; on success rename it to ``final``.
-
-    If the block raises, the temporary file is removed and ``final`` is left as it was, so
-    no half-written file is ever visible under the final name.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> target = Path(tempfile.mkdtemp()) / "out.bin"
-    >>> with atomic_writer(target) as fh:
-    ...     _ = fh.write(b"complete")
-    >>> target.read_bytes()
-    b'complete'
-    """
-    final.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        mode="wb", dir=final.parent, prefix=f".{final.name}.", suffix=".part", delete=False
-    )
-    temp = Path(handle.name)
-    try:
-        with handle:
-            yield handle  # type: ignore[misc]
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        remove_quietly(temp)
-        raise
-
-
-def remove_quietly(path: Path) -> None:
-    """Delete a file if it exists; a failure is logged, never raised (used in clean-ups)."""
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as exc:  # pragma: no cover - depends on OS permissions
-        logger.warning("Could not remove %s: %s", path, exc)
 
 
 def verified_cached_digest(path: Path, expected_sha256: str | None) -> str | None:

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 from forecasting.errors import SchemaError
+from forecasting.validation import check_choice
 
 __all__ = ["Baseline", "GEKind", "GEOptions", "Stopping"]
 
 GEKind = Literal["full", "conditional"]
 Stopping = Literal["tight", "book"]
 Baseline = Literal["fitted", "observed"]
-
-
-def _check_choice(name: str, value: object, alias: object) -> None:
-    valid = get_args(alias)
-    if value not in valid:
-        raise SchemaError(f"{name}={value!r} is not valid; use one of {', '.join(repr(v) for v in valid)}")
 
 
 @dataclass(frozen=True)
@@ -65,9 +60,9 @@ class GEOptions:
     baseline: Baseline = "fitted"
 
     def __post_init__(self) -> None:
-        _check_choice("kind", self.kind, GEKind)
-        _check_choice("stopping", self.stopping, Stopping)
-        _check_choice("baseline", self.baseline, Baseline)
+        check_choice("kind", self.kind, GEKind)
+        check_choice("stopping", self.stopping, Stopping)
+        check_choice("baseline", self.baseline, Baseline)
         if not float(self.sigma) > 1.0:
             raise SchemaError(f"sigma must be greater than 1 (the book uses 7); got {self.sigma!r}")
         if not 0.0 < float(self.tol) < 1.0:

@@ -131,7 +131,7 @@ def test_offset_enters_with_unit_coefficient(panel: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"small_sample": "sas"}, "small_sample='sas' is not valid; choose one of 'stata', 'pyfixest'"),
+        ({"small_sample": "sas"}, "small_sample='sas' is not valid; use one of 'stata', 'pyfixest'"),
         ({"separation": ("fe", "simplex")}, "separation='simplex' is not valid"),
         ({"fe": "two_way"}, "fe='two_way' is not valid"),
         ({"cluster": "pair_idd", "fe": "structural"}, "did you mean 'pair'"),

@@ -188,7 +188,7 @@ def test_draws_pick_low_central_high():
     shock = Shock("transit_days", KZ_PK, value=-10, low=-5, high=-15)
     got = [effect_of(shock, draw=d)[0] for d in ("low", "central", "high")]
     assert got == pytest.approx([0.05, 0.10, 0.15])
-    with pytest.raises(ScenarioError, match="valid: 'low', 'central', 'high'"):
+    with pytest.raises(ScenarioError, match="use one of 'low', 'central', 'high'"):
         effect_of(shock, draw="middle")
 
 
