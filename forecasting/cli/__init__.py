@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo-data",
         help="regenerate the bundled simulated demonstration data and its checksums",
-        description="Rebuild datasets/demo_flows.parquet from the simulator (deterministic).",
+        description="Rebuild forecasting/datasets/demo_flows.parquet from the simulator (deterministic).",
     )
     p.add_argument("--out", type=Path, help="datasets folder (default: the bundled one)")
     p.set_defaults(func=_demo_data)

@@ -1,14 +1,16 @@
-"""Bundled data sets in ``datasets/``: the demo panel, country facts, published figures.
+"""Bundled data sets in ``forecasting/datasets/``: the demo panel, country facts, published figures.
 
-Every bundled file is listed in ``datasets/catalog.toml`` with its description, source,
-licence and sha256, so a report can prove which data it used. The folder is found beside
-the package in a source checkout, or wherever ``FORECASTING_DATASETS`` points.
+Every bundled file is listed in ``forecasting/datasets/catalog.toml`` with its description,
+source, licence and sha256, so a report can prove which data it used. The folder ships
+inside the package (found with :mod:`importlib.resources`, so a wheel works from any folder),
+or wherever ``FORECASTING_DATASETS`` points.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +33,13 @@ def datasets_dir() -> Path:
     """
     env = os.environ.get(_ENV)
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "datasets")
+    candidates.append(Path(str(resources.files("forecasting") / "datasets")))
     for path in candidates:
         if (path / "catalog.toml").exists():
             return path
     raise ForecastingError(
-        f"bundled datasets not found (looked in {', '.join(map(str, candidates))}); install the project"
-        f" from a source checkout (pip install -e .) or set {_ENV} to the datasets folder"
+        f"bundled datasets not found (looked in {', '.join(map(str, candidates))}); reinstall the"
+        f" package (pip install --force-reinstall forecasting) or set {_ENV} to a datasets folder"
     )
 
 
@@ -56,7 +58,7 @@ def bundled_path(name: str, *, verify: bool = True) -> Path:
     if verify and sha256_file(path) != entry["sha256"]:
         raise SchemaError(
             f"bundled file {path} does not match its catalogued sha256; restore it with"
-            " `git checkout datasets/` or regenerate it with `forecasting demo-data`"
+            " `git checkout forecasting/datasets/` or regenerate it with `forecasting demo-data`"
         )
     return path
 

@@ -1,6 +1,6 @@
 """Build (and rebuild) the bundled demonstration data from the simulator.
 
-The bundled ``datasets/demo_flows.parquet`` is exactly what :func:`build_demo_flows`
+The bundled ``forecasting/datasets/demo_flows.parquet`` is exactly what :func:`build_demo_flows`
 returns with the default seeds; a test regenerates it and compares, so the file can always
 be traced back to the stated parameters in :class:`forecasting.data.simulate.GravityTruth`.
 """

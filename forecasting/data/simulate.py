@@ -18,7 +18,7 @@ the zeros do not bias PPML.
 Customs reports are then generated from the true flows: the exporter reports FOB values,
 the importer CIF values (a distance-dependent margin), each with reporting noise, some small
 reporters skip years, and Pakistan's reported exports to Kazakhstan are inflated by a stated
-factor to mimic the real mirror gap (see ``datasets/published_figures.csv``). This is
+factor to mimic the real mirror gap (see ``forecasting/datasets/published_figures.csv``). This is
 **demonstration data**; no number in it is a real trade statistic.
 """
 
@@ -242,7 +242,7 @@ def simulate_gravity(
     ----------
     countries
         One row per country with ``iso3, lat, lon, landlocked, gdp_2023_busd,
-        gdp_growth_pct, language`` (``datasets/country_facts.csv`` is the bundled one).
+        gdp_growth_pct, language`` (``forecasting/datasets/country_facts.csv`` is the bundled one).
     years, commodities
         Panel dimensions; commodities must be keys of the truth's dictionaries.
     truth

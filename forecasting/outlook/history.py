@@ -57,7 +57,7 @@ def forecast_input_history(series: pd.DataFrame, rule: str) -> pd.DataFrame:
 
 
 def published_history(figures: pd.DataFrame) -> pd.DataFrame:
-    """Published totals (``datasets/published_figures.csv``) in the history layout.
+    """Published totals (``forecasting/datasets/published_figures.csv``) in the history layout.
 
     Fiscal-year and partial-year figures keep their own basis label (e.g. "fiscal year
     Jul-Jun FY2023-24"); ``year`` is the calendar year in which the period ends.
