@@ -6,6 +6,10 @@ Every error inherits both :class:`ForecastingError` and the matching built-in, s
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
+
 
 class ForecastingError(Exception):
     """Base class of every error the toolkit raises on purpose."""
@@ -78,3 +82,56 @@ def describe_items(items: object, limit: int = 5) -> str:
     if len(seq) > limit:
         return f"{shown} (and {len(seq) - limit} more; {len(seq)} in all)"
     return shown
+
+
+# Which interface the user is in: messages that tell them what to pass name a keyword in
+# Python and a flag on the command line. The CLI switches the wording for its own calls.
+_CLI_FLAGS: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "forecasting_cli_flags", default=None
+)
+
+
+@contextlib.contextmanager
+def cli_wording(flags: Mapping[str, str]) -> Iterator[None]:
+    """Inside this block, :func:`option_hint` names CLI flags (``flags``: keyword -> flag).
+
+    Examples
+    --------
+    >>> with cli_wording({"encoding": "--encoding"}):
+    ...     option_hint("encoding", "latin-1")
+    'pass --encoding latin-1'
+    >>> option_hint("encoding", "latin-1")
+    "pass encoding='latin-1'"
+    """
+    token = _CLI_FLAGS.set(dict(flags))
+    try:
+        yield
+    finally:
+        _CLI_FLAGS.reset(token)
+
+
+def option_hint(keyword: str, value: object = None, *, verb: str = "pass") -> str:
+    """How to set an option, in the words of the user's interface.
+
+    In Python: ``pass encoding='latin-1'``; under :func:`cli_wording` (the command line):
+    ``pass --encoding latin-1``. A keyword the CLI has no flag for keeps the Python spelling.
+    ``value=None`` names the option alone (``pass --pair``).
+
+    Examples
+    --------
+    >>> option_hint("columns", {"Reporter": "reporter"})
+    "pass columns={'Reporter': 'reporter'}"
+    """
+    flags = _CLI_FLAGS.get()
+    flag = flags.get(keyword) if flags else None
+    if flag is None:
+        return f"{verb} {keyword}" if value is None else f"{verb} {keyword}={value!r}"
+    if value is None:
+        return f"{verb} {flag}"
+    if isinstance(value, Mapping):
+        shown = " ".join(f"{k}={v}" for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        shown = " ".join(map(str, value))
+    else:
+        shown = str(value)
+    return f"{verb} {flag} {shown}"
