@@ -222,7 +222,7 @@ def _check_coverage(
             f"{member} has no row for {' and '.join(w for w in what if w)}: those are absent from the "
             "covariates table (CEPII may use another code, or the release ends earlier).",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of fetch_gravity
         )
 
 

@@ -23,7 +23,7 @@ def test_committed_notebook_is_the_generated_one_with_outputs_stripped():
         (c.cell_type, c.source, c.metadata.get("tags")) for c in generated.cells
     ], (
         "regenerate it: python -c 'import nbformat; from forecasting.report.render import report_notebook;"
-        " nbformat.write(report_notebook(), \"forecasting/report/outlook_report.ipynb\")'"
+        ' nbformat.write(report_notebook(), "forecasting/report/outlook_report.ipynb")\''
     )
     assert committed.cells[0].metadata["tags"] == ["parameters"]
     for cell in committed.cells:
