@@ -66,7 +66,9 @@ def test_comtrade_preview_by_year_range(httpserver, capsys, _isolated) -> None:
     assert code == 0
     request, _ = httpserver.log[0]
     assert request.args["period"] == "2019,2020,2021" and request.args["reporterCode"] == "398"
-    (saved,) = [p for p in (_isolated / "comtrade").glob("preview_*.json") if not p.name.endswith(".request.json")]
+    (saved,) = [
+        p for p in (_isolated / "comtrade").glob("preview_*.json") if not p.name.endswith(".request.json")
+    ]
     assert f"downloaded {saved}" in out and "3 records" in out
     assert f"forecasting outlook --data {saved} --source comtrade" in out
     assert len(json.loads(saved.read_text())["data"]) == 3
