@@ -23,9 +23,8 @@ FLAGS = {
     "max_retry_after_s": "--max-wait",
     "sha256": "--sha256",
     "period": "--period",
-    "countries": "--countries",
-    "years": "--years",
-    "base_url": "--url",
+    "freq": "--freq",
+    "classification": "--classification",
 }
 SOURCES = {
     "comtrade": "UN Comtrade API: keyless preview, or the data endpoint with COMTRADE_API_KEY",

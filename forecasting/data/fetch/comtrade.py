@@ -170,7 +170,7 @@ def fetch_comtrade(
         "includeDesc": "true",
     }
     headers = {KEY_HEADER: key} if which == "data" else {}
-    sender = _Requests(url, f"{which}_C{frequency}{cl_code}", headers, retry, pause_s)
+    sender = _ChunkRequests(url, f"{which}_C{frequency}{cl_code}", headers, retry, pause_s)
     periods = normalise_periods(period, frequency)
     work = deque(
         (level, cmd, chunk) for level, cmd in commodity_levels(commodity) for chunk in chunk_periods(periods)
@@ -200,7 +200,7 @@ def fetch_comtrade(
     return FetchResult("comtrade", tuple(files))
 
 
-class _Requests:
+class _ChunkRequests:
     """Sends one Comtrade request per chunk, pausing between network calls (rate limits)."""
 
     def __init__(

@@ -14,6 +14,8 @@ from functools import cache
 
 from forecasting.errors import FetchError, describe_items
 
+from .core import option_name
+
 API_KEY_ENV = "COMTRADE_API_KEY"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 PREVIEW_PATH = "/public/v1/preview"
@@ -66,7 +68,10 @@ def normalise_periods(period: str | int | Iterable[str | int], freq: str) -> lis
             bad.append(str(item))
     if bad:
         form = "years such as 2019" if freq == "A" else "months such as '2023-01' or 202301 (or a year)"
-        raise FetchError(f"period values not valid for freq={freq!r}: {describe_items(bad)}; use {form}.")
+        raise FetchError(
+            f"{option_name('period')} values not valid for {option_name('freq')}={freq!r}: "
+            f"{describe_items(bad)}; use {form}."
+        )
     return sorted(codes)
 
 

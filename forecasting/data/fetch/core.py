@@ -207,9 +207,23 @@ def choose(value: str, options: tuple[str, ...], name: str) -> str:
     """
     text = value.strip().lower() if isinstance(value, str) else value
     canonical = next((o for o in options if o.lower() == text), value)
-    # the option as the user spells it: the keyword in Python, the flag on the command line
-    check_choice(option_hint(name, verb="").strip(), canonical, options, error=FetchError)
+    check_choice(option_name(name), canonical, options, error=FetchError)
     return canonical
+
+
+def option_name(keyword: str) -> str:
+    """An option as the user spells it: the keyword in Python, the flag under ``cli_wording``.
+
+    Examples
+    --------
+    >>> from forecasting.errors import cli_wording
+    >>> with cli_wording({"hs": "--hs"}):
+    ...     option_name("hs")
+    '--hs'
+    >>> option_name("hs")
+    'hs'
+    """
+    return option_hint(keyword, verb="").strip()
 
 
 def reject_html(path: Path) -> None:

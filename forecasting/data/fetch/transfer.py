@@ -2,8 +2,9 @@
 
 Requests go through :mod:`requests` (which honours ``HTTPS_PROXY``/``NO_PROXY``) with separate
 connect and read timeouts, so an unreachable host fails within seconds while a slow large
-transfer is still allowed to take its time. The retry loop stays hand-written because no
-library at hand combines ``Retry-After``, cut-short detection and atomic streaming writes.
+transfer is still allowed to take its time. The retry loop stays hand-written: pooch, the
+closest library, does not honour ``Retry-After`` and checks only files it was given a hash for
+(here the first download's digest is recorded and checked on every reuse).
 
 What is retried, and why:
 
