@@ -247,6 +247,8 @@ def _transfer(
             if expected is not None and received < expected:
                 raise _Transient(f"download cut short: received {received} of {expected} bytes") from err
             raise _Transient(f"transfer interrupted after {received} bytes: {_short_reason(err)}") from err
+        except requests.exceptions.RequestException as err:  # e.g. a body that does not decode
+            raise FetchError(f"Cannot read the answer of {url}: {_short_reason(err)}") from None
     if expected is not None and size != expected:
         raise _Transient(f"download cut short: received {size} of {expected} bytes")
     return digest.hexdigest(), size
@@ -263,6 +265,11 @@ def _open(session: requests.Session, url: str, policy: RetryPolicy, offline_hint
     hint = f" {offline_hint}" if offline_hint else ""
     try:
         return session.get(url, stream=True, timeout=(policy.connect_timeout_s, policy.timeout_s))
+    except requests.exceptions.SSLError as err:  # before ConnectionError, its parent: retrying cannot help
+        raise FetchError(
+            f"The secure connection to {host} failed ({_short_reason(err)}). Behind a proxy that inspects "
+            f"TLS, point the environment variable REQUESTS_CA_BUNDLE at its certificate.{hint}"
+        ) from None
     except requests.exceptions.ConnectTimeout:
         raise FetchError(
             f"Could not reach {host}: no answer within {policy.connect_timeout_s:g} s. This machine "

@@ -341,3 +341,30 @@ def test_parse_retry_after_handles_garbage_and_past_dates() -> None:
     assert parse_retry_after("  ") is None
     assert parse_retry_after("-5") == 0.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: go now
+
+
+def test_tls_failure_is_not_retried_and_says_what_to_check(httpserver, tmp_path: Path) -> None:
+    # https:// to a plain-HTTP server: the TLS handshake fails, as with a certificate problem.
+    waits: list[float] = []
+    url = httpserver.url_for("/f").replace("http://", "https://")
+    with pytest.raises(FetchError, match="secure connection to localhost failed.*REQUESTS_CA_BUNDLE"):
+        download(url, tmp_path / "f", retry=fast_policy(waits))
+    assert waits == [] and leftovers(tmp_path) == []
+
+
+def test_body_that_cannot_be_decoded_is_a_clear_error(httpserver, tmp_path: Path) -> None:
+    httpserver.expect_request("/f").respond_with_data(
+        b"not gzip at all", headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(FetchError, match="Cannot read the answer of"):
+        download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy([]))
+    assert leftovers(tmp_path) == []
+
+
+def test_body_compressed_although_identity_was_asked_is_stored_decoded(httpserver, tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(BODY)
+    httpserver.expect_request("/f").respond_with_data(packed, headers={"Content-Encoding": "gzip"})
+    result = download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy([]))
+    assert (tmp_path / "f").read_bytes() == BODY and result.size_bytes == len(BODY)
