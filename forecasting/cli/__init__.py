@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forecasting import __version__
+from forecasting.cli.fetch import add_fetch_parser
 
 DEFAULT_OUT = Path("reports") / "kz-pk-outlook"
 SOURCES = ("comtrade", "baci", "wits", "kz_stat", "tidy", "demo")
@@ -167,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, help="datasets folder (default: the bundled one)")
     p.set_defaults(func=_demo_data)
+
+    add_fetch_parser(sub)
     return parser
 
 

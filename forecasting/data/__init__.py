@@ -22,7 +22,14 @@ from forecasting.data.clean import (
     to_frequency,
     to_gravity,
 )
-from forecasting.data.fetch import cache_dir, fetch_baci, fetch_comtrade, fetch_geodist, fetch_url
+from forecasting.data.fetch import (
+    cache_dir,
+    fetch_baci,
+    fetch_comtrade,
+    fetch_geodist,
+    fetch_gravity,
+    fetch_url,
+)
 from forecasting.data.readers import (
     read_baci,
     read_comtrade,
@@ -49,6 +56,7 @@ __all__ = [
     "fetch_baci",
     "fetch_comtrade",
     "fetch_geodist",
+    "fetch_gravity",
     "fetch_url",
     "flag_unit_value_outliers",
     "group_commodities",

@@ -75,7 +75,7 @@ def build_report(
     out_dir
         Output directory: created when missing; overwritten only if it holds a previous report.
     notebook
-        Report notebook to execute; default ``notebooks/05_outlook_report.ipynb``.
+        Report notebook to execute; default: the packaged ``forecasting/report/outlook_report.ipynb``.
     inputs
         The data files behind the outlook, by name; their SHA-256 and size go into the manifest.
     title

@@ -1,6 +1,8 @@
 """Execute the report notebook with papermill and export it to one self-contained HTML file.
 
-The notebook (``notebooks/05_outlook_report.ipynb``) receives the artefacts directory as a
+The notebook (``forecasting/report/outlook_report.ipynb``, shipped inside the package and found
+with :mod:`importlib.resources`, so an installed wheel renders from any folder; it is generated
+from :func:`report_notebook`) receives the artefacts directory as a
 parameter and only displays :class:`~forecasting.report.sections.ReportBook` sections. The
 export hides all code, inlines every image as base64 and wraps the body in a small page
 with its own CSS: no script, stylesheet or font is fetched, so the file opens offline.
@@ -12,6 +14,7 @@ import html
 import logging
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import nbformat
@@ -21,9 +24,8 @@ from forecasting.files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
-NOTEBOOK_NAME = "05_outlook_report.ipynb"
+NOTEBOOK_NAME = "outlook_report.ipynb"
 KERNEL_NAME = "python3"
-_REPO_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK_NAME
 
 SECTION_HEADINGS = (
     "Executive summary",
@@ -105,12 +107,20 @@ def report_notebook() -> nbformat.NotebookNode:
 
 
 def default_notebook() -> Path:
-    """The repository's report notebook, or (installed package) a generated copy in a temp dir."""
-    if _REPO_NOTEBOOK.is_file():
-        return _REPO_NOTEBOOK
-    path = Path(tempfile.mkdtemp(prefix="forecasting-report-")) / NOTEBOOK_NAME
-    nbformat.write(report_notebook(), path)
-    return path
+    """The report notebook shipped in the package (``forecasting/report/outlook_report.ipynb``).
+
+    Examples
+    --------
+    >>> default_notebook().name
+    'outlook_report.ipynb'
+    """
+    packaged = Path(str(resources.files("forecasting.report") / NOTEBOOK_NAME))
+    if not packaged.is_file():
+        raise RenderError(
+            f"the report notebook {packaged} is missing from the installed package; reinstall it "
+            "(pip install --force-reinstall forecasting) or pass notebook=... to render_report"
+        )
+    return packaged
 
 
 def ensure_kernel() -> None:
@@ -191,7 +201,7 @@ def render_report(
     artefacts_dir
         A directory written by :func:`~forecasting.report.write_artefacts`.
     notebook
-        The notebook to run; default ``notebooks/05_outlook_report.ipynb``.
+        The notebook to run; default: the packaged ``forecasting/report/outlook_report.ipynb``.
     title
         Page and report title.
     progress

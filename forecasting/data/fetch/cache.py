@@ -5,15 +5,16 @@ a hidden temporary file in the same folder, which is renamed over the final name
 :func:`os.replace` (atomic on POSIX and Windows when both names are on one file system).
 Every cached file has a ``<name>.sha256`` sidecar in ``sha256sum`` format, so a reused file is
 checked against the digest recorded when it was first downloaded, and ``sha256sum -c`` works
-on the cache folder too.
+on the cache folder too. The platform's cache folder comes from :mod:`platformdirs`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
+
+import platformdirs
 
 from forecasting.errors import FetchError
 from forecasting.files import atomic_writer, remove_quietly, sha256_file
@@ -22,16 +23,15 @@ logger = logging.getLogger(__name__)
 
 CACHE_ENV = "FORECASTING_CACHE"
 SIDECAR_SUFFIX = ".sha256"
-_HASH_BLOCK = 1 << 20
 
 
 def cache_dir(subdir: str | None = None, *, create: bool = True) -> Path:
     """Folder where fetchers keep their downloads.
 
     The environment variable ``FORECASTING_CACHE`` wins when set; otherwise the platform's
-    user cache folder is used (``$XDG_CACHE_HOME/forecasting`` or ``~/.cache/forecasting`` on
-    Linux, ``~/Library/Caches/forecasting`` on macOS, ``%LOCALAPPDATA%\\forecasting\\Cache``
-    on Windows).
+    user cache folder is used, as :func:`platformdirs.user_cache_dir` names it
+    (``$XDG_CACHE_HOME/forecasting`` or ``~/.cache/forecasting`` on Linux,
+    ``~/Library/Caches/forecasting`` on macOS, ``%LOCALAPPDATA%\\forecasting\\Cache`` on Windows).
 
     Parameters
     ----------
@@ -50,7 +50,9 @@ def cache_dir(subdir: str | None = None, *, create: bool = True) -> Path:
     >>> _ = os.environ.pop(CACHE_ENV) if saved is None else os.environ.update({CACHE_ENV: saved})
     """
     override = os.environ.get(CACHE_ENV, "").strip()
-    root = Path(override).expanduser() if override else _platform_cache_root()
+    root = (
+        Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("forecasting", False))
+    )
     folder = root / subdir if subdir else root
     if create:
         try:
@@ -61,16 +63,6 @@ def cache_dir(subdir: str | None = None, *, create: bool = True) -> Path:
                 f"Point the environment variable {CACHE_ENV} at a writable folder."
             ) from exc
     return folder
-
-
-def _platform_cache_root() -> Path:
-    if sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "forecasting" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "forecasting"
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "forecasting"
 
 
 def sidecar_path(path: Path) -> Path:

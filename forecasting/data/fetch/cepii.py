@@ -9,6 +9,8 @@ a new one appears, so the release is always named explicitly: analyses stay repr
 GeoDist (Mayer & Zignago 2011) is published as ``dist_cepii`` (pairs) and ``geo_cepii``
 (countries) in Stata (``.dta``) and Excel (``.xls``) form under
 ``https://www.cepii.fr/distance/``. Licence of both: Etalab Open Licence 2.0.
+Mirrors: ``base_url=`` or the environment variables ``FORECASTING_BACI_URL`` and
+``FORECASTING_GEODIST_URL``.
 
 CEPII does not publish checksums. The registry therefore leaves them unknown: the digest of
 the first download is recorded beside the file and checked on every reuse. Pass ``sha256=``
@@ -29,17 +31,26 @@ from typing import Literal
 
 import pandas as pd
 
-from forecasting.errors import FetchError, describe_items
+from forecasting.errors import FetchError, describe_items, option_hint
 from forecasting.progress import track
 
 from .cache import cache_dir, discard
-from .core import FetchedFile, FetchResult, RemoteFile, choose, fetch_remote, reject_html
-from .transfer import RetryPolicy
+from .core import (
+    SOURCE_URLS,
+    FetchedFile,
+    FetchResult,
+    RemoteFile,
+    choose,
+    fetch_remote,
+    reject_html,
+    source_url,
+)
+from .retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-BACI_BASE_URL = "https://www.cepii.fr/DATA_DOWNLOAD/baci/data"
-GEODIST_BASE_URL = "https://www.cepii.fr/distance"
+BACI_BASE_URL = SOURCE_URLS["baci"]
+GEODIST_BASE_URL = SOURCE_URLS["geodist"]
 
 HsRevision = Literal["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
 HS_REVISIONS: tuple[str, ...] = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
@@ -55,7 +66,7 @@ def baci_remote(
     release: str,
     sha256: str | None = None,
     size_bytes: int | None = None,
-    base_url: str = BACI_BASE_URL,
+    base_url: str | None = None,
 ) -> RemoteFile:
     """Describe the BACI zip of one HS revision and release.
 
@@ -70,12 +81,12 @@ def baci_remote(
     match = _RELEASE.match(str(release).strip())
     if not match:
         raise FetchError(
-            f"release={release!r} is not a BACI release name; use the form 'V' + year + month "
-            "(+ optional letter), e.g. 'V202401b' or 'V202501', as listed on the CEPII BACI page."
+            f"release={release!r} is not a BACI release name: give 'V' + year + month (+ optional "
+            f"letter) as listed on the CEPII BACI page, e.g. {option_hint('release', 'V202401b')}."
         )
     name = f"BACI_{revision}_V{match.group(1)}.zip"
     return RemoteFile(
-        f"{base_url.rstrip('/')}/{name}",
+        f"{source_url('baci', base_url)}/{name}",
         sha256=sha256,
         size_bytes=size_bytes,
         description=f"CEPII BACI {revision} release V{match.group(1)} (Etalab Open Licence 2.0)",
@@ -89,7 +100,7 @@ def fetch_baci(
     extract: bool = False,
     sha256: str | None = None,
     size_bytes: int | None = None,
-    base_url: str = BACI_BASE_URL,
+    base_url: str | None = None,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
@@ -109,7 +120,7 @@ def fetch_baci(
         Expected checksum and size when you know them; otherwise the first download's digest is
         recorded and checked on reuse.
     base_url
-        Mirror to download from (tests point it at a local server).
+        Mirror to download from (default: ``FORECASTING_BACI_URL`` when set, else CEPII).
     refresh
         Download again even if a verified copy is cached.
     retry
@@ -126,23 +137,26 @@ def fetch_baci(
     >>> fetch_baci("HS17", release="2024")
     Traceback (most recent call last):
     ...
-    forecasting.errors.FetchError: release='2024' is not a BACI release name; use the form 'V' + year + month (+ optional letter), e.g. 'V202401b' or 'V202501', as listed on the CEPII BACI page.
+    forecasting.errors.FetchError: release='2024' is not a BACI release name: give 'V' + year + month (+ optional letter) as listed on the CEPII BACI page, e.g. pass release='V202401b'.
     """
     remote = baci_remote(hs, release=release, sha256=sha256, size_bytes=size_bytes, base_url=base_url)
     dest = cache_dir("baci") / str(remote.filename)
-    fetched = fetch_remote(remote, dest, refresh=refresh, retry=retry, validate=_require_zip)
+    fetched = fetch_remote(remote, dest, refresh=refresh, retry=retry, validate=require_zip)
     folder = None
     if extract:
         folder = extract_zip(fetched.path, dest.with_suffix(""), zip_sha256=fetched.sha256, refresh=refresh)
     return FetchResult("baci", (fetched,), extracted_to=folder)
 
 
-def _require_zip(path: Path) -> None:
+def require_zip(path: Path) -> None:
+    """Refuse a download that is not a zip archive (an error page, a moved file)."""
     reject_html(path)
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as handle:
+            head = handle.read(16)
         raise FetchError(
-            f"The downloaded file is not a zip archive (nothing kept; first bytes {path.read_bytes()[:16]!r}). "
-            "Check the HS revision and release name on the CEPII BACI page."
+            f"The downloaded file is not a zip archive (nothing kept; first bytes {head!r}). "
+            "Check the release name (and HS revision) on the CEPII download page."
         )
 
 
@@ -177,8 +191,8 @@ def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool =
         shutil.rmtree(work, ignore_errors=True)
         discard(archive)
         raise FetchError(
-            f"{archive} is damaged ({exc}); it was removed from the cache. Fetch it again (refresh=True "
-            "is not needed: the next call downloads it)."
+            f"{archive} is damaged ({exc}); it was removed from the cache. Fetch it again: the next "
+            "call downloads a fresh copy."
         ) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -197,7 +211,7 @@ def geodist_remotes(
     *,
     format: GeodistFormat | str = "dta",
     checksums: Mapping[str, str] | None = None,
-    base_url: str = GEODIST_BASE_URL,
+    base_url: str | None = None,
 ) -> list[RemoteFile]:
     """Describe the GeoDist files to download.
 
@@ -218,9 +232,10 @@ def geodist_remotes(
             f"{', '.join(names)}."
         )
     what = {"dist": "bilateral distances and links", "geo": "country geography and languages"}
+    root = source_url("geodist", base_url)
     return [
         RemoteFile(
-            f"{base_url.rstrip('/')}/{name}",
+            f"{root}/{name}",
             sha256=sums.get(name),
             description=f"CEPII GeoDist {what[name.split('_')[0]]} (Mayer & Zignago 2011; Etalab 2.0)",
         )
@@ -233,7 +248,7 @@ def fetch_geodist(
     *,
     format: GeodistFormat | str = "dta",
     checksums: Mapping[str, str] | None = None,
-    base_url: str = GEODIST_BASE_URL,
+    base_url: str | None = None,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
@@ -248,7 +263,9 @@ def fetch_geodist(
         ``"dta"`` (Stata, compact; default) or ``"xls"`` (Excel).
     checksums
         Expected SHA-256 per file name, e.g. ``{"dist_cepii.dta": "..."}``.
-    base_url, refresh, retry
+    base_url
+        Mirror (default: ``FORECASTING_GEODIST_URL`` when set, else CEPII).
+    refresh, retry
         As for :func:`fetch_baci`.
 
     Returns
@@ -264,7 +281,8 @@ def fetch_geodist(
     >>> fetch_geodist(["distance"])
     Traceback (most recent call last):
     ...
-    forecasting.errors.FetchError: tables='distance' is not valid; use one of 'dist', 'geo'.
+    forecasting.errors.FetchError: tables='distance' is not valid (did you mean 'dist'?); use one of 'dist', 'geo'
+
     """
     remotes = geodist_remotes(tables, format=format, checksums=checksums, base_url=base_url)
     folder = cache_dir("geodist")
@@ -276,7 +294,7 @@ def fetch_geodist(
 
 
 def known_files() -> pd.DataFrame:
-    """The CEPII files this module knows how to fetch, with URL and (if known) checksum.
+    """The CEPII files the fetchers know how to download, with URL and (if known) checksum.
 
     Examples
     --------
@@ -301,6 +319,15 @@ def known_files() -> pd.DataFrame:
             "sha256": None,
             "size_bytes": None,
             "description": "CEPII BACI, one zip per HS revision and release (see fetch_baci)",
+        }
+    )
+    rows.append(
+        {
+            "name": "Gravity_csv_V<release>.zip",
+            "url": f"{SOURCE_URLS['gravity']}/Gravity_csv_V<release>.zip",
+            "sha256": None,
+            "size_bytes": None,
+            "description": "CEPII Gravity database, one zip per release (see fetch_gravity)",
         }
     )
     return pd.DataFrame(rows, columns=["name", "url", "sha256", "size_bytes", "description"])

@@ -8,10 +8,16 @@ Endpoints (``{type}/{freq}/{classification}``, e.g. ``C/A/HS``):
   ``Ocp-Apim-Subscription-Key`` header and read from the environment variable
   ``COMTRADE_API_KEY``; up to 250,000 records per request.
 
+The API root can point at a mirror (``preview_url``/``data_url``, or the environment variable
+``FORECASTING_COMTRADE_URL`` holding the root under which both paths live).
+
 Query parameters follow the API's names (``reporterCode``, ``partnerCode``, ``partner2Code``,
 ``period``, ``cmdCode``, ``flowCode``, ``customsCode``, ``motCode``, ``maxRecords``,
-``includeDesc``). A request may list at most 12 periods, so longer period lists are split into
-chunks of 12. Each chunk's JSON answer (``{"elapsedTime", "count", "data": [...], "error"}``)
+``includeDesc``). Requests are split by HS level and into chunks of at most 12 periods (see
+:mod:`.comtrade_query`); a chunk whose answer fills ``maxRecords`` is asked again one period at
+a time, and a single period that still fills it is reported as truncated. Consecutive requests
+are spaced by ``pause_s`` and a 429 answer's ``Retry-After`` is honoured, which keeps a fetch
+within the API's rate limits. Each answer (``{"elapsedTime", "count", "data": [...], "error"}``)
 is saved unchanged, under a name derived from a hash of the request, for
 ``forecasting.data.readers.read_comtrade``; a ``.request.json`` file beside it records the
 query (never the key) for provenance.
@@ -23,48 +29,39 @@ import hashlib
 import json
 import logging
 import os
-import re
 import urllib.parse
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
-from forecasting.errors import DataQualityWarning, FetchError, describe_items
+from forecasting.errors import DataQualityWarning, FetchError, describe_items, option_hint
+from forecasting.files import atomic_write_text
 
-from .cache import atomic_writer, cache_dir
-from .core import FetchedFile, FetchResult, RemoteFile, choose, fetch_remote
-from .transfer import RetryPolicy
+from .cache import cache_dir
+from .comtrade_query import (
+    API_KEY_ENV,
+    DATA_MAX_RECORDS,
+    DATA_PATH,
+    KEY_HEADER,
+    PREVIEW_MAX_RECORDS,
+    PREVIEW_PATH,
+    chunk_periods,
+    commodity_levels,
+    country_codes,
+    flow_codes,
+    normalise_periods,
+)
+from .core import FetchedFile, FetchResult, RemoteFile, choose, fetch_remote, source_url
+from .retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
-
-PREVIEW_URL = "https://comtradeapi.un.org/public/v1/preview"
-DATA_URL = "https://comtradeapi.un.org/data/v1/get"
-API_KEY_ENV = "COMTRADE_API_KEY"
-KEY_HEADER = "Ocp-Apim-Subscription-Key"
-PREVIEW_MAX_RECORDS = 500
-DATA_MAX_RECORDS = 250_000
-MAX_PERIODS_PER_REQUEST = 12
 
 ComtradeEndpoint = Literal["auto", "preview", "data", "full"]
 ComtradeFreq = Literal["A", "M"]
 ENDPOINTS: tuple[str, ...] = ("auto", "preview", "data", "full")  # "full" is an alias of "data"
-FLOW_CODES = {"X": "X", "M": "M", "RX": "RX", "RM": "RM"}
-FLOW_CODES |= {"export": "X", "import": "M", "re-export": "RX", "re-import": "RM"}
-
-# Comtrade's reporter/partner codes are M49/ISO numeric except for a few countries whose
-# Comtrade code covers a customs territory (e.g. Switzerland with Liechtenstein).
-COMTRADE_CODE_EXCEPTIONS = {
-    "USA": 842,
-    "FRA": 251,
-    "ITA": 381,
-    "NOR": 579,
-    "CHE": 757,
-    "IND": 699,
-    "TWN": 490,
-}
-WORLD_CODES = {"WLD", "W00", "WORLD"}
+_CLASSIFICATIONS = ("HS", "H0", "H1", "H2", "H3", "H4", "H5", "H6")
 
 
 def fetch_comtrade(
@@ -82,13 +79,13 @@ def fetch_comtrade(
     endpoint: ComtradeEndpoint | str = "auto",
     api_key: str | None = None,
     max_records: int | None = None,
-    preview_url: str = PREVIEW_URL,
-    data_url: str = DATA_URL,
+    preview_url: str | None = None,
+    data_url: str | None = None,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
     pause_s: float = 1.0,
 ) -> FetchResult:
-    """Download UN Comtrade goods trade (JSON) into the cache, one file per 12-period chunk.
+    """Download UN Comtrade goods trade (JSON) into the cache, one file per request.
 
     Parameters
     ----------
@@ -101,7 +98,7 @@ def fetch_comtrade(
         ``"2023-01"``) for ``freq="M"``, where a bare year stands for its twelve months.
     commodity
         HS codes (``"2701"``, ``["27", "30"]``), ``"TOTAL"``, or ``"AG2"``..``"AG6"`` (all codes
-        of that length).
+        of that length); each HS level is requested separately.
     flow
         ``X``/``M``/``RX``/``RM`` or ``export``/``import``/``re-export``/``re-import``.
     freq, classification
@@ -113,12 +110,12 @@ def fetch_comtrade(
         ``"auto"`` (data endpoint when a key is available, else preview), ``"preview"`` or
         ``"data"`` (alias ``"full"``).
     api_key
-        Subscription key; default: the ``COMTRADE_API_KEY`` environment variable.
+        Subscription key; default: the ``COMTRADE_API_KEY`` environment variable. It is sent
+        in a header only, and never written to logs, file names, metadata or messages.
     max_records
-        ``maxRecords`` per request (default: the endpoint's cap, 500 or 250,000). A chunk that
-        returns that many records was probably truncated: a ``DataQualityWarning`` says which.
+        ``maxRecords`` per request (default: the endpoint's cap, 500 or 250,000).
     preview_url, data_url
-        Endpoint roots (tests point them at a local server).
+        Endpoint roots (default: under ``FORECASTING_COMTRADE_URL`` when set, else the UN's).
     refresh, retry
         Download again even if cached; retry settings (see :class:`RetryPolicy`).
     pause_s
@@ -127,7 +124,7 @@ def fetch_comtrade(
     Returns
     -------
     FetchResult
-        One JSON file per chunk (``records`` = rows in it); read them with
+        One JSON file per request (``records`` = rows in it); read them with
         ``forecasting.data.readers.read_comtrade``.
 
     Examples
@@ -135,7 +132,7 @@ def fetch_comtrade(
     >>> fetch_comtrade("KAZ", "PAK", period=[2020], endpoint="data", api_key="")
     Traceback (most recent call last):
     ...
-    forecasting.errors.FetchError: The Comtrade data endpoint needs a subscription key: set the environment variable COMTRADE_API_KEY (free keys: https://comtradedeveloper.un.org), or pass api_key=..., or use endpoint='preview' (no key, at most 500 records per request).
+    forecasting.errors.FetchError: The Comtrade data endpoint needs a subscription key: set the environment variable COMTRADE_API_KEY (free keys: https://comtradedeveloper.un.org), or use endpoint='preview' (no key, at most 500 records per request).
     """
     frequency = choose(freq, ("A", "M"), "freq")
     which = choose(endpoint, ENDPOINTS, "endpoint").replace("full", "data")
@@ -146,24 +143,25 @@ def fetch_comtrade(
     if which == "data" and not key:
         raise FetchError(
             f"The Comtrade data endpoint needs a subscription key: set the environment variable {API_KEY_ENV} "
-            "(free keys: https://comtradedeveloper.un.org), or pass api_key=..., or use "
-            "endpoint='preview' (no key, at most 500 records per request)."
+            f"(free keys: https://comtradedeveloper.un.org), or {option_hint('endpoint', 'preview', verb='use')} "
+            "(no key, at most 500 records per request)."
         )
     cap = PREVIEW_MAX_RECORDS if which == "preview" else DATA_MAX_RECORDS
     limit = cap if max_records is None else int(max_records)
     if not 1 <= limit <= cap:
-        raise FetchError(f"max_records={max_records!r} must be between 1 and {cap} for the {which} endpoint.")
-    cl_code = classification.strip().upper()
-    if not re.fullmatch(r"HS|H[0-6]", cl_code):
-        raise FetchError(f"classification={classification!r} is not valid; use 'HS' or one of H0..H6.")
-    base = (preview_url if which == "preview" else data_url).rstrip("/")
-    url = f"{base}/C/{frequency}/{cl_code}"
+        raise FetchError(
+            f"max_records={max_records!r} is out of range for the {which} endpoint: "
+            f"{option_hint('max_records', cap)} or less."
+        )
+    cl_code = choose(classification, _CLASSIFICATIONS, "classification")
+    root = source_url("comtrade")
+    base = (preview_url or root + PREVIEW_PATH) if which == "preview" else (data_url or root + DATA_PATH)
+    url = f"{source_url('comtrade', base)}/C/{frequency}/{cl_code}"
     common = {
         "reporterCode": country_codes(reporter, "reporter"),
         "partnerCode": country_codes(partner, "partner"),
         "partner2Code": country_codes(partner2, "partner2"),
-        "cmdCode": _join(commodity, "commodity", upper=True),
-        "flowCode": ",".join(_flow_code(str(f)) for f in _as_list(flow, "flow")),
+        "flowCode": flow_codes(flow),
         "customsCode": None if customs is None else str(customs).upper(),
         "motCode": None if mode_of_transport is None else str(mode_of_transport),
         "maxRecords": str(limit),
@@ -172,48 +170,81 @@ def fetch_comtrade(
         "includeDesc": "true",
     }
     headers = {KEY_HEADER: key} if which == "data" else {}
-    policy = retry or RetryPolicy()
-    folder = cache_dir("comtrade")
+    sender = _ChunkRequests(url, f"{which}_C{frequency}{cl_code}", headers, retry, pause_s)
+    periods = normalise_periods(period, frequency)
+    work = deque(
+        (level, cmd, chunk) for level, cmd in commodity_levels(commodity) for chunk in chunk_periods(periods)
+    )
     files: list[FetchedFile] = []
     capped: list[str] = []
-    downloaded_before = False
-    for chunk in chunk_periods(normalise_periods(period, frequency)):
-        params = {k: v for k, v in {**common, "period": ",".join(chunk)}.items() if v is not None}
-        query = urllib.parse.urlencode(sorted(params.items()), safe=",")
-        request_hash = hashlib.sha256(f"{url}?{query}".encode()).hexdigest()[:16]
-        span = chunk[0] if len(chunk) == 1 else f"{chunk[0]}-{chunk[-1]}"
-        dest = folder / f"{which}_C{frequency}{cl_code}_{span}_{request_hash}.json"
-        remote = RemoteFile(f"{url}?{query}", filename=dest.name)
-        if downloaded_before and pause_s > 0 and (refresh or not dest.is_file()):
-            policy.sleep(pause_s)
-        counter: dict[str, int] = {}
-        fetched = fetch_remote(
-            remote,
-            dest,
-            refresh=refresh,
-            retry=policy,
-            headers=headers,
-            validate=_counting_check(counter, remote.url),
-            desc=f"Comtrade {span}",
-        )
-        downloaded_before = downloaded_before or not fetched.from_cache
-        records = counter["records"] if "records" in counter else _recorded_count(dest)
-        if not fetched.from_cache:
-            _write_request_record(dest, which, url, params, records)
-        if records >= limit:
-            capped.append(span)
-        files.append(
-            FetchedFile(fetched.url, dest, fetched.sha256, fetched.size_bytes, fetched.from_cache, records)
-        )
+    while work:
+        level, cmd, chunk = work.popleft()
+        fetched = sender.get({**common, "cmdCode": cmd, "period": ",".join(chunk)}, level, chunk, refresh)
+        if fetched.records is not None and fetched.records >= limit:
+            if len(chunk) > 1:  # the answer was cut at maxRecords: ask one period at a time instead
+                logger.info(
+                    "Comtrade %s %s filled maxRecords=%d; splitting it by period", level, chunk, limit
+                )
+                work.extendleft(reversed([(level, cmd, [p]) for p in chunk]))
+                continue
+            capped.append(f"{level} {chunk[0]}")
+        files.append(fetched)
     if capped:
         warnings.warn(
-            f"Comtrade returned exactly maxRecords={limit} rows for period(s) {describe_items(capped)}: "
-            "those answers are probably truncated. Ask for fewer commodities, partners or flows per call, "
-            f"or use the data endpoint with a key ({API_KEY_ENV}) which allows up to {DATA_MAX_RECORDS} rows.",
+            f"Comtrade returned exactly maxRecords={limit} rows for {describe_items(capped)}: those answers "
+            "are probably truncated. Ask for fewer commodities, partners or flows per call, or use the data "
+            f"endpoint with a key ({API_KEY_ENV}), which allows up to {DATA_MAX_RECORDS} rows.",
             DataQualityWarning,
             stacklevel=2,
         )
     return FetchResult("comtrade", tuple(files))
+
+
+class _ChunkRequests:
+    """Sends one Comtrade request per chunk, pausing between network calls (rate limits)."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        headers: dict[str, str],
+        retry: RetryPolicy | None,
+        pause_s: float,
+    ) -> None:
+        self.url, self.prefix, self.headers = url, prefix, headers
+        self.policy = retry or RetryPolicy()
+        self.pause_s = pause_s
+        self.folder = cache_dir("comtrade")
+        self.downloaded_before = False
+
+    def get(self, params: dict[str, str | None], level: str, chunk: list[str], refresh: bool) -> FetchedFile:
+        sent = {k: v for k, v in params.items() if v is not None}
+        query = urllib.parse.urlencode(sorted(sent.items()), safe=",")
+        request_hash = hashlib.sha256(f"{self.url}?{query}".encode()).hexdigest()[:16]
+        span = chunk[0] if len(chunk) == 1 else f"{chunk[0]}-{chunk[-1]}"
+        dest = self.folder / f"{self.prefix}_{level}_{span}_{request_hash}.json"
+        remote = RemoteFile(f"{self.url}?{query}", filename=dest.name)
+        if self.downloaded_before and self.pause_s > 0 and (refresh or not dest.is_file()):
+            self.policy.sleep(self.pause_s)
+        counter: dict[str, int] = {}
+        by_hand = remote.url + ("&subscription-key=<your key>" if self.headers else "")
+        fetched = fetch_remote(
+            remote,
+            dest,
+            refresh=refresh,
+            retry=self.policy,
+            headers=self.headers,
+            validate=_counting_check(counter, remote.url),
+            desc=f"Comtrade {level} {span}",
+            manual_url=by_hand,
+        )
+        self.downloaded_before = self.downloaded_before or not fetched.from_cache
+        records = counter["records"] if "records" in counter else _recorded_count(dest)
+        if not fetched.from_cache:
+            endpoint = self.prefix.split("_", 1)[0]
+            record = {"endpoint": endpoint, "url": self.url, "params": sent, "records": records}
+            atomic_write_text(_request_record(dest), json.dumps(record, indent=1, sort_keys=True))
+        return FetchedFile(fetched.url, dest, fetched.sha256, fetched.size_bytes, fetched.from_cache, records)
 
 
 def _counting_check(counter: dict[str, int], url: str) -> Callable[[Path], None]:
@@ -244,122 +275,12 @@ def _check_answer(path: Path, url: str) -> int:
     return len(payload["data"])
 
 
-def _write_request_record(dest: Path, endpoint: str, url: str, params: dict[str, str], records: int) -> None:
-    record = {"endpoint": endpoint, "url": url, "params": params, "records": records}
-    with atomic_writer(dest.with_name(dest.name + ".request.json")) as handle:
-        handle.write(json.dumps(record, indent=1, sort_keys=True).encode("utf-8"))
+def _request_record(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".request.json")
 
 
 def _recorded_count(dest: Path) -> int:
     try:
-        return int(json.loads(dest.with_name(dest.name + ".request.json").read_text("utf-8"))["records"])
+        return int(json.loads(_request_record(dest).read_text("utf-8"))["records"])
     except (OSError, ValueError, KeyError, TypeError):
         return _check_answer(dest, str(dest))
-
-
-def normalise_periods(period: str | int | Iterable[str | int], freq: str) -> list[str]:
-    """Comtrade period codes (``YYYY`` or ``YYYYMM``), sorted and without duplicates.
-
-    Examples
-    --------
-    >>> normalise_periods(range(2019, 2022), "A")
-    ['2019', '2020', '2021']
-    >>> normalise_periods(["2023-02", 202301], "M")
-    ['202301', '202302']
-    >>> len(normalise_periods(2022, "M"))
-    12
-    """
-    items = _as_list(period, "period")
-    codes: set[str] = set()
-    bad: list[str] = []
-    for item in items:
-        text = str(item).strip().replace("-", "")
-        if freq == "A" and re.fullmatch(r"(19|20)\d\d", text):
-            codes.add(text)
-        elif freq == "M" and re.fullmatch(r"(19|20)\d\d", text):
-            codes.update(f"{text}{m:02d}" for m in range(1, 13))
-        elif freq == "M" and re.fullmatch(r"(19|20)\d\d(0[1-9]|1[0-2])", text):
-            codes.add(text)
-        else:
-            bad.append(str(item))
-    if bad:
-        form = "years such as 2019" if freq == "A" else "months such as '2023-01' or 202301 (or a year)"
-        raise FetchError(f"period values not valid for freq={freq!r}: {describe_items(bad)}; use {form}.")
-    return sorted(codes)
-
-
-def chunk_periods(periods: Sequence[str], size: int = MAX_PERIODS_PER_REQUEST) -> list[list[str]]:
-    """Split periods into requests the API accepts (at most 12 periods each).
-
-    Examples
-    --------
-    >>> [len(c) for c in chunk_periods([str(y) for y in range(2000, 2026)])]
-    [12, 12, 2]
-    """
-    return [list(periods[i : i + size]) for i in range(0, len(periods), size)]
-
-
-def country_codes(values: str | int | Iterable[str | int] | None, name: str) -> str | None:
-    """Comtrade country codes as the API wants them (comma-separated numbers).
-
-    Examples
-    --------
-    >>> country_codes(["KAZ", "pak", 860], "reporter")
-    '398,586,860'
-    >>> country_codes("USA", "partner"), country_codes("WLD", "partner")
-    ('842', '0')
-    """
-    if values is None:
-        return None
-    table = _iso3_to_numeric()
-    codes: list[str] = []
-    unknown: list[str] = []
-    for item in _as_list(values, name):
-        text = str(item).strip().upper()
-        if re.fullmatch(r"\d{1,3}", text):
-            codes.append(str(int(text)))
-        elif text in WORLD_CODES:
-            codes.append("0")
-        elif text in COMTRADE_CODE_EXCEPTIONS:
-            codes.append(str(COMTRADE_CODE_EXCEPTIONS[text]))
-        elif text in table:
-            codes.append(str(table[text]))
-        else:
-            unknown.append(str(item))
-    if unknown:
-        raise FetchError(
-            f"{name} codes not recognised: {describe_items(unknown)}. Use ISO3 codes (KAZ, PAK), 'WLD' "
-            "for the world, or Comtrade's numeric codes."
-        )
-    return ",".join(dict.fromkeys(codes))
-
-
-@cache
-def _iso3_to_numeric() -> dict[str, int]:
-    import country_converter as coco
-
-    data = coco.CountryConverter().data[["ISO3", "ISOnumeric"]].dropna()
-    return {str(iso).upper(): int(num) for iso, num in zip(data["ISO3"], data["ISOnumeric"], strict=True)}
-
-
-def _flow_code(value: str) -> str:
-    text = str(value).strip()
-    code = FLOW_CODES.get(text.upper()) or FLOW_CODES.get(text.lower())
-    if code is None:
-        raise FetchError(
-            f"flow={value!r} is not valid; use one of 'X', 'M', 'RX', 'RM' "
-            "or 'export', 'import', 're-export', 're-import'."
-        )
-    return code
-
-
-def _join(values: str | Iterable[str], name: str, *, upper: bool = False) -> str:
-    items = [str(v).strip() for v in _as_list(values, name)]
-    return ",".join(dict.fromkeys(v.upper() if upper else v for v in items))
-
-
-def _as_list(values: object, name: str) -> list[object]:
-    items = [values] if isinstance(values, str | int) else list(values)  # type: ignore[call-overload]
-    if not items:
-        raise FetchError(f"{name} is empty; give at least one value.")
-    return items

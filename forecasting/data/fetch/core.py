@@ -1,12 +1,15 @@
 """Fetch one remote file into the cache: reuse a verified copy, otherwise download it.
 
 Every fetcher goes through :func:`fetch_remote`, so caching, checksums, atomic writes and
-retries behave the same for Comtrade, BACI, GeoDist and any URL a user passes.
+retries behave the same for Comtrade, BACI, GeoDist, CEPII Gravity and any URL a user passes.
+Every source's address can be replaced by a mirror, through an argument or an environment
+variable (:func:`source_url`), so tests and users behind a firewall point the fetchers elsewhere.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -15,19 +18,70 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasting.errors import FetchError
+from forecasting.errors import FetchError, option_hint
+from forecasting.validation import check_choice
 
 from .cache import cache_dir, discard, normalise_sha256, verified_cached_digest, write_sidecar
 from .transfer import RetryPolicy, download
 
 logger = logging.getLogger(__name__)
 
-READER_HINT = (
-    "If you already have the file, read it with the local readers in forecasting.data.readers "
-    "(read_comtrade, read_baci, read_geodist, ...) instead of fetching, or copy it to {path} and "
-    "the fetcher will reuse it."
-)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+# Each source's publisher; a mirror is named by FORECASTING_<SOURCE>_URL (see mirror_variable).
+SOURCE_URLS: dict[str, str] = {
+    "comtrade": "https://comtradeapi.un.org",
+    "baci": "https://www.cepii.fr/DATA_DOWNLOAD/baci/data",
+    "geodist": "https://www.cepii.fr/distance",
+    "gravity": "https://www.cepii.fr/DATA_DOWNLOAD/gravity/data",
+}
+
+
+def mirror_variable(source: str) -> str:
+    """The environment variable that points ``source`` at a mirror.
+
+    Examples
+    --------
+    >>> mirror_variable("baci")
+    'FORECASTING_BACI_URL'
+    """
+    return f"FORECASTING_{source.upper()}_URL"
+
+
+def source_url(source: str, given: str | None = None) -> str:
+    """Address to download ``source`` from: ``given``, else its environment variable, else the default.
+
+    Examples
+    --------
+    >>> import os
+    >>> _ = os.environ.pop("FORECASTING_GEODIST_URL", None)
+    >>> source_url("geodist")
+    'https://www.cepii.fr/distance'
+    >>> source_url("geodist", "http://mirror.example.org/cepii/")
+    'http://mirror.example.org/cepii'
+    """
+    default, variable = SOURCE_URLS[source], mirror_variable(source)
+    chosen, origin = given, "the argument"
+    if not chosen:
+        chosen, origin = os.environ.get(variable, "").strip(), f"the environment variable {variable}"
+    if not chosen:
+        return default
+    parts = urllib.parse.urlsplit(chosen)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FetchError(
+            f"The {source} address {chosen!r} given by {origin} is not an http(s) URL; give the mirror's "
+            f"address (the default is {default})."
+        )
+    return chosen.rstrip("/")
+
+
+def manual_download_hint(url: str, dest: Path) -> str:
+    """What to do by hand when the network is out of reach."""
+    return (
+        f"To work offline, download {url} by hand (browser, curl) and save it as {dest}; the next "
+        "fetch uses that copy without a request. Files you already have can also be read directly "
+        "with the readers in forecasting.data.readers."
+    )
 
 
 @dataclass(frozen=True)
@@ -84,16 +138,19 @@ class FetchResult:
     Attributes
     ----------
     source
-        ``"comtrade"``, ``"baci"``, ``"geodist"`` or ``"url"``.
+        ``"comtrade"``, ``"baci"``, ``"geodist"``, ``"gravity"`` or ``"url"``.
     files
         One :class:`FetchedFile` per downloaded file (per request chunk for Comtrade).
     extracted_to
         Folder holding the extracted archive, when an archive was extracted.
+    table
+        A table derived from the download (the covariates CSV of CEPII Gravity), when one was written.
     """
 
     source: str
     files: tuple[FetchedFile, ...]
     extracted_to: Path | None = None
+    table: Path | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -102,9 +159,11 @@ class FetchResult:
 
     @property
     def path(self) -> Path:
-        """The extraction folder, or the single fetched file (error when there are several)."""
+        """The extraction folder, the derived table, or the single fetched file (error when there are several)."""
         if self.extracted_to is not None:
             return self.extracted_to
+        if self.table is not None:
+            return self.table
         if len(self.files) != 1:
             raise FetchError(
                 f"This {self.source} fetch produced {len(self.files)} files; use .paths to get all of them."
@@ -139,17 +198,32 @@ class FetchResult:
 
 
 def choose(value: str, options: tuple[str, ...], name: str) -> str:
-    """Check a string option against its valid spellings (case-insensitive) and return the canonical one.
+    """The canonical spelling of a case-insensitive string option (a :class:`FetchError` when invalid).
 
     Examples
     --------
     >>> choose("hs17", ("HS12", "HS17"), "hs")
     'HS17'
     """
-    for option in options:
-        if isinstance(value, str) and value.strip().lower() == option.lower():
-            return option
-    raise FetchError(f"{name}={value!r} is not valid; use one of {', '.join(map(repr, options))}.")
+    text = value.strip().lower() if isinstance(value, str) else value
+    canonical = next((o for o in options if o.lower() == text), value)
+    check_choice(option_name(name), canonical, options, error=FetchError)
+    return canonical
+
+
+def option_name(keyword: str) -> str:
+    """An option as the user spells it: the keyword in Python, the flag under ``cli_wording``.
+
+    Examples
+    --------
+    >>> from forecasting.errors import cli_wording
+    >>> with cli_wording({"hs": "--hs"}):
+    ...     option_name("hs")
+    '--hs'
+    >>> option_name("hs")
+    'hs'
+    """
+    return option_hint(keyword, verb="").strip()
 
 
 def reject_html(path: Path) -> None:
@@ -172,8 +246,13 @@ def fetch_remote(
     headers: Mapping[str, str] | None = None,
     validate: Callable[[Path], None] | None = None,
     desc: str = "",
+    manual_url: str | None = None,
 ) -> FetchedFile:
-    """Return a verified copy of ``remote`` at ``dest``, downloading it only when needed."""
+    """Return a verified copy of ``remote`` at ``dest``, downloading it only when needed.
+
+    ``manual_url`` is the address shown in the offline message when it should differ from the
+    request's (Comtrade's keyed endpoint needs the key added by hand).
+    """
     if refresh:
         discard(dest)
     elif remote.size_bytes is not None and dest.is_file() and dest.stat().st_size != remote.size_bytes:
@@ -192,7 +271,7 @@ def fetch_remote(
         expected_sha256=remote.sha256,
         expected_size=remote.size_bytes,
         validate=validate,
-        offline_hint=READER_HINT.format(path=dest),
+        offline_hint=manual_download_hint(manual_url or remote.url, dest),
         desc=desc or remote.filename or "",
     )
     write_sidecar(dest, result.sha256)

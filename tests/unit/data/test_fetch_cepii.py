@@ -1,4 +1,8 @@
-"""BACI and GeoDist fetchers against a local server serving files in CEPII's layout."""
+"""BACI and GeoDist fetchers against a local server serving files in CEPII's layout.
+
+Where the content matters, the served files are built from the real CEPII extracts in
+../shared/data (BACI rows of AFG and ZAF, V202201 country codes; GeoDist dist_cepii).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ def baci_zip(members: dict[str, bytes] | None = None) -> bytes:
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FORECASTING_CACHE", str(tmp_path / "cache"))
+    for name in ("FORECASTING_BACI_URL", "FORECASTING_GEODIST_URL"):
+        monkeypatch.delenv(name, raising=False)
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
 
@@ -114,7 +120,9 @@ def test_baci_unknown_release_reports_404_advice(httpserver) -> None:
 
 
 def test_baci_rejects_unknown_revision() -> None:
-    with pytest.raises(FetchError, match="hs='HS2017' is not valid; use one of 'HS92'"):
+    with pytest.raises(
+        FetchError, match=r"hs='HS2017' is not valid \(did you mean 'HS17'.*use one of 'HS92'"
+    ):
         fetch_baci("HS2017", release=RELEASE)
 
 
@@ -168,3 +176,81 @@ def test_geodist_stata_file_round_trips_to_a_reader(httpserver, tmp_path: Path) 
     # PROVENANCE.md 5a: KAZ-PAK distw 2,222.3 km, dist 1,116.9 km, contig 0.
     assert float(kaz_pak["distw"].item()) == pytest.approx(2222.3, abs=0.05)
     assert float(kaz_pak["dist"].item()) == pytest.approx(1116.9, abs=0.05)
+
+
+def real_baci_release() -> tuple[bytes, str]:
+    """A BACI-layout zip whose year file holds the real AFG rows of BACI HS92 V202301 (2021)."""
+    from tests.conftest import shared_file
+
+    folder = shared_file("baci_iops_afg_zaf")
+    rows = (folder / "ExampleTradeData.csv").read_text().splitlines()
+    afghan = [rows[0], *(r for r in rows[1:] if r.startswith("2021,4,"))]
+    members = {
+        "BACI_HS92_Y2021_V202301.csv": ("\n".join(afghan) + "\n").encode(),
+        "country_codes_V202301.csv": (folder / "country_codes_V202201.csv").read_bytes(),
+    }
+    return baci_zip(members), afghan[1]
+
+
+def test_real_baci_rows_fetch_extract_and_read_back(httpserver, tmp_path: Path) -> None:
+    from forecasting.data.readers import read_baci
+
+    payload, first_row = real_baci_release()
+    httpserver.expect_request("/baci/BACI_HS92_V202301.zip").respond_with_data(payload)
+    result = fetch_baci(
+        "HS92", release="V202301", extract=True, base_url=httpserver.url_for("/baci"), retry=quick()
+    )
+    year_file = result.path / "BACI_HS92_Y2021_V202301.csv"
+    flows = read_baci(year_file, classification="HS92")
+    assert flows["reporter"].eq("AFG").all() and len(flows) == 3_070  # PROVENANCE.md 4c: AFG rows 3,070
+    t, i, j, k, v, _q = first_row.split(",")
+    first = flows[(flows.commodity == k.zfill(6)) & (flows.partner == "AGO")]
+    assert j == "24" and float(first["value_usd"].iloc[0]) == pytest.approx(float(v) * 1000)
+
+
+def test_baci_mirror_from_the_environment(httpserver, monkeypatch) -> None:
+    monkeypatch.setenv("FORECASTING_BACI_URL", httpserver.url_for("/mirror/baci/"))
+    httpserver.expect_request(f"/mirror/baci/BACI_HS17_{RELEASE}.zip").respond_with_data(baci_zip())
+    result = fetch_baci("HS17", release=RELEASE, retry=quick())
+    assert result.files[0].url == httpserver.url_for(f"/mirror/baci/BACI_HS17_{RELEASE}.zip")
+
+
+def test_baci_zip_cut_short_is_retried_then_refused_leaving_nothing(httpserver, tmp_path: Path) -> None:
+    payload, _ = real_baci_release()
+
+    def cut(_request):
+        from werkzeug import Response
+
+        response = Response(payload[: len(payload) // 2], status=200)
+        response.headers["Content-Length"] = str(len(payload))  # the server promised the whole zip
+        return response
+
+    httpserver.expect_request("/BACI_HS92_V202301.zip").respond_with_handler(cut)
+    with pytest.raises(
+        FetchError, match=rf"2 attempt\(s\).*cut short: received {len(payload) // 2} of {len(payload)}"
+    ):
+        fetch_baci("HS92", release="V202301", base_url=httpserver.url_for("/"), retry=quick())
+    assert list((tmp_path / "cache" / "baci").iterdir()) == [] and len(httpserver.log) == 2
+
+
+def test_baci_zip_cut_without_content_length_is_refused_as_not_a_zip(httpserver, tmp_path: Path) -> None:
+    payload, _ = real_baci_release()
+
+    def streamed(_request):
+        from werkzeug import Response
+
+        return Response(iter([payload[:1000]]), status=200)  # chunked, no length: the cut is invisible
+
+    httpserver.expect_request("/BACI_HS92_V202301.zip").respond_with_handler(streamed)
+    with pytest.raises(FetchError, match="not a zip archive"):
+        fetch_baci("HS92", release="V202301", base_url=httpserver.url_for("/"), retry=quick())
+    assert list((tmp_path / "cache" / "baci").iterdir()) == []
+
+
+def test_geodist_5xx_then_success(httpserver, tmp_path: Path) -> None:
+    waits: list[float] = []
+    httpserver.expect_oneshot_request("/distance/dist_cepii.xls").respond_with_data("overloaded", status=503)
+    httpserver.expect_request("/distance/dist_cepii.xls").respond_with_data(b"\xd0\xcf\x11\xe0 xls bytes")
+    policy = RetryPolicy(max_attempts=3, jitter=False, backoff_s=2, sleep=waits.append, timeout_s=5)
+    result = fetch_geodist(["dist"], format="xls", base_url=httpserver.url_for("/distance"), retry=policy)
+    assert waits == [2.0] and result.path.name == "dist_cepii.xls"

@@ -2,7 +2,8 @@
 
 The JSON records follow the field names of the current API (``comtradeapi.un.org`` v1,
 as recorded in ropensci/comtradr's test fixtures for ``data/v1/get/C/A/HS``); the error body
-follows Azure API Management's ``{"statusCode", "message"}`` answer.
+follows Azure API Management's ``{"statusCode", "message"}`` answer. Where values matter they
+come from real data: the WITS 2009 KAZ-PAK totals in ../shared/data (UN Comtrade via WITS).
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ PREVIEW = "/public/v1/preview"
 DATA = "/data/v1/get"
 
 
-def record(year: int, flow: str, cmd: str = "TOTAL", value: float = 1.5e8) -> dict[str, object]:
-    """One row as the Comtrade API returns it (KAZ reporting trade with PAK)."""
+COUNTRIES = {"KAZ": (398, "Kazakhstan"), "PAK": (586, "Pakistan")}
+
+
+def record(
+    year: int,
+    flow: str,
+    cmd: str = "TOTAL",
+    value: float = 1.5e8,
+    reporter: str = "KAZ",
+    partner: str = "PAK",
+) -> dict[str, object]:
+    """One row as the Comtrade API returns it (KAZ reporting trade with PAK unless told)."""
+    (r_code, r_name), (p_code, p_name) = COUNTRIES[reporter], COUNTRIES[partner]
     return {
         "typeCode": "C", "freqCode": "A", "refPeriodId": int(f"{year}0101"), "refYear": year,
-        "refMonth": 52, "period": str(year), "reporterCode": 398, "reporterISO": "KAZ",
-        "reporterDesc": "Kazakhstan", "flowCode": flow, "flowDesc": "Export" if flow == "X" else "Import",
-        "partnerCode": 586, "partnerISO": "PAK", "partnerDesc": "Pakistan", "partner2Code": 0,
+        "refMonth": 52, "period": str(year), "reporterCode": r_code, "reporterISO": reporter,
+        "reporterDesc": r_name, "flowCode": flow, "flowDesc": "Export" if flow == "X" else "Import",
+        "partnerCode": p_code, "partnerISO": partner, "partnerDesc": p_name, "partner2Code": 0,
         "partner2ISO": "W00", "partner2Desc": "World", "classificationCode": "H6",
         "classificationSearchCode": "HS", "isOriginalClassification": True, "cmdCode": cmd,
         "cmdDesc": "All Commodities", "aggrLevel": 0, "isLeaf": False, "customsCode": "C00",
@@ -48,6 +60,7 @@ def envelope(rows: list[dict[str, object]]) -> bytes:
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FORECASTING_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
+    monkeypatch.delenv("FORECASTING_COMTRADE_URL", raising=False)
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
 
@@ -124,7 +137,7 @@ def test_api_key_from_environment_goes_in_header_to_data_endpoint(httpserver, wa
     request, _ = httpserver.log[0]
     assert query_of(request)["maxRecords"] == "250000"
     assert query_of(request)["cmdCode"] == "2701,3004" and query_of(request)["flowCode"] == "M"
-    assert result.path.name.startswith("data_CMH6_202301_")
+    assert result.path.name.startswith("data_CMH6_HS4_202301_")
     assert "secret-key-123" not in result.path.name
     assert "secret-key-123" not in Path(str(result.path) + ".request.json").read_text()
 
@@ -149,7 +162,7 @@ def test_rejected_key_reports_server_message(httpserver, waits) -> None:
 def test_preview_cap_of_500_rows_warns_and_names_the_chunk(httpserver, waits) -> None:
     rows = [record(2021, "X", cmd=f"{n:06d}") for n in range(500)]
     httpserver.expect_request(f"{PREVIEW}/C/A/HS").respond_with_data(envelope(rows))
-    with pytest.warns(DataQualityWarning, match=r"exactly maxRecords=500 rows for period\(s\) '2021'"):
+    with pytest.warns(DataQualityWarning, match=r"exactly maxRecords=500 rows for 'AG6 2021'"):
         result = fetch_comtrade(
             "KAZ", None, period=2021, commodity="AG6", retry=policy(waits), **urls(httpserver)
         )
@@ -198,7 +211,9 @@ def test_bad_arguments_name_the_values_at_fault() -> None:
         fetch_comtrade("KAZ", period=2021, freq="Q")
     with pytest.raises(FetchError, match="flow='transit' is not valid"):
         fetch_comtrade("KAZ", period=2021, flow="transit")
-    with pytest.raises(FetchError, match="max_records=501 must be between 1 and 500"):
+    with pytest.raises(
+        FetchError, match="max_records=501 is out of range for the preview endpoint: pass max_records=500"
+    ):
         fetch_comtrade("KAZ", period=2021, max_records=501)
     with pytest.raises(FetchError, match="classification='HS7'"):
         fetch_comtrade("KAZ", period=2021, classification="HS7")
@@ -227,3 +242,104 @@ def test_fetched_answer_reads_back_as_flows(httpserver, waits) -> None:
         ["KAZ", "PAK", "import"],
     ]
     assert sorted(flows["value_usd"].tolist()) == [2.5e7, 4.0e7, 1.0e8]
+
+
+def test_each_hs_level_is_its_own_request_and_file(httpserver, waits) -> None:
+    httpserver.expect_request(f"{PREVIEW}/C/A/HS").respond_with_data(envelope([record(2021, "X")]))
+    result = fetch_comtrade(
+        "KAZ", "PAK", period=2021, commodity=["TOTAL", "2701", "30", "3004", "AG2"],
+        retry=policy(waits), **urls(httpserver),
+    )  # fmt: skip
+    sent = [query_of(r)["cmdCode"] for r, _ in httpserver.log]
+    assert sent == ["TOTAL", "30", "2701,3004", "AG2"]
+    assert [p.name.split("_")[2] for p in result.paths] == ["TOTAL", "HS2", "HS4", "AG2"]
+    assert waits == [1.0, 1.0, 1.0]  # rate limit: a pause between consecutive requests
+
+
+def test_a_chunk_that_fills_max_records_is_asked_again_one_year_at_a_time(httpserver, waits) -> None:
+    full = envelope([record(2020, "X"), record(2020, "M"), record(2021, "X")])
+    httpserver.expect_request(
+        f"{PREVIEW}/C/A/HS", query_string={**_fixed(), "period": "2020,2021"}
+    ).respond_with_data(full)
+    httpserver.expect_request(
+        f"{PREVIEW}/C/A/HS", query_string={**_fixed(), "period": "2020"}
+    ).respond_with_data(envelope([record(2020, "X"), record(2020, "M")]))
+    httpserver.expect_request(
+        f"{PREVIEW}/C/A/HS", query_string={**_fixed(), "period": "2021"}
+    ).respond_with_data(envelope([record(2021, "X")]))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)  # nothing is truncated in the end
+        result = fetch_comtrade(
+            "KAZ", "PAK", period=[2020, 2021], max_records=3, retry=policy(waits), **urls(httpserver)
+        )
+    assert [query_of(r)["period"] for r, _ in httpserver.log] == ["2020,2021", "2020", "2021"]
+    assert result.tidy()["records"].tolist() == [2, 1]
+    again = fetch_comtrade(
+        "KAZ", "PAK", period=[2020, 2021], max_records=3, retry=policy(waits), **urls(httpserver)
+    )
+    assert len(httpserver.log) == 3 and [f.from_cache for f in again.files] == [True, True]
+
+
+def _fixed() -> dict[str, str]:
+    return {
+        "breakdownMode": "classic", "cmdCode": "TOTAL", "customsCode": "C00", "flowCode": "X,M",
+        "format": "JSON", "includeDesc": "true", "maxRecords": "3", "motCode": "0", "partner2Code": "0",
+        "partnerCode": "586", "reporterCode": "398",
+    }  # fmt: skip
+
+
+def test_mirror_root_from_the_environment(httpserver, waits, monkeypatch) -> None:
+    monkeypatch.setenv("FORECASTING_COMTRADE_URL", httpserver.url_for("/"))
+    httpserver.expect_request(f"{PREVIEW}/C/A/HS").respond_with_data(envelope([record(2021, "X")]))
+    result = fetch_comtrade("KAZ", "PAK", period=2021, retry=policy(waits))
+    assert result.files[0].records == 1 and len(httpserver.log) == 1
+    monkeypatch.setenv("FORECASTING_COMTRADE_URL", "comtrade.mirror.example.org")
+    with pytest.raises(FetchError, match="FORECASTING_COMTRADE_URL is not an http"):
+        fetch_comtrade("KAZ", "PAK", period=2022, retry=policy(waits))
+
+
+def test_offline_names_the_request_to_make_by_hand_and_the_cache_file(monkeypatch, tmp_path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connection refused, as offline
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("COMTRADE_API_KEY", "FAKE-KEY-not-shown-0042")
+    with pytest.raises(FetchError, match="seems to be offline") as info:
+        fetch_comtrade(
+            "KAZ", "PAK", period=2021, data_url=f"http://127.0.0.1:{port}/data/v1/get", retry=policy([])
+        )
+    message = str(info.value)
+    assert (
+        f"http://127.0.0.1:{port}/data/v1/get/C/A/HS?" in message and "subscription-key=<your key>" in message
+    )
+    assert str(tmp_path / "cache" / "comtrade" / "data_CAHS_TOTAL_2021_") in message
+    assert "FAKE-KEY" not in message
+
+
+def test_real_wits_2009_kaz_pak_totals_round_trip(httpserver, waits) -> None:
+    # The four KAZ-PAK totals of 2009 (WITS_trade2009.csv, thousand USD) as Comtrade would serve them.
+    import pandas as pd
+
+    from forecasting.data.readers import read_comtrade
+    from tests.conftest import shared_file
+
+    wits = pd.read_csv(shared_file("wits2009_grasland/WITS_trade2009.csv"), sep=";")
+    pair = wits[wits.ReporterISO3.isin(["KAZ", "PAK"]) & wits.PartnerISO3.isin(["KAZ", "PAK"])]
+    rows = [
+        record(2009, "X" if r.TradeFlowName == "Export" else "M", value=r["TradeValue in 1000 USD"] * 1000,
+               reporter=r.ReporterISO3, partner=r.PartnerISO3)
+        for _, r in pair.iterrows()
+    ]  # fmt: skip
+    assert len(rows) == 4
+    httpserver.expect_request(f"{PREVIEW}/C/A/HS").respond_with_data(envelope(rows))
+    result = fetch_comtrade(
+        ["KAZ", "PAK"], ["KAZ", "PAK"], period=2009, retry=policy(waits), **urls(httpserver)
+    )
+    assert query_of(httpserver.log[0][0])["reporterCode"] == "398,586"
+    flows = read_comtrade(result.path).set_index(["reporter", "flow"])["value_usd"]
+    # PROVENANCE.md 4a: KAZ->PAK exports 15,634.181; PAK imports from KAZ 2,152.264 (thousand USD)
+    assert flows[("KAZ", "export")] == pytest.approx(15_634_181.0)
+    assert flows[("PAK", "import")] == pytest.approx(2_152_264.0)

@@ -1,4 +1,4 @@
-"""Downloads against a local HTTP server: retries, backoff, cut-short bodies, checksums, offline.
+"""Downloads against a local HTTP server: retries, backoff, cut-short bodies, checksums, offline, keys.
 
 Every test runs against pytest-httpserver on 127.0.0.1 (never the internet) and injects a
 recording ``sleep`` so no test actually waits.
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import urllib.error
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug import Response
 
 from forecasting.data.fetch.transfer import RetryPolicy, download, parse_retry_after
-from forecasting.errors import FetchError
+from forecasting.errors import FetchError, cli_wording
 
 BODY = b"t,i,j,k,v,q\n2021,398,586,270112,1523.4,9000\n" * 50
 
@@ -171,9 +172,18 @@ def test_retry_after_longer_than_allowed_stops_with_advice(httpserver, tmp_path:
         "slow down", status=429, headers={"Retry-After": "3600"}
     )
     waits: list[float] = []
-    with pytest.raises(FetchError, match="wait 3600 s.*max_retry_after_s=300"):
+    with pytest.raises(
+        FetchError, match=r"wait 3600 s.*longer than the 300 s.*RetryPolicy\(max_retry_after_s=3600\)"
+    ):
         download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy(waits))
     assert waits == []
+
+
+def test_hints_name_cli_flags_under_cli_wording(httpserver, tmp_path: Path) -> None:
+    httpserver.expect_request("/f").respond_with_data("busy", status=503)
+    with pytest.raises(FetchError) as info, cli_wording({"max_attempts": "--attempts"}):
+        download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy([], max_attempts=2))
+    assert "pass --attempts 4" in str(info.value) and "RetryPolicy" not in str(info.value)
 
 
 def test_offline_closed_port_fails_fast_with_reader_hint(tmp_path: Path) -> None:
@@ -194,12 +204,101 @@ def test_offline_closed_port_fails_fast_with_reader_hint(tmp_path: Path) -> None
 
 
 def test_dns_failure_is_reported_as_offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The test machine must not ask a real resolver: name resolution fails as it does offline.
     def no_dns(*_args, **_kwargs):
-        raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+        raise socket.gaierror(-3, "Temporary failure in name resolution")
 
-    monkeypatch.setattr("urllib.request.urlopen", no_dns)
-    with pytest.raises(FetchError, match=r"Could not reach www\.cepii\.fr .*offline"):
-        download("https://www.cepii.fr/distance/dist_cepii.dta", tmp_path / "d", retry=fast_policy([]))
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    waits: list[float] = []
+    with pytest.raises(
+        FetchError, match=r"Could not reach www\.cepii\.fr \(.*name resolution\).*offline"
+    ) as info:
+        download(
+            "https://www.cepii.fr/distance/dist_cepii.dta",
+            tmp_path / "d",
+            retry=fast_policy(waits),
+            offline_hint="Download it by hand.",
+        )
+    assert "Download it by hand." in str(info.value) and "HTTPSConnectionPool" not in str(info.value)
+    assert waits == [] and leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose listen queue is full: connections are neither accepted nor refused (a dead host)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):  # fill the accept queue so further SYNs are dropped
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    time.sleep(0.1)
+    yield port
+    for sock in (*fillers, server):
+        sock.close()
+
+
+def test_host_that_never_answers_fails_after_the_connect_timeout_without_retries(
+    silent_port, tmp_path
+) -> None:
+    waits: list[float] = []
+    policy = fast_policy(waits, connect_timeout_s=0.3, timeout_s=30, max_attempts=5)
+    with pytest.raises(FetchError, match=r"no answer within 0\.3 s.*seems to be offline") as info:
+        download(
+            f"http://127.0.0.1:{silent_port}/x.zip", tmp_path / "x.zip", retry=policy, offline_hint="HINT"
+        )
+    assert str(info.value).endswith("HINT")
+    assert waits == [] and leftovers(tmp_path) == []  # one attempt, no backoff: offline fails fast
+
+
+def test_secret_header_echoed_by_the_server_is_redacted(httpserver, tmp_path: Path) -> None:
+    key = "k3y-SECRET-0123456789"
+    httpserver.expect_request("/f").respond_with_json(
+        {"statusCode": 401, "message": f"Access denied due to invalid subscription key {key}."}, status=401
+    )
+    with pytest.raises(FetchError, match="HTTP 401.*<redacted>") as info:
+        download(httpserver.url_for("/f"), tmp_path / "f", headers={"X-Key": key}, retry=fast_policy([]))
+    assert key not in str(info.value)
+
+
+def test_secret_header_echoed_in_retried_failures_is_redacted_in_logs_too(
+    httpserver, tmp_path, caplog
+) -> None:
+    key = "k3y-SECRET-0123456789"
+    httpserver.expect_request("/f").respond_with_data(f"gateway saw key {key}", status=502)
+    with caplog.at_level("DEBUG"), pytest.raises(FetchError) as info:
+        download(httpserver.url_for("/f"), tmp_path / "f", headers={"X-Key": key}, retry=fast_policy([]))
+    assert key not in str(info.value) and key not in caplog.text
+    assert "<redacted>" in caplog.text
+
+
+def test_secret_header_is_dropped_when_a_redirect_leaves_the_host(httpserver, tmp_path: Path) -> None:
+    # localhost and 127.0.0.1 are different hosts to the client, the same server to the test.
+    other = httpserver.url_for("/target").replace("localhost", "127.0.0.1")
+    httpserver.expect_request("/start").respond_with_data("", status=302, headers={"Location": other})
+    httpserver.expect_request("/target").respond_with_data(BODY)
+    download(
+        httpserver.url_for("/start"), tmp_path / "f", headers={"X-Key": "k3y-SECRET"}, retry=fast_policy([])
+    )
+    (first, _), (second, _) = httpserver.log
+    assert first.headers.get("X-Key") == "k3y-SECRET"
+    assert second.headers.get("X-Key") is None and (tmp_path / "f").read_bytes() == BODY
+
+
+def test_secret_header_follows_a_redirect_on_the_same_host(httpserver, tmp_path: Path) -> None:
+    httpserver.expect_request("/start").respond_with_data("", status=302, headers={"Location": "/target"})
+    httpserver.expect_request("/target").respond_with_data(BODY)
+    download(
+        httpserver.url_for("/start"), tmp_path / "f", headers={"X-Key": "k3y-SECRET"}, retry=fast_policy([])
+    )
+    assert [r.headers.get("X-Key") for r, _ in httpserver.log] == ["k3y-SECRET", "k3y-SECRET"]
 
 
 def test_validate_hook_can_refuse_the_file(httpserver, tmp_path: Path) -> None:
@@ -229,6 +328,7 @@ def test_existing_file_survives_a_failed_download(httpserver, tmp_path: Path) ->
         ({"max_attempts": 0}, "max_attempts"),
         ({"backoff_s": -1}, "backoff_s"),
         ({"timeout_s": float("nan")}, "timeout_s"),
+        ({"connect_timeout_s": -0.1}, "connect_timeout_s"),
     ],
 )
 def test_retry_policy_rejects_bad_settings(settings: dict[str, float], match: str) -> None:
@@ -241,3 +341,30 @@ def test_parse_retry_after_handles_garbage_and_past_dates() -> None:
     assert parse_retry_after("  ") is None
     assert parse_retry_after("-5") == 0.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: go now
+
+
+def test_tls_failure_is_not_retried_and_says_what_to_check(httpserver, tmp_path: Path) -> None:
+    # https:// to a plain-HTTP server: the TLS handshake fails, as with a certificate problem.
+    waits: list[float] = []
+    url = httpserver.url_for("/f").replace("http://", "https://")
+    with pytest.raises(FetchError, match="secure connection to localhost failed.*REQUESTS_CA_BUNDLE"):
+        download(url, tmp_path / "f", retry=fast_policy(waits))
+    assert waits == [] and leftovers(tmp_path) == []
+
+
+def test_body_that_cannot_be_decoded_is_a_clear_error(httpserver, tmp_path: Path) -> None:
+    httpserver.expect_request("/f").respond_with_data(
+        b"not gzip at all", headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(FetchError, match="Cannot read the answer of"):
+        download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy([]))
+    assert leftovers(tmp_path) == []
+
+
+def test_body_compressed_although_identity_was_asked_is_stored_decoded(httpserver, tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(BODY)
+    httpserver.expect_request("/f").respond_with_data(packed, headers={"Content-Encoding": "gzip"})
+    result = download(httpserver.url_for("/f"), tmp_path / "f", retry=fast_policy([]))
+    assert (tmp_path / "f").read_bytes() == BODY and result.size_bytes == len(BODY)

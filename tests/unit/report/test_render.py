@@ -9,10 +9,11 @@ import nbformat
 import pytest
 
 from forecasting.report import RenderError, build_report, read_manifest, render_report
-from forecasting.report.render import SECTION_HEADINGS, notebook_html, report_notebook
+from forecasting.report.render import SECTION_HEADINGS, default_notebook, notebook_html, report_notebook
 from tests.conftest import REPO
 
-COMMITTED = REPO / "notebooks" / "05_outlook_report.ipynb"
+# The one committed copy lives in the package, so a wheel carries it (issue 13).
+COMMITTED = REPO / "forecasting" / "report" / "outlook_report.ipynb"
 
 
 def test_committed_notebook_is_the_generated_one_with_outputs_stripped():
@@ -21,12 +22,18 @@ def test_committed_notebook_is_the_generated_one_with_outputs_stripped():
     assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in committed.cells] == [
         (c.cell_type, c.source, c.metadata.get("tags")) for c in generated.cells
     ], (
-        "regenerate it: python -c 'import nbformat; from forecasting.report.render import report_notebook; ...'"
+        "regenerate it: python -c 'import nbformat; from forecasting.report.render import report_notebook;"
+        ' nbformat.write(report_notebook(), "forecasting/report/outlook_report.ipynb")\''
     )
     assert committed.cells[0].metadata["tags"] == ["parameters"]
     for cell in committed.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_the_report_runs_the_packaged_notebook_and_no_second_copy_exists():
+    assert default_notebook() == COMMITTED
+    assert not list((REPO / "notebooks").glob("*outlook_report*.ipynb"))
 
 
 def test_notebook_only_calls_forecasting():
