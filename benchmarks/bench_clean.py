@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from forecasting.classify.concordance import read_concordance  # noqa: E402
-from forecasting.data.accounting import check_accounting  # noqa: E402
+from forecasting.data.clean.accounting import check_accounting  # noqa: E402
 from forecasting.data.clean.aggregate import to_frequency  # noqa: E402
 from forecasting.data.clean.hs_vintage import convert_hs  # noqa: E402
 from forecasting.data.clean.mirror import reconcile_mirror  # noqa: E402

@@ -16,8 +16,8 @@ import pandas as pd
 
 from forecasting.classify.groups import CommodityGroup, assign
 from forecasting.classify.hs import HS_VINTAGES
-from forecasting.data.accounting import CleanResult, record_dropped
 from forecasting.data.clean._combine import check_flows, combine_rows
+from forecasting.data.clean.accounting import CleanResult, record_dropped
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import FLOWS, add_flag
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from forecasting.classify.groups import CommodityGroup
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.grouping import group_commodities
 from forecasting.errors import SchemaError, UnknownCodeError
 from forecasting.schema import FLOWS, validate
