@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    apply_number_format,
     check_not_negative,
     find_columns,
     finish,
     line_numbers,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
+from forecasting.data.readers.detect import read_table
 from forecasting.errors import ReaderError, describe_items
 
 logger = logging.getLogger(__name__)
@@ -86,14 +85,7 @@ def read_kz_stat(
     if unit not in ("thousand_usd", "usd"):
         raise ValueError(f"unit={unit!r} is not one of 'thousand_usd', 'usd'")
     direction = _flow_from_name(path, flow)
-    fmt = detect_format(path, encoding=encoding, sep=sep)
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    raw = apply_number_format(raw, fmt.thousands, fmt.decimal)
+    raw, _ = read_table(path, encoding=encoding, sep=sep)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])
     if "transformation" in cols:
         kind = raw[cols["transformation"]].astype("string").str.strip().str.lower()

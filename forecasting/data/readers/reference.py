@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from forecasting.data.readers._common import countries, merge_flags
-from forecasting.data.readers.detect import detect_format
+from forecasting.data.readers.detect import detect_format, read_table
 from forecasting.errors import ReaderError, describe_items
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,7 @@ def read_geodist(
     if table not in ("auto", "dist", "geo"):
         raise ValueError(f"table={table!r} is not one of 'auto', 'dist', 'geo'")
     fmt = _geodist_format(path, encoding)
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=["", "."], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as GeoDist ({exc})") from None
+    raw = fmt.read(path, na_values=["", "."])
     kind = table if table != "auto" else ("dist" if {"iso_o", "iso_d"} <= set(raw.columns) else "geo")
     code_columns = ["iso_o", "iso_d"] if kind == "dist" else ["iso3"]
     missing = [c for c in code_columns if c not in raw.columns]
@@ -164,8 +159,7 @@ def read_reference_table(
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            fmt = detect_format(path, encoding=encoding, sep=sep)
-            frame = pd.read_csv(path, **fmt.read_csv_options())  # type: ignore[call-overload]
+            frame, _ = read_table(path, encoding=encoding, sep=sep, as_text=False)
     except ReaderError:
         raise
     except Exception as exc:  # every backend raises its own family; ours names the file and format

@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 
 from forecasting.classify.countries import CountryScheme
+from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.readers._common import (
-    HS_VINTAGES,
-    apply_number_format,
     check_not_negative,
     countries,
+    declared_vintage,
     finish,
     line_numbers,
     merge_flags,
     pad_hs,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
+from forecasting.data.readers.detect import read_table
 from forecasting.errors import ReaderError, describe_items
 
 logger = logging.getLogger(__name__)
@@ -55,14 +55,8 @@ def _load(path: Path, options: dict[str, str | None]) -> pd.DataFrame:
             return pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise ReaderError(f"{path}: not a readable Parquet file ({exc})") from None
-    fmt = detect_format(path, **options)  # type: ignore[arg-type]
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    return apply_number_format(raw, fmt.thousands, fmt.decimal)
+    raw, _ = read_table(path, **options)  # type: ignore[arg-type]
+    return raw
 
 
 def _periods(values: pd.Series, freq: pd.Series | None, path: Path) -> tuple[pd.Series, pd.Series]:
@@ -228,11 +222,9 @@ def _commodities(raw: pd.DataFrame, declared: str | None, path: Path) -> tuple[p
         commodity = padded.where(is_code | is_total, text.astype(object))
     if "classification" in raw.columns:
         given = raw["classification"].astype("string").str.strip()
-        classification = given.map(lambda v: HS_VINTAGES.get(str(v).upper(), v) if pd.notna(v) else v)
+        classification = given.map(lambda v: VINTAGE_ALIASES.get(str(v).upper(), v) if pd.notna(v) else v)
     else:
-        vintage = HS_VINTAGES.get(declared.upper()) if declared else None
-        if declared and vintage is None:
-            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
+        vintage = declared_vintage(declared) if declared else None
         classification = pd.Series(
             np.where(is_total, "TOTAL", np.where(is_code, vintage or "", "GROUP")), index=raw.index
         ).replace("", pd.NA)

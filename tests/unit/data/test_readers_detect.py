@@ -67,7 +67,7 @@ def test_utf8_bom_is_recognised(tmp_path):
     path.write_bytes(b"\xef\xbb\xbfa,b\n1,2\n")
     fmt = detect_format(path)
     assert fmt.encoding == "utf-8-sig"
-    assert header_of(path, fmt) == ["a", "b"]
+    assert header_of(path, fmt) == (["a", "b"], True)
 
 
 def test_gzip_is_read_through(tmp_path):
