@@ -24,6 +24,9 @@ from forecasting.schema import FLOWS, add_flag, problems
 
 logger = logging.getLogger(__name__)
 
+#: A reporter's flow with a partner in a period, whatever the commodity and its classification.
+SAME_FLOW = ["reporter", "partner", "flow", "period", "freq", "source"]
+
 
 def check_flows(flows: pd.DataFrame, step: str, *, factorised: Factorised | None = None) -> pd.DataFrame:
     """Raise a SchemaError listing every way ``flows`` breaks FLOWS; return it with a clean index.

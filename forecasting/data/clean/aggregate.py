@@ -10,7 +10,7 @@ Rows already at the target frequency pass through unchanged (``periods_expected`
 from __future__ import annotations
 
 import logging
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -20,11 +20,11 @@ from forecasting.data.clean.accounting import CleanResult, empty_dropped
 from forecasting.errors import SchemaError, describe_items
 from forecasting.keys import Factorised, key_codes
 from forecasting.schema import FLOWS, add_flag, has_flag
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
 Freq = Literal["A", "Q", "M"]
-_FREQS: tuple[str, ...] = get_args(Freq)
 _PER_YEAR = {"A": 1, "Q": 4, "M": 12}
 STEP = "to_frequency"
 
@@ -65,8 +65,7 @@ def to_frequency(flows: pd.DataFrame, freq: Freq = "A", *, fiscal_year_start: in
     >>> out[["period", "value_usd", "periods_covered", "flags"]].to_dict("records")
     [{'period': Timestamp('2024-01-01 00:00:00'), 'value_usd': 10.0, 'periods_covered': 10, 'flags': 'partial_period'}]
     """
-    if freq not in _FREQS:
-        raise ValueError(f"unknown frequency {freq!r}; valid values are 'A', 'Q', 'M'")
+    check_choice("freq", freq, Freq, error=ValueError)
     if not (isinstance(fiscal_year_start, int) and 1 <= fiscal_year_start <= 12):
         raise ValueError(f"fiscal_year_start is a month number 1-12, got {fiscal_year_start!r}")
     if fiscal_year_start != 1 and freq != "A":

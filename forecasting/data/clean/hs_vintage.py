@@ -29,7 +29,7 @@ import pandas as pd
 
 from forecasting.classify.concordance import Concordance
 from forecasting.classify.hs import HS_VINTAGES, check_vintage
-from forecasting.data.clean._combine import check_flows, combine_rows
+from forecasting.data.clean._combine import SAME_FLOW, check_flows, combine_rows
 from forecasting.data.clean.accounting import CleanResult, concat_dropped, record_dropped
 from forecasting.keys import Factorised, key_codes
 from forecasting.schema import FLOWS, add_flag
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 STEP = "convert_hs"
 _SIX_DIGITS = re.compile(r"\d{6}")
 _VINTAGE_ALIAS = re.compile(r"H[0-6]|HS\d{2}")
-_SAME_FLOW = ["reporter", "partner", "flow", "period", "freq", "source"]
 
 
 def convert_hs(
@@ -94,7 +93,7 @@ def convert_hs(
 
     duplicate = np.zeros(len(data), dtype=bool)
     if convert.any() and (is_hs & ~convert).any():
-        same_flow = key_codes(data, _SAME_FLOW, factorised=codes)
+        same_flow = key_codes(data, SAME_FLOW, factorised=codes)
         duplicate = convert & np.isin(same_flow, same_flow[is_hs & ~convert])
     commodity_codes, commodities = codes["commodity"]
     six_digit = np.array([bool(_SIX_DIGITS.fullmatch(str(code))) for code in commodities], dtype=bool)

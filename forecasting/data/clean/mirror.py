@@ -63,6 +63,7 @@ from forecasting.data.clean.accounting import CleanResult, concat_dropped, recor
 from forecasting.errors import DataQualityWarning, SchemaError, describe_items
 from forecasting.keys import Factorised, key_codes
 from forecasting.schema import add_flag
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +84,9 @@ def check_rule(rule: str) -> str:
     >>> check_rule("imports")
     Traceback (most recent call last):
     ...
-    ValueError: unknown mirror rule 'imports'; valid rules are 'importer', 'exporter', 'max', 'mean', 'quality_weighted'
+    ValueError: rule='imports' is not valid (did you mean 'importer'?); use one of 'importer', 'exporter', 'max', 'mean', 'quality_weighted'
     """
-    if rule not in MIRROR_RULES:
-        raise ValueError(
-            f"unknown mirror rule {rule!r}; valid rules are {', '.join(map(repr, MIRROR_RULES))}"
-        )
+    check_choice("rule", rule, MIRROR_RULES, error=ValueError)
     return rule
 
 

@@ -17,7 +17,7 @@ from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.readers.detect import EmptySourceError
 from forecasting.errors import DataQualityWarning, ReaderError, SchemaError, describe_items, option_hint
 from forecasting.keys import key_codes
-from forecasting.schema import FLOWS, add_flag, validate
+from forecasting.schema import FLOWS, add_flag, require_columns, validate
 from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
@@ -264,6 +264,25 @@ def resolve_vintages(
             f" 'as reported': {option_hint('classification', 'HS2017')} (or the vintage the reporter used)"
         )
     return mapped.astype(object)
+
+
+def require_file_columns(
+    frame: pd.DataFrame, columns: Iterable[str], *, path: Path | str, what: str, fix: str
+) -> None:
+    """:func:`forecasting.schema.require_columns` for a file: a ReaderError naming it, with ``fix``.
+
+    Examples
+    --------
+    >>> require_file_columns(pd.DataFrame({"a": []}), ["b"], path="f.csv", what="the file", fix="add it")
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.ReaderError: f.csv: the file lacks column(s) 'b' (it has 'a'); add it
+    """
+    try:
+        require_columns(frame, columns, what=f"{path}: {what}")
+    except SchemaError as exc:
+        has = describe_items(list(map(str, frame.columns)), 12)
+        raise ReaderError(f"{exc} (it has {has}); {fix}") from None
 
 
 def declared_vintage(declared: str) -> str:

@@ -33,7 +33,7 @@ from forecasting.data.readers._common import (
     merge_flags,
     to_number,
 )
-from forecasting.data.readers.baci_store import BACI_COLUMNS
+from forecasting.data.readers.baci_store import BACI_COLUMNS, BACI_KEY
 from forecasting.data.readers.detect import EmptySourceError, detect_format, header_of
 from forecasting.errors import (
     DataQualityWarning,
@@ -240,12 +240,11 @@ def scan_file(path: str | Path, query: BaciQuery) -> pd.DataFrame:
 
 
 def _to_flows(raw: pd.DataFrame, path: Path, vintage: str, extra: dict[int, str]) -> pd.DataFrame:
-    keys = raw[["t", "i", "j", "k"]].astype("string").fillna("NA").agg(",".join, axis=1).to_numpy()
-
     def locate(mask: np.ndarray) -> str:  # filtered rows have no file line; BACI rows are known by key
-        return f"rows (t,i,j,k) {describe_items(keys[np.asarray(mask, dtype=bool)].tolist())}"
+        chosen = raw.loc[np.asarray(mask, dtype=bool), list(BACI_KEY)].astype("string").fillna("NA")
+        return f"rows (t,i,j,k) {describe_items(chosen.agg(','.join, axis=1).tolist())}"
 
-    for column in ("t", "i", "j", "k"):
+    for column in BACI_KEY:
         missing = raw[column].isna()
         if missing.any():
             raise ReaderError(f"{path}: column {column} is empty in {int(missing.sum())} {locate(missing)}")

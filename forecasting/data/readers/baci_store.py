@@ -34,6 +34,7 @@ from forecasting.files import atomic_write_text, sha256_file
 logger = logging.getLogger(__name__)
 
 BACI_COLUMNS = ("t", "i", "j", "k", "v", "q")
+BACI_KEY = BACI_COLUMNS[:4]  # year, exporter, importer, product: one row each
 COLUMN_TYPES = {"t": "BIGINT", "i": "BIGINT", "j": "BIGINT", "k": "BIGINT", "v": "DOUBLE", "q": "VARCHAR"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 MANIFEST = "_complete.json"

@@ -32,6 +32,7 @@ from forecasting.data.readers._common import (
 from forecasting.data.readers.detect import EmptySourceError, read_table
 from forecasting.errors import ReaderError, describe_items
 from forecasting.schema import FLOW_KINDS, FLOWS
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -265,8 +266,7 @@ def read_comtrade(
     """
     path = Path(path)
     kind = format if format != "auto" else ("json" if path.suffix.lower() == ".json" else "csv")
-    if kind not in ("json", "csv"):
-        raise ValueError(f"format={format!r} is not one of 'auto', 'json', 'csv'")
+    check_choice("format", format, ComtradeFormat, error=ValueError)
     if kind == "json":
         raw = _load_json(path)
     else:

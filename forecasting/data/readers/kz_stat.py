@@ -24,7 +24,8 @@ from forecasting.data.readers._common import (
     to_number,
 )
 from forecasting.data.readers.detect import read_table
-from forecasting.errors import ReaderError, describe_items
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ _FIELDS = {
 
 def _flow_from_name(path: Path, declared: str | None) -> str:
     if declared is not None:
-        if declared not in ("export", "import"):
-            raise ValueError(f"flow={declared!r} is not one of 'export', 'import'")
+        check_choice("flow", declared, KzFlow, error=ValueError)
         return declared
     name = path.name.lower()
     if "export" in name and "import" not in name:
@@ -50,7 +50,7 @@ def _flow_from_name(path: Path, declared: str | None) -> str:
     if "import" in name and "export" not in name:
         return "import"
     raise ReaderError(
-        f"{path}: the file name does not say exports or imports; pass flow='export' or 'import'"
+        f"{path}: the file name does not say exports or imports; {option_hint('flow', 'export')} or 'import'"
     )
 
 
@@ -82,8 +82,7 @@ def read_kz_stat(
     [['KAZ', 'WLD', 'export', 'M', 5000500.0]]
     """
     path = Path(path)
-    if unit not in ("thousand_usd", "usd"):
-        raise ValueError(f"unit={unit!r} is not one of 'thousand_usd', 'usd'")
+    check_choice("unit", unit, KzUnit, error=ValueError)
     direction = _flow_from_name(path, flow)
     raw, _ = read_table(path, encoding=encoding, sep=sep)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])

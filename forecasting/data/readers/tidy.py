@@ -26,15 +26,19 @@ from forecasting.data.readers._common import (
     line_numbers,
     merge_flags,
     pad_hs,
+    require_file_columns,
     to_number,
 )
 from forecasting.data.readers.detect import read_table
-from forecasting.errors import ReaderError, describe_items
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.schema import FLOWS
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
 TidyFreq = Literal["A", "Q", "M"]
-REQUIRED = ("reporter", "partner", "flow", "period", "commodity", "value_usd")
+#: What a tidy file must name (after ``columns=``); the rest of FLOWS has defaults.
+REQUIRED = tuple(c for c in FLOWS.required if c not in ("freq", "classification", "source", "flags"))
 _FLOWS = {
     "export": "export",
     "x": "export",
@@ -150,24 +154,17 @@ def read_tidy(
     [['KAZ', 'export', Timestamp('2023-01-01 00:00:00'), 'A', '2709', 10.0]]
     """
     path = Path(path)
-    if freq is not None and freq not in ("A", "Q", "M"):
-        raise ValueError(f"freq={freq!r} is not one of 'A', 'Q', 'M'")
+    if freq is not None:
+        check_choice("freq", freq, TidyFreq, error=ValueError)
     if not (np.isfinite(value_scale) and value_scale > 0):
         raise ValueError(f"value_scale must be a positive number (1000 for thousands), got {value_scale!r}")
     raw = _load(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
     if columns:
-        absent = [name for name in columns if name not in raw.columns]
-        if absent:
-            raise ReaderError(
-                f"{path}: columns {describe_items(absent)} named in columns= are not in the file ({list(raw.columns)})"
-            )
+        require_file_columns(raw, columns, path=path, what="the file", fix="columns= names them")
         raw = raw.rename(columns=dict(columns))
-    missing = [name for name in REQUIRED if name not in raw.columns]
-    if missing:
-        raise ReaderError(
-            f"{path}: missing column(s) {describe_items(missing)} (the file has {describe_items(list(raw.columns), 12)});"
-            " pass columns={'their name': 'our name', ...}"
-        )
+    require_file_columns(
+        raw, REQUIRED, path=path, what="the file", fix=option_hint("columns", {"their name": "our name"})
+    )
     raw = raw.reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
     out["reporter"], reporter_flags = countries(

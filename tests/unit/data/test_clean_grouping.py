@@ -69,7 +69,7 @@ def test_user_group_and_totals_pass_through():
 def test_errors():
     with pytest.raises(UnknownCodeError, match="did you mean 'textiles'"):
         group_commodities(F, groups=["textile"])
-    with pytest.raises(ValueError, match="'other' or 'drop'"):
+    with pytest.raises(ValueError, match="use one of 'other', 'drop'"):
         group_commodities(F, unassigned="keep")
     two = pd.concat([F, F.assign(classification="HS2022")], ignore_index=True)
     with pytest.raises(SchemaError, match="several HS vintages"):
