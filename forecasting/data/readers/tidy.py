@@ -80,7 +80,7 @@ def _periods(values: pd.Series, freq: pd.Series | None, path: Path) -> tuple[pd.
     if undecided.any():
         raise ReaderError(
             f"{path}: full dates such as {text[undecided].iloc[0]!r} do not say whether the period is a year,"
-            " quarter or month; add a freq column or pass freq='A', 'Q' or 'M'"
+            f" quarter or month; add a freq column or {option_hint('freq', 'A')} ('Q' or 'M')"
         )
     start = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     start = start.mask(year.notna(), pd.to_datetime(year + "-01-01", errors="coerce"))
@@ -228,6 +228,6 @@ def _commodities(raw: pd.DataFrame, declared: str | None, path: Path) -> tuple[p
         if classification.isna().any():
             raise ReaderError(
                 f"{path}: HS codes on {line_numbers(classification.isna())} need their vintage; add a"
-                " classification column or pass classification='HS2017' (or the right one)"
+                f" classification column or {option_hint('classification', 'HS2017')} (or the right one)"
             )
     return commodity, classification.astype(object)

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from forecasting.data.readers.detect import detect_format, header_of
-from forecasting.errors import ReaderError
+from forecasting.errors import ReaderError, cli_wording
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
@@ -53,6 +53,18 @@ def test_latin1_file_is_refused_with_the_fix(tmp_path):
     with pytest.raises(ReaderError, match="not UTF-8.*encoding='latin-1'"):
         detect_format(path)
     assert detect_format(path, encoding="latin-1").encoding == "latin-1"
+
+
+def test_the_fix_is_worded_for_the_command_line_there(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("country;code\nCôte d'Ivoire;CIV\n".encode("latin-1"))
+    with cli_wording({"encoding": "--encoding"}), pytest.raises(ReaderError, match="pass --encoding latin-1"):
+        detect_format(path)
+    numbers = tmp_path / "n.csv"
+    numbers.write_text("a;b\n1,234;x\n")
+    flags = {"thousands": "--thousands", "decimal": "--decimal"}
+    with cli_wording(flags), pytest.raises(ReaderError, match="pass --thousands . and --decimal ,"):
+        detect_format(numbers)
 
 
 def test_declared_wrong_encoding_is_an_error(tmp_path):
