@@ -211,8 +211,8 @@ def fingerprint(cleaned: pd.DataFrame, dropped: pd.DataFrame) -> dict[str, objec
     }
 
 
-def baseline_fingerprints(revision: str, quick: bool) -> dict[str, dict[str, object]]:
-    """Fingerprints of the three steps run by the package as it was at ``revision``."""
+def baseline_run(revision: str, quick: bool, repeats: int) -> dict[str, dict[str, object]]:
+    """Times (against plain pandas, in that process) and fingerprints of the steps as they were at ``revision``."""
     with tempfile.TemporaryDirectory(prefix="bench_clean_baseline_") as folder:
         archive = subprocess.run(
             ["git", "archive", revision, "forecasting"], cwd=REPO, capture_output=True, check=True
@@ -222,7 +222,14 @@ def baseline_fingerprints(revision: str, quick: bool) -> dict[str, dict[str, obj
         with tarfile.open(archive_path) as tar:
             tar.extractall(folder, filter="data")
         done = subprocess.run(
-            [sys.executable, __file__, "--fingerprints", *(["--quick"] if quick else [])],
+            [
+                sys.executable,
+                __file__,
+                "--baseline-child",
+                "--repeats",
+                str(repeats),
+                *(["--quick"] if quick else []),
+            ],
             env={**os.environ, "BENCH_PACKAGE_ROOT": folder},
             cwd=folder,
             capture_output=True,
@@ -298,13 +305,14 @@ def render(rows: list[dict[str, object]], args: argparse.Namespace, before: dict
         f"Each version ran {args.repeats} times, the two alternating; the table shows the best time of each.",
         "Ran under shared load (other jobs on the same 2-core machine): compare the ratios, not the seconds.",
         "",
-        "| task | rows | ours (s) | plain pandas (s) | ratio | ours tells you | plain pandas tells you |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| task | rows | ours (s) | plain pandas (s) | ratio | ratio before | ours tells you | plain pandas tells you |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
+        old = f"{before[r['name']]['ratio']:.2f}x" if before else "not run"
         lines.append(
             f"| {r['task']} | {r['rows']:,} | {r['ours_s']:.3f} | {r['plain_s']:.3f} |"
-            f" {r['ours_s'] / r['plain_s']:.2f}x | {r['ours_tells']} | {r['plain_tells']} |"
+            f" {r['ours_s'] / r['plain_s']:.2f}x | {old} | {r['ours_tells']} | {r['plain_tells']} |"
         )
     lines += [
         "",
@@ -312,6 +320,8 @@ def render(rows: list[dict[str, object]], args: argparse.Namespace, before: dict
         "row they set aside and flag what they changed; the plain versions do the arithmetic only.",
         "Values agree where both give one (checked). HS conversion includes `check_accounting`,",
         "the proof that total before = total after + total set aside, group by group.",
+        '"Ratio before": the same step against the same plain pandas with the package at the `--baseline`',
+        "revision, timed in its own process in this run.",
         "",
         "## Same rows, same totals, same accounting as before",
         "",
@@ -326,7 +336,7 @@ def render(rows: list[dict[str, object]], args: argparse.Namespace, before: dict
             "|---|---:|---:|---:|---:|---|---|---|",
         ]
         for r in rows:
-            now, old = r["print"], before[r["name"]]
+            now, old = r["print"], {k: v for k, v in before[r["name"]].items() if k != "ratio"}
             lines.append(
                 f"| {r['task']} | {now['rows']:,} | {now['value_usd']:,.2f} | {now['dropped_rows']:,} |"
                 f" {now['dropped_value_usd']:,.2f} | `{now['sha256']}` | `{old['sha256']}` |"
@@ -341,20 +351,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="runs of each version (best kept)")
     parser.add_argument("--baseline", help="git revision to compare outputs with (e.g. the branch's base)")
     parser.add_argument("--no-write", action="store_true", help="print the table, do not write clean.md")
-    parser.add_argument("--fingerprints", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    if args.fingerprints:
+    if args.quick and args.repeats == 7:
+        args.repeats = 2
+    if args.baseline_child:
         import forecasting
 
         root = os.environ.get("BENCH_PACKAGE_ROOT")
         assert root is None or forecasting.__file__.startswith(root), forecasting.__file__  # the old package
-        runs = steps(inputs(args.quick))
-        print(json.dumps({name: fingerprint(*run()) for name, run in runs.items()}))
+        rows = measure(args.quick, args.repeats)
+        print(json.dumps({r["name"]: {**r["print"], "ratio": r["ours_s"] / r["plain_s"]} for r in rows}))
         return
-    if args.quick and args.repeats == 7:
-        args.repeats = 2
-    before = baseline_fingerprints(args.baseline, args.quick) if args.baseline else None
+    before = baseline_run(args.baseline, args.quick, args.repeats) if args.baseline else None
     table = render(measure(args.quick, args.repeats), args, before)
     print(table)
     if not args.no_write:

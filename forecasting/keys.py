@@ -71,9 +71,12 @@ def key_codes(
         width = len(distinct) + 1
         if size * width >= 2**62:
             # keep the mixed-radix number inside int64 by renumbering what is combined so far
-            combined, seen = pd.factorize(combined)
-            size = len(seen)
-        combined = combined * width + (codes.astype(np.int64, copy=False) + 1)
+            renumbered, seen = pd.factorize(combined)
+            combined, size = renumbered.astype(np.int64), len(seen)
+        # in place: three passes over one array instead of three new arrays per column
+        combined *= width
+        combined += codes
+        combined += 1
         size *= width
     ids, _ = pd.factorize(combined)
     return ids.astype(np.int64)

@@ -102,6 +102,7 @@ def combine_rows(
     sum_columns: Sequence[str] = (),
     ids: np.ndarray | None = None,
     constant: Sequence[str] = (),
+    flag_codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Sum rows that share ``key``: value and quantity add up, flags are united.
 
@@ -110,7 +111,8 @@ def combine_rows(
     row is flagged ``quantity_mixed_units``. ``sum_columns`` are added up as well. Other
     columns are kept when constant within every group and blanked on merged rows (logged)
     otherwise. ``ids`` may pass precomputed :func:`group_ids` to save grouping twice;
-    ``constant`` names columns the caller has already proved constant within groups. The
+    ``constant`` names columns the caller has already proved constant within groups;
+    ``flag_codes`` the flags column already factorised (codes, distinct values). The
     output has one row per group, in the order the groups first appear.
 
     Examples
@@ -143,9 +145,9 @@ def combine_rows(
     reported = multi["value_usd"].notna().to_numpy()
     count, size = np.bincount(multi_ids, weights=reported, minlength=len(sizes))[where], sizes[where]
     _put(out, "value_usd", where, grouped["value_usd"].sum(min_count=1).to_numpy())
-    flags = (
-        _united_flags(frame["flags"].to_numpy(dtype=object)[multi_rows], multi_ids).reindex(where).to_numpy()
-    )
+    known = (flag_codes[0][multi_rows], flag_codes[1]) if flag_codes is not None else None
+    flags = frame["flags"].to_numpy(dtype=object)[multi_rows]
+    flags = _united_flags(flags, multi_ids, known).reindex(where).to_numpy()
     flags = add_flag(pd.Series(flags, dtype=object), partial_flag, (count > 0) & (count < size)).to_numpy()
     for column in sum_columns:
         if multi[column].dtype.kind in "iu":  # integer counts add up exactly in a bincount
@@ -210,9 +212,14 @@ def differs_within(codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.bincount(ids, weights=other, minlength=len(first_code)) > 0
 
 
-def _united_flags(flags: np.ndarray, ids: np.ndarray) -> pd.Series:
-    """Per group (indexed by id), the union of its rows' flag codes in first-seen order."""
-    codes, found = pd.factorize(flags)
+def _united_flags(
+    flags: np.ndarray, ids: np.ndarray, known: tuple[np.ndarray, np.ndarray] | None = None
+) -> pd.Series:
+    """Per group (indexed by id), the union of its rows' flag codes in first-seen order.
+
+    ``known`` may give the flags already factorised (codes, distinct values).
+    """
+    codes, found = known if known is not None else pd.factorize(flags)
     # missing flags read as "" and join the group of "" (one code per distinct text)
     texts = pd.Index([str(value) for value in found] + [""], dtype=object)
     text_codes, distinct = pd.factorize(texts.to_numpy())

@@ -100,7 +100,8 @@ def to_frequency(flows: pd.DataFrame, freq: Freq = "A", *, fiscal_year_start: in
     data["periods_covered"] = data["value_usd"].notna().astype("int64")
     key = [k for k in FLOWS.key if k in data.columns and k != "freq"]
     ids = key_codes(data, key, factorised=codes)
-    mixed = differs_within(freq_codes, ids)
+    # one frequency in the whole table cannot be mixed within a flow
+    mixed = differs_within(freq_codes, ids) if len(freq_names) > 1 else np.zeros(1, dtype=bool)
     if mixed.any():
         rows = np.flatnonzero(mixed[ids])
         keys = data.iloc[rows][key[:4]].astype(str).agg("/".join, axis=1).unique().tolist()
@@ -117,6 +118,7 @@ def to_frequency(flows: pd.DataFrame, freq: Freq = "A", *, fiscal_year_start: in
         sum_columns=["periods_covered"],
         ids=ids,
         constant=["freq", "periods_expected"],
+        flag_codes=codes.get("flags"),
     )
     # Only totals built from sub-periods can be partial; rows already at ``freq`` pass as they are.
     flagged = has_flag(combined["flags"], "partial_period").to_numpy()
