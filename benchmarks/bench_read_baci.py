@@ -134,7 +134,7 @@ def run_approach(name: str, path: Path) -> dict[str, object]:
     codes = json.loads(os.environ["BENCH_EXPORTER_CODES"])
     chapter = int(CHAPTER)
     if name.startswith("forecasting"):
-        from forecasting.data.readers import scan_baci
+        from forecasting.data.readers import scan_baci  # noqa: F401 (also what DUCKDB_ONLY starts from)
     else:
         import pandas as pd
     if name.startswith("duckdb"):
@@ -142,7 +142,12 @@ def run_approach(name: str, path: Path) -> dict[str, object]:
     imported = time.perf_counter()
     exact_peak = reset_peak()
     before = memory_mb("VmRSS")
-    if name.startswith("forecasting"):
+    if name == DUCKDB_ONLY:  # what opening DuckDB alone adds (the reader opens it lazily)
+        import duckdb
+
+        duckdb.connect().close()
+        rows, value, read_from = 0, 0.0, "nothing"
+    elif name.startswith("forecasting"):
         cache = name != "forecasting.scan_baci, no cache (CSV)"
         out = scan_baci(
             path, exporters=EXPORTERS_ISO3, products=[CHAPTER], classification="HS17", cache=cache
@@ -187,6 +192,7 @@ def run_approach(name: str, path: Path) -> dict[str, object]:
 
 
 REFERENCE = "pandas.read_csv + filter"
+DUCKDB_ONLY = "forecasting: import and connect DuckDB only"
 FIRST, CACHED = "forecasting.scan_baci, first read", "forecasting.scan_baci, cached read"
 APPROACHES = (
     REFERENCE,
@@ -256,16 +262,17 @@ def main() -> None:
             best = min(ok, key=lambda r: r["seconds"])
             results.append({**best, "growth_mb": max(r["growth_mb"] for r in ok), "runs": len(ok)})
         copy_mb = sum(p.stat().st_size for p in (cache / "baci-parquet").rglob("*.parquet")) / 1e6
+        duckdb_mb = child(DUCKDB_ONLY, path, cache).get("growth_mb", float("nan"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    table = render(results, args, size_mb, gen_seconds, copy_mb)
+    table = render(results, args, size_mb, gen_seconds, copy_mb, duckdb_mb)
     print(table)
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(table)
 
 
-def render(results, args, size_mb, gen_seconds, copy_mb) -> str:  # type: ignore[no-untyped-def]
+def render(results, args, size_mb, gen_seconds, copy_mb, duckdb_mb) -> str:  # type: ignore[no-untyped-def]
     import duckdb
     import pandas as pd
 
@@ -310,9 +317,10 @@ def render(results, args, size_mb, gen_seconds, copy_mb) -> str:  # type: ignore
             "",
             f"- **Cached read: {speed:,.1f}x faster than pandas read_csv + filter** (target at least 5x:"
             f" {'met' if speed >= 5 else 'NOT met'}), with **{memory:.3f} of its memory growth** (target at"
-            f" most 0.2: {'met' if memory <= 0.2 else 'NOT met'}).",
-            f"- First read (conversion included): {ref['seconds'] / first['seconds']:.2f}x faster than pandas,"
-            f" {first['growth_mb'] / ref['growth_mb']:.2f} of its memory growth.",
+            f" most 0.2: {'met' if memory <= 0.2 else 'NOT met'}). Of its growth, {duckdb_mb:,.0f} MB is DuckDB's"
+            " import and first connection (measured alone in a fresh process), paid once per session.",
+            f"- First read (conversion to Parquet included): {first['seconds'] / ref['seconds']:.2f} times the time of"
+            f" pandas read_csv + filter, {first['growth_mb'] / ref['growth_mb']:.2f} of its memory growth.",
         ]
         if direct and direct["seconds"] > cached["seconds"]:
             extra = first["seconds"] - direct["seconds"]

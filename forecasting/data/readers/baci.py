@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecasting.classify.countries import numeric_codes_for, resolve_codes, to_iso3
 from forecasting.classify.hs import VINTAGE_ALIASES
+from forecasting.data.fetch import cache_dir
 from forecasting.data.readers import baci_store
 from forecasting.data.readers._common import (
     combine_files,
@@ -83,12 +84,18 @@ def _baci_country_table(path: Path | None) -> dict[int, str]:
     if path is None:
         return {}
     try:
-        fmt = detect_format(path)
-    except ReaderError:
-        # CEPII wrote older country tables in Latin-1; only the ASCII code columns are used,
-        # so the encoding cannot change a result.
-        fmt = detect_format(path, encoding="latin-1")
-    table = fmt.read(path, na_values=())
+        try:
+            fmt = detect_format(path)
+        except EmptySourceError:
+            raise
+        except ReaderError:
+            # CEPII wrote older country tables in Latin-1; only the ASCII code columns are used,
+            # so the encoding cannot change a result.
+            fmt = detect_format(path, encoding="latin-1")
+        table = fmt.read(path, na_values=())
+    except EmptySourceError as exc:
+        # an empty country table is a broken release, not an empty data file to skip
+        raise ReaderError(f"{exc} (the BACI country table beside the data)") from None
     lowered = {c.lower(): c for c in table.columns}
     code = lowered.get("country_code") or lowered.get("i")
     iso = lowered.get("iso_3digit_alpha") or lowered.get("iso3")
@@ -205,15 +212,13 @@ def _source(path: Path, query: BaciQuery) -> tuple[str, list[Any], str]:
     if query.cache is False:
         return baci_store.csv_source(), [str(path)], "csv (cache=False)"
     try:
-        from forecasting.data.fetch import cache_dir
-
         folder = cache_dir("baci-parquet") if query.cache is True else Path(query.cache)
         copy = baci_store.parquet_copy(path, folder)
     except OSError as exc:
         # announced, not silent: the scan still reads every row, only more slowly
         note = f"csv (the Parquet cache could not be written: {exc})"
         logger.warning("%s: scanning the CSV itself; %s", path.name, note)
-        warnings.warn(f"{path}: {note}; every scan re-reads the CSV", ForecastingWarning, stacklevel=4)
+        warnings.warn(f"{path}: {note}; every scan re-reads the CSV", ForecastingWarning, stacklevel=5)
         return baci_store.csv_source(), [str(path)], note
     if copy.rows == 0:
         raise EmptySourceError(f"{path}: has the BACI header but no data rows; nothing to read")

@@ -11,7 +11,7 @@ import pytest
 
 from forecasting.data.readers import scan_baci
 from forecasting.data.readers.baci_store import MANIFEST
-from forecasting.errors import ForecastingWarning
+from forecasting.errors import ForecastingWarning, ReaderError
 
 HEADER = '"t","i","j","k","v","q"\n'
 
@@ -110,3 +110,12 @@ def test_a_parquet_dataset_folder_is_read(release):
     got = scan_baci(copy, years=[2021], classification="HS17")
     assert got.attrs["read_from"][copy.name] == "parquet"
     assert len(got) == int((frame["t"] == 2021).sum()) > 0
+
+
+def test_an_empty_country_table_is_an_error_not_an_empty_data_file(release):
+    path, _, cache = release
+    (path.parent / "country_codes_V202401.csv").write_text("country_code,iso_3digit_alpha\n")
+    with pytest.raises(
+        ReaderError, match=r"country_codes_V202401.csv: has a header .* \(the BACI country table"
+    ):
+        scan_baci([path, path.with_name("BACI_HS17_copy.csv")], cache=cache)
