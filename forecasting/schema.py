@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
+from forecasting.keys import Factorised, factorize, key_codes
 
 Kind = Literal["str", "int", "float", "datetime", "bool"]
 
@@ -243,10 +244,14 @@ def _kind_ok(series: pd.Series, kind: Kind) -> bool:
     return pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
 
 
-def problems(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> list[str]:
+def problems(
+    df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = (), factorised: Factorised | None = None
+) -> list[str]:
     """Every way ``df`` breaks ``schema``, as sentences; empty when it conforms.
 
     ``keys`` adds caller-named series key columns (used by FORECAST and ACCURACY).
+    ``factorised``, when given, receives the columns factorised while checking (text columns
+    and the key), so a caller that groups by them next need not factorise them again.
 
     Examples
     --------
@@ -270,13 +275,15 @@ def problems(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> l
         extra = [c for c in df.columns if c not in schema.names and c not in keys]
         if extra:
             found.add(f"unexpected columns {describe_items(extra)}")
+    factorised = {} if factorised is None else factorised
     for col in schema.columns:
         if col.name not in df.columns or col.name in dupes:
             continue
-        _check_column(df, col, found)
+        _check_column(df, col, found, factorised)
     key = [k for k in [*keys, *schema.key] if k in df.columns and k not in dupes]
     if key and len(df) and not missing:
-        dup_mask = df.duplicated(subset=key, keep=False)
+        ids = key_codes(df, key, factorised=factorised)
+        dup_mask = np.bincount(ids)[ids] > 1
         if dup_mask.any():
             found.add(
                 f"{int(dup_mask.sum())} rows share a key ({', '.join(key)}): {_rows(dup_mask, df.index)};"
@@ -285,40 +292,49 @@ def problems(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> l
     return found.items
 
 
-def _check_column(df: pd.DataFrame, col: Column, found: _Problems) -> None:
+def _check_column(df: pd.DataFrame, col: Column, found: _Problems, factorised: Factorised) -> None:
     s = df[col.name]
-    nulls = s.isna()
+    text = _kind_ok(s, "str") and not pd.api.types.is_numeric_dtype(s)
+    distinct = None
+    if col.allowed is not None or col.pattern is not None or (text and not col.nullable):
+        # Customs tables repeat a few hundred codes millions of times: factorising once gives
+        # the missing cells (code -1) and the distinct values, and each test runs per value.
+        try:
+            codes, found_values = factorize(s)
+        except TypeError:
+            found.add(f"column '{col.name}' holds values that are not text (lists or mappings?)")
+            return
+        distinct = np.asarray(found_values, dtype=object)
+        factorised[col.name] = (codes, distinct)
+        nulls = codes < 0
+    else:
+        nulls = s.isna().to_numpy()
     if not col.nullable and nulls.any():
         found.add(f"column '{col.name}' has {int(nulls.sum())} missing values in {_rows(nulls, df.index)}")
     if not _kind_ok(s, col.kind):
         found.add(f"column '{col.name}' should be {col.kind} but has dtype {s.dtype}")
         return
-    present = s[~nulls]
-    if col.min is not None and len(present):
-        below = present < col.min
+    if col.min is not None and (~nulls).any():
+        below = (s < col.min).to_numpy() & ~nulls
         if below.any():
             found.add(
-                f"column '{col.name}' has {int(below.sum())} values below {col.min} in"
-                f" {_rows(below, present.index)}"
+                f"column '{col.name}' has {int(below.sum())} values below {col.min} in {_rows(below, df.index)}"
             )
-    if col.allowed is not None and len(present):
-        outside = ~present.isin(col.allowed)
+    if distinct is None or not len(distinct):
+        return
+    if col.allowed is not None:
+        outside = ~pd.Index(distinct, dtype=object).isin(col.allowed)
         if outside.any():
-            found.add(
-                f"column '{col.name}' has values {describe_items(sorted(map(str, present[outside].unique())))}"
-                f" outside {list(col.allowed)} in {_rows(outside, present.index)}"
-            )
-    if col.pattern is not None and len(present):
-        # Check each distinct code once: customs tables repeat a few hundred codes millions of times.
+            shown = describe_items(sorted({str(v) for v in distinct[outside]}))
+            rows = _rows(outside[codes] & ~nulls, df.index)
+            found.add(f"column '{col.name}' has values {shown} outside {list(col.allowed)} in {rows}")
+    if col.pattern is not None:
         regex = re.compile(col.pattern)
-        distinct = pd.unique(present.astype(str))
-        wrong = {v for v in distinct if not regex.match(v)}
-        bad = present.astype(str).isin(wrong) if wrong else pd.Series(False, index=present.index)
-        if bad.any():
-            found.add(
-                f"column '{col.name}' has codes {describe_items(sorted(present[bad].astype(str).unique()))}"
-                f" that do not match {col.pattern} in {_rows(bad, present.index)}"
-            )
+        wrong = np.array([not regex.match(str(v)) for v in distinct], dtype=bool)
+        if wrong.any():
+            shown = describe_items(sorted({str(v) for v in distinct[wrong]}))
+            rows = _rows(wrong[codes] & ~nulls, df.index)
+            found.add(f"column '{col.name}' has codes {shown} that do not match {col.pattern} in {rows}")
 
 
 def _near_names(missing: Sequence[str], present: Iterable[object]) -> str:
@@ -397,7 +413,25 @@ def add_flag(flags: pd.Series, code: str, where: pd.Series | np.ndarray | None =
     >>> add_flag(pd.Series(["", "deflated"]), "mirror_filled").tolist()
     ['mirror_filled', 'deflated;mirror_filled']
     """
-    flags = flags.fillna("").astype(str)
     mask = np.ones(len(flags), dtype=bool) if where is None else np.asarray(where, dtype=bool)
-    updated = flags.where(~mask, np.where(flags == "", code, flags + ";" + code))
-    return updated.astype(object)
+    # Flag columns hold a handful of distinct strings: work on each distinct string once.
+    # Missing flags read as "" (code -1 picks the last entry of each lookup).
+    codes, distinct = pd.factorize(flags.to_numpy(dtype=object))
+    texts = [str(value) for value in distinct] + [""]
+    lookup = np.array(texts + [f"{text};{code}" if text else code for text in texts], dtype=object)
+    position = np.where(codes < 0, len(distinct), codes) + np.where(mask, len(texts), 0)
+    return pd.Series(lookup[position], index=flags.index, name=flags.name, dtype=object)
+
+
+def has_flag(flags: pd.Series, code: str) -> pd.Series:
+    """Whether each row's ';'-separated ``flags`` include ``code`` (tested once per distinct string).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> has_flag(pd.Series(["a;partial", "partially", None]), "partial").tolist()
+    [True, False, False]
+    """
+    codes, distinct = pd.factorize(flags.to_numpy(dtype=object))
+    found = np.array([code in str(text).split(";") for text in distinct] + [False], dtype=bool)
+    return pd.Series(found[np.where(codes < 0, len(distinct), codes)], index=flags.index, name=flags.name)

@@ -33,3 +33,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         shared_file("")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_download_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never write into the user's cache (downloads, BACI Parquet copies): one per session."""
+    if os.environ.get("FORECASTING_CACHE"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FORECASTING_CACHE", str(tmp_path_factory.mktemp("forecasting-cache")))
+        yield

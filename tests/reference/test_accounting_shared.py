@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from forecasting.classify.concordance import read_concordance
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.aggregate import to_frequency
 from forecasting.data.clean.flags import describe_flags
 from forecasting.data.clean.gravity_view import to_gravity

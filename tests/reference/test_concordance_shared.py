@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from forecasting.classify.concordance import read_concordance
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.hs_vintage import convert_hs
 from tests.conftest import shared_file
 

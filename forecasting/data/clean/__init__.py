@@ -1,7 +1,7 @@
 """Cleaning steps: pure functions over FLOWS tables that add codes to ``flags`` and set rows
 aside in a ``dropped`` record (never silently). Each returns ``CleanResult(data, dropped)``."""
 
-from forecasting.data.accounting import CleanResult, check_accounting
+from forecasting.data.clean.accounting import CleanResult, check_accounting
 from forecasting.data.clean.aggregate import to_frequency
 from forecasting.data.clean.deflate import deflate
 from forecasting.data.clean.flags import describe_flags

@@ -11,8 +11,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from forecasting.data.accounting import CleanResult, empty_dropped
 from forecasting.data.clean._combine import check_flows, period_year
+from forecasting.data.clean.accounting import CleanResult, empty_dropped
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import add_flag
 

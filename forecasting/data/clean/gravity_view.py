@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from forecasting.data.accounting import CleanResult, concat_dropped, record_dropped
+from forecasting.data.clean.accounting import CleanResult, concat_dropped, record_dropped
 from forecasting.data.clean.mirror import MirrorRule, check_rule, reconcile_mirror
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import add_flag

@@ -16,16 +16,16 @@ import pandas as pd
 
 from forecasting.classify.groups import CommodityGroup, assign
 from forecasting.classify.hs import HS_VINTAGES
-from forecasting.data.accounting import CleanResult, record_dropped
-from forecasting.data.clean._combine import check_flows, combine_rows
+from forecasting.data.clean._combine import SAME_FLOW, check_flows, combine_rows
+from forecasting.data.clean.accounting import CleanResult, record_dropped
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import FLOWS, add_flag
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
 Unassigned = Literal["other", "drop"]
 STEP = "group_commodities"
-_SAME_FLOW = ["reporter", "partner", "flow", "period", "freq", "source"]
 
 
 def group_commodities(
@@ -62,11 +62,10 @@ def group_commodities(
     [{'commodity': 'other', 'value_usd': 4.0}, {'commodity': 'pharma', 'value_usd': 6.0}, \
 {'commodity': 'textiles', 'value_usd': 2.0}]
     """
-    if unassigned not in ("other", "drop"):
-        raise ValueError(f"unassigned must be 'other' or 'drop', got {unassigned!r}")
+    check_choice("unassigned", unassigned, Unassigned, error=ValueError)
     data = check_flows(flows, STEP)
     is_hs = data["classification"].isin(HS_VINTAGES)
-    vintages = data[is_hs].groupby(_SAME_FLOW, dropna=False)["classification"].nunique()
+    vintages = data[is_hs].groupby(SAME_FLOW, dropna=False)["classification"].nunique()
     if (vintages > 1).any():
         keys = ["/".join(map(str, k[:4])) for k in vintages.index[vintages > 1]]
         raise SchemaError(

@@ -22,14 +22,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from forecasting.classify.concordance import Concordance
 from forecasting.classify.hs import HS_VINTAGES, check_vintage
-from forecasting.data.accounting import CleanResult, concat_dropped, empty_dropped, record_dropped
-from forecasting.data.clean._combine import check_flows, combine_rows
+from forecasting.data.clean._combine import SAME_FLOW, check_flows, combine_rows
+from forecasting.data.clean.accounting import CleanResult, concat_dropped, record_dropped
+from forecasting.keys import Factorised, key_codes
 from forecasting.schema import FLOWS, add_flag
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,6 @@ logger = logging.getLogger(__name__)
 STEP = "convert_hs"
 _SIX_DIGITS = re.compile(r"\d{6}")
 _VINTAGE_ALIAS = re.compile(r"H[0-6]|HS\d{2}")
-_SAME_FLOW = ["reporter", "partner", "flow", "period", "freq", "source"]
 
 
 def convert_hs(
@@ -81,46 +82,58 @@ def convert_hs(
 {'commodity': '850239', 'value_usd': 50.0, 'flags': 'hs_concorded;hs_split'}]
     """
     target = check_vintage(to)
-    data = check_flows(flows, STEP)
-    data["_row"] = np.arange(len(data))
+    codes: Factorised = {}
+    data = check_flows(flows, STEP, factorised=codes)
     # String tests run once per distinct value: real tables repeat a few values many times.
-    canonical = {name: _vintage_or_none(name) for name in data["classification"].unique()}
-    vintage = data["classification"].map(canonical)
-    is_hs = vintage.notna()
+    class_codes, class_names = codes["classification"]
+    vintage_of = np.array([_vintage_or_none(name) for name in class_names], dtype=object)
+    vintage = vintage_of[class_codes] if len(data) else np.zeros(0, dtype=object)
+    is_hs = pd.notna(vintage)
     convert = is_hs & (vintage != target)
 
-    in_target = data.loc[is_hs & ~convert, _SAME_FLOW].drop_duplicates()
-    duplicate = convert & _matches(data, in_target)
-    six_digit = {code: bool(_SIX_DIGITS.fullmatch(str(code))) for code in data["commodity"].unique()}
-    not_six = convert & ~duplicate & ~data["commodity"].map(six_digit).astype(bool)
-    original = data.drop(columns="_row")
+    duplicate = np.zeros(len(data), dtype=bool)
+    if convert.any() and (is_hs & ~convert).any():
+        same_flow = key_codes(data, SAME_FLOW, factorised=codes)
+        duplicate = convert & np.isin(same_flow, same_flow[is_hs & ~convert])
+    commodity_codes, commodities = codes["commodity"]
+    six_digit = np.array([bool(_SIX_DIGITS.fullmatch(str(code))) for code in commodities], dtype=bool)
+    not_six = convert & ~duplicate & ~six_digit[commodity_codes]
     dropped = [
         record_dropped(
-            original,
+            data,
             duplicate,
             step=STEP,
             reason=f"the same reporter, partner and period is also reported in {target}; this copy"
             " was set aside so the trade is not counted twice",
         ),
         record_dropped(
-            original,
+            data,
             not_six,
             step=STEP,
             reason="not a 6-digit HS subheading; concordances link 6-digit codes (convert first, then aggregate)",
         ),
     ]
-    todo = data[convert & ~duplicate & ~not_six].assign(_vintage=vintage)
-    pieces = [data[~convert]]
-    for source, rows in todo.groupby("_vintage", sort=True):
-        converted, lost = _convert_block(rows, str(source), target, concordance, weights, original)
-        pieces.append(converted)
+    todo = convert & ~duplicate & ~not_six
+    blocks = [Block.unchanged(np.flatnonzero(~convert), commodity_codes)]
+    space = _CodeSpace(commodities)
+    for source in sorted(set(vintage[todo])):
+        block, lost = _convert_block(
+            data,
+            np.flatnonzero(todo & (vintage == source)),
+            codes,
+            space,
+            str(source),
+            target,
+            concordance,
+            weights,
+        )
+        blocks.append(block)
         dropped.append(lost)
-    result = pd.concat(pieces, ignore_index=True, sort=False).drop(
-        columns=["_row", "_vintage"], errors="ignore"
-    )
-    result = combine_rows(result, [k for k in FLOWS.key if k in result.columns])
+    result, result_codes = _assemble(data, blocks, codes, space, target)
+    key = [k for k in FLOWS.key if k in result.columns]
+    result = combine_rows(result, key, ids=key_codes(result, key, factorised=result_codes))
     logger.info("convert_hs to %s: %d rows in, %d rows out", target, len(flows), len(result))
-    return CleanResult(result, concat_dropped(*dropped) if dropped else empty_dropped(data.columns))
+    return CleanResult(result, concat_dropped(*dropped))
 
 
 def _vintage_or_none(name: object) -> str | None:
@@ -130,68 +143,132 @@ def _vintage_or_none(name: object) -> str | None:
     return None
 
 
-def _matches(data: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
-    if not len(keys):
-        return pd.Series(False, index=data.index)
-    marked = data[_SAME_FLOW].merge(keys.assign(_hit=True), on=_SAME_FLOW, how="left")
-    return pd.Series(marked["_hit"].notna().to_numpy(dtype=bool), index=data.index)
+class _CodeSpace:
+    """Commodity codes as integers: the input's distinct codes, then target codes as they come."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.index = pd.Index(np.asarray(codes, dtype=object), dtype=object)
+
+    def numbers(self, codes: np.ndarray) -> np.ndarray:
+        where = self.index.get_indexer(codes)
+        if (where < 0).any():
+            self.index = self.index.append(pd.Index(pd.unique(codes[where < 0]), dtype=object))
+            where = self.index.get_indexer(codes)
+        return where
+
+
+@dataclass(frozen=True)
+class Block:
+    """Output rows made from input rows: positions taken, value multipliers, new codes."""
+
+    rows: np.ndarray  # input row positions, one per output row
+    weight: np.ndarray | None  # None: rows pass through unchanged
+    commodity: np.ndarray  # commodity numbers in the code space
+    split: np.ndarray | None = None  # rows whose source code has several target codes
+
+    @classmethod
+    def unchanged(cls, rows: np.ndarray, commodity_codes: np.ndarray) -> Block:
+        return cls(rows, None, commodity_codes[rows])
+
+
+def _assemble(
+    data: pd.DataFrame, blocks: list[Block], codes: Factorised, space: _CodeSpace, target: str
+) -> tuple[pd.DataFrame, Factorised]:
+    """One table of every block's rows, and the factorised key of that table."""
+    rows = np.concatenate([b.rows for b in blocks])
+    converted = np.concatenate([np.full(len(b.rows), b.weight is not None) for b in blocks])
+    weight = np.concatenate([b.weight if b.weight is not None else np.ones(len(b.rows)) for b in blocks])
+    split = np.concatenate([b.split if b.split is not None else np.zeros(len(b.rows), bool) for b in blocks])
+    result = data.take(rows)
+    result.index = pd.RangeIndex(len(rows))
+    if not converted.any():
+        return result, {name: (values[rows], distinct) for name, (values, distinct) in codes.items()}
+    result["value_usd"] = result["value_usd"].to_numpy() * weight
+    if "quantity" in result.columns:
+        result["quantity"] = result["quantity"].to_numpy() * weight
+    commodity = np.concatenate([b.commodity for b in blocks])
+    result["commodity"] = space.index.to_numpy()[commodity]
+    class_codes, class_names = codes["classification"]
+    names = pd.Index(class_names, dtype=object)
+    if target not in names:
+        names = names.append(pd.Index([target], dtype=object))
+    classification = np.where(converted, names.get_loc(target), class_codes[rows])
+    result["classification"] = np.where(converted, target, result["classification"].to_numpy(dtype=object))
+    result["flags"] = add_flag(result["flags"], "hs_concorded", converted)
+    result["flags"] = add_flag(result["flags"], "hs_split", split)
+    factorised = {name: (values[rows], distinct) for name, (values, distinct) in codes.items()}
+    factorised["commodity"] = (commodity, space.index.to_numpy())
+    factorised["classification"] = (classification, names.to_numpy())
+    factorised.pop("flags", None)
+    return result, factorised
 
 
 def _convert_block(
-    rows: pd.DataFrame,
+    data: pd.DataFrame,
+    rows: np.ndarray,
+    codes: Factorised,
+    space: _CodeSpace,
     source: str,
     target: str,
     concordance: Concordance,
     weights: pd.Series | Mapping[str, float] | None,
-    original: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    table = concordance.table(source, target, weights=weights)
-    coverage = table.groupby("from_code")["weight"].sum()
-    unknown = ~rows["commodity"].isin(coverage.index)
-    in_tables = rows["commodity"].isin(concordance.codes(source))
-    lost = []
-    for mask, reason in (
-        (
-            unknown & ~in_tables,
-            f"code not found in the {source} side of the tables linking {source} to {target}",
+) -> tuple[Block, pd.DataFrame]:
+    """Convert ``data`` rows at positions ``rows`` (all in ``source``); also what they lose."""
+    table = concordance.table(source, target, weights=weights)  # sorted by from_code, to_code
+    from_codes, starts, counts = np.unique(
+        table["from_code"].to_numpy(dtype=object), return_index=True, return_counts=True
+    )
+    coverage = table.groupby("from_code")["weight"].sum().reindex(from_codes).to_numpy()
+    commodity_codes, commodities = codes["commodity"]
+    # Per distinct commodity: where its links start in the table (-1: none) and whether the
+    # source vintage knows it at all.
+    where = pd.Index(from_codes).get_indexer(commodities)
+    in_tables = pd.Index(commodities, dtype=object).isin(concordance.codes(source))[commodity_codes[rows]]
+    unknown = where[commodity_codes[rows]] < 0
+    lost = [
+        record_dropped(
+            data,
+            _positions(len(data), rows[unknown & ~in_tables]),
+            step=STEP,
+            reason=f"code not found in the {source} side of the tables linking {source} to {target}",
         ),
-        (
-            unknown & in_tables,
-            f"code appears in other {source} tables but has no link, direct or chained, to {target}",
+        record_dropped(
+            data,
+            _positions(len(data), rows[unknown & in_tables]),
+            step=STEP,
+            reason=f"code appears in other {source} tables but has no link, direct or chained, to {target}",
         ),
-    ):
-        positions = np.zeros(len(original), dtype=bool)
-        positions[rows.loc[mask, "_row"].to_numpy()] = True
-        lost.append(record_dropped(original, positions, step=STEP, reason=reason))
+    ]
     known = rows[~unknown]
-    share = known["commodity"].map(coverage)
+    link = where[commodity_codes[known]]
+    share = coverage[link]
     gap = share < 1 - 1e-9
     if gap.any():
         # A chain of tables with a missing onward link would lose this share of the value.
-        partial = original.iloc[known.loc[gap, "_row"].to_numpy()].copy()
-        remainder = (1 - share[gap]).to_numpy()
-        partial["value_usd"] = partial["value_usd"].to_numpy() * remainder
-        if "quantity" in partial.columns:
-            partial["quantity"] = partial["quantity"].to_numpy() * remainder
-        gap_mask = np.zeros(len(original), dtype=bool)
-        gap_mask[known.loc[gap, "_row"].to_numpy()] = True
         part = record_dropped(
-            original.assign(value_usd=np.nan),
-            gap_mask,
+            data,
+            _positions(len(data), known[gap]),
             step=STEP,
             reason=f"share of the value with no onward link in the {source} to {target} chain of tables",
         )
-        part["value_usd"] = partial["value_usd"].to_numpy()
+        part["value_usd"] = data["value_usd"].to_numpy()[known[gap]] * (1 - share[gap])
         if "quantity" in part.columns:
-            part["quantity"] = partial["quantity"].to_numpy()
+            part["quantity"] = data["quantity"].to_numpy()[known[gap]] * (1 - share[gap])
         lost.append(part)
-    merged = known.merge(table, left_on="commodity", right_on="from_code", how="inner")
-    merged["value_usd"] = merged["value_usd"] * merged["weight"]
-    if "quantity" in merged.columns:
-        merged["quantity"] = merged["quantity"] * merged["weight"]
-    merged["commodity"] = merged["to_code"]
-    merged["classification"] = target
-    merged["flags"] = add_flag(merged["flags"], "hs_concorded")
-    merged["flags"] = add_flag(merged["flags"], "hs_split", merged["n_targets"] > 1)
-    merged = merged.drop(columns=["from_code", "to_code", "weight", "relationship", "n_targets"])
-    return merged, concat_dropped(*lost)
+    # Every known row becomes one row per link of its code, in the table's order.
+    n_links = counts[link]
+    offsets = np.arange(int(n_links.sum())) - np.repeat(np.cumsum(n_links) - n_links, n_links)
+    links = np.repeat(starts[link], n_links) + offsets
+    block = Block(
+        rows=np.repeat(known, n_links),
+        weight=table["weight"].to_numpy()[links],
+        commodity=space.numbers(table["to_code"].to_numpy(dtype=object))[links],
+        split=table["n_targets"].to_numpy()[links] > 1,
+    )
+    return block, concat_dropped(*lost)
+
+
+def _positions(n: int, chosen: np.ndarray) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[chosen] = True
+    return mask

@@ -58,10 +58,12 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from forecasting.data.accounting import CleanResult, concat_dropped, record_dropped
-from forecasting.data.clean._combine import check_flows, union_flags
+from forecasting.data.clean._combine import check_flows, first_positions, union_flags
+from forecasting.data.clean.accounting import CleanResult, concat_dropped, record_dropped
 from forecasting.errors import DataQualityWarning, SchemaError, describe_items
+from forecasting.keys import Factorised, key_codes
 from forecasting.schema import add_flag
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +84,9 @@ def check_rule(rule: str) -> str:
     >>> check_rule("imports")
     Traceback (most recent call last):
     ...
-    ValueError: unknown mirror rule 'imports'; valid rules are 'importer', 'exporter', 'max', 'mean', 'quality_weighted'
+    ValueError: rule='imports' is not valid (did you mean 'importer'?); use one of 'importer', 'exporter', 'max', 'mean', 'quality_weighted'
     """
-    if rule not in MIRROR_RULES:
-        raise ValueError(
-            f"unknown mirror rule {rule!r}; valid rules are {', '.join(map(repr, MIRROR_RULES))}"
-        )
+    check_choice("rule", rule, MIRROR_RULES, error=ValueError)
     return rule
 
 
@@ -95,21 +94,6 @@ def _check_margin(cif_fob_margin: float) -> float:
     if not 0 <= cif_fob_margin < 1:
         raise ValueError(f"cif_fob_margin is a share (0.05 = 5 %), got {cif_fob_margin}")
     return float(cif_fob_margin)
-
-
-def _side(data: pd.DataFrame, kind: str, label: str) -> pd.DataFrame:
-    rows = data[data["flow"] == kind]
-    own, other = ("exporter", "importer") if kind == "export" else ("importer", "exporter")
-    side = rows.rename(columns={"reporter": own, "partner": other})
-    side = side[[*PAIR_KEY, "value_usd", "source", "flags", "_row"]]
-    return side.rename(
-        columns={
-            "value_usd": f"value_{label}_report",
-            "source": f"source_{label}_report",
-            "flags": f"_flags_{label}",
-            "_row": f"row_{label}_report",
-        }
-    )
 
 
 def mirror_compare(flows: pd.DataFrame, *, cif_fob_margin: float = 0.05) -> CleanResult:
@@ -120,7 +104,8 @@ def mirror_compare(flows: pd.DataFrame, *, cif_fob_margin: float = 0.05) -> Clea
     a FOB basis, the discrepancy (``discrepancy_usd`` = importer CIF - exporter FOB x (1 +
     margin); ``discrepancy_log`` = log of their ratio), ``reported_by`` (both, exporter,
     importer) and the input row positions of each side. Re-exports and re-imports, world
-    totals and self-trade are set aside in ``dropped`` with the reason.
+    totals and self-trade are set aside in ``dropped`` with the reason. Rows are sorted by
+    exporter, importer, period, freq, commodity and classification.
 
     Examples
     --------
@@ -134,84 +119,170 @@ def mirror_compare(flows: pd.DataFrame, *, cif_fob_margin: float = 0.05) -> Clea
     (0.0, 'both')
     """
     margin = _check_margin(cif_fob_margin)
-    data = check_flows(flows, STEP)
-    original = data.copy()
-    data["_row"] = np.arange(len(data))
-    re_trade = data["flow"].isin(["re-export", "re-import"])
-    aggregate = data["partner"].isin(NOT_COUNTRIES) | data["reporter"].isin(NOT_COUNTRIES)
-    self_trade = data["reporter"] == data["partner"]
+    codes: Factorised = {}
+    data = check_flows(flows, STEP, factorised=codes)
+    flow = _in(codes, "flow", ["export"]), _in(codes, "flow", ["import"])
+    re_trade = _in(codes, "flow", ["re-export", "re-import"])
+    aggregate = _in(codes, "partner", NOT_COUNTRIES) | _in(codes, "reporter", NOT_COUNTRIES)
+    self_trade = data["reporter"].to_numpy(dtype=object) == data["partner"].to_numpy(dtype=object)
     dropped = concat_dropped(
         record_dropped(
-            original,
+            data,
             re_trade,
             step=STEP,
             reason="re-exports and re-imports are part of exports and imports in Comtrade data;"
             " comparing them too would count them twice",
         ),
         record_dropped(
-            original,
+            data,
             aggregate & ~re_trade,
             step=STEP,
             reason="reporter or partner is the world aggregate (WLD), which has no mirror report",
         ),
         record_dropped(
-            original, self_trade & ~re_trade & ~aggregate, step=STEP, reason="reporter equals partner"
+            data, self_trade & ~re_trade & ~aggregate, step=STEP, reason="reporter equals partner"
         ),
     )
-    data = data[~(re_trade | aggregate | self_trade)]
+    kept = ~(re_trade | aggregate | self_trade)
     same = ["reporter", "partner", "flow", "period", "freq", "commodity", "classification"]
-    twice = data.duplicated(subset=same, keep=False)
+    same_flow = key_codes(data, same, factorised=codes)[kept]
+    twice = np.bincount(same_flow)[same_flow] > 1 if len(same_flow) else same_flow.astype(bool)
     if twice.any():
-        keys = data.loc[twice, same[:4]].astype(str).agg("/".join, axis=1).unique().tolist()
+        rows = np.flatnonzero(kept)[twice]
+        keys = data.iloc[rows][same[:4]].astype(str).agg("/".join, axis=1).unique().tolist()
         raise SchemaError(
             f"{int(twice.sum())} rows report the same flow from several sources (reporter/partner/flow/period:"
             f" {describe_items(keys)}); keep one source per reporter before mirror comparison"
         )
-    exporter = _side(data, "export", "exporter")
-    importer = _side(data, "import", "importer")
-    table = exporter.merge(importer, on=PAIR_KEY, how="outer", sort=True)
-    _warn_classification_mismatch(exporter, importer)
-    has_x = table["row_exporter_report"].notna()
-    has_m = table["row_importer_report"].notna()
-    table["reported_by"] = np.select([has_x & has_m, has_x], ["both", "exporter"], "importer").astype(object)
-    for label in ("exporter", "importer"):
-        table[f"row_{label}_report"] = table[f"row_{label}_report"].astype("Int64")
-    x, m = table["value_exporter_report"], table["value_importer_report"]
-    table["value_importer_fob"] = m / (1 + margin)
-    table["discrepancy_usd"] = m - x * (1 + margin)
+    pairs = _Pairs(codes, kept & flow[0], kept & flow[1])
+    columns = pairs.columns(data)
+    _warn_classification_mismatch(pairs, columns)
+    has_x, has_m = pairs.x_row >= 0, pairs.m_row >= 0
+    columns["reported_by"] = np.select([has_x & has_m, has_x], ["both", "exporter"], "importer").astype(
+        object
+    )
+    x, m = columns["value_exporter_report"], columns["value_importer_report"]
+    columns["value_importer_fob"] = m / (1 + margin)
+    columns["discrepancy_usd"] = m - x * (1 + margin)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = m / (x * (1 + margin))
-    table["discrepancy_log"] = np.log(ratio.where((x > 0) & (m > 0)))
-    table["flags"] = [
-        _both_flags(a, b)
-        for a, b in zip(table.pop("_flags_exporter"), table.pop("_flags_importer"), strict=True)
-    ]
-    return CleanResult(table.reset_index(drop=True), dropped)
+        columns["discrepancy_log"] = np.log(np.where((x > 0) & (m > 0), ratio, np.nan))
+    flags = data["flags"].to_numpy(dtype=object)
+    columns["flags"] = _both_flags(pairs.side(flags, "x", ""), pairs.side(flags, "m", ""))
+    table = pd.DataFrame(columns, copy=False)  # the arrays are new: no need to copy them into blocks
+    return CleanResult(table, dropped)
 
 
-def _both_flags(exporter_flags: object, importer_flags: object) -> str:
-    # Most rows have no flags or the same on both sides; only differing ones need a union.
-    a = exporter_flags if isinstance(exporter_flags, str) else ""
-    b = importer_flags if isinstance(importer_flags, str) else ""
-    if a == b or not b:
-        return a
-    return b if not a else union_flags([a, b])
+class _Pairs:
+    """Export rows matched with import rows of the same flow, in integer codes.
+
+    A flow is identified by (exporter, importer, period, freq, commodity, classification);
+    an export row names it (reporter, partner, ...), an import row (partner, reporter, ...).
+    ``x_row``/``m_row`` give, per pair, the input position of each side's row (-1: none);
+    pairs are numbered in the sort order of their key, and ``key`` holds each key part as
+    integers that sort as the values do.
+    """
+
+    def __init__(self, codes: Factorised, exports: np.ndarray, imports: np.ndarray) -> None:
+        countries = pd.Index(np.concatenate([codes["reporter"][1], codes["partner"][1]])).unique()
+        # both country columns in one numbering whose order is the names' sort order
+        ranks = _ranks(countries.to_numpy(dtype=object))
+        reporter = ranks[countries.get_indexer(codes["reporter"][1])][codes["reporter"][0]]
+        partner = ranks[countries.get_indexer(codes["partner"][1])][codes["partner"][0]]
+        rest = [_ranks(codes[name][1])[codes[name][0]] for name in PAIR_KEY[2:]]
+        x_rows, m_rows = np.flatnonzero(exports), np.flatnonzero(imports)
+        parts = np.stack(
+            [
+                np.concatenate([reporter[x_rows], partner[m_rows]]),
+                np.concatenate([partner[x_rows], reporter[m_rows]]),
+                *(np.concatenate([c[x_rows], c[m_rows]]) for c in rest),
+            ]
+        )
+        order = np.lexsort(parts[::-1])  # by the first key part, then the next, ...
+        ordered = parts[:, order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+        pair = np.empty(len(order), dtype=np.int64)
+        pair[order] = np.cumsum(new) - 1
+        self.x_row = np.full(int(new.sum()), -1, dtype=np.int64)
+        self.m_row = self.x_row.copy()
+        self.x_row[pair[: len(x_rows)]] = x_rows
+        self.m_row[pair[len(x_rows) :]] = m_rows
+        self.key = ordered[:, new]
+
+    def side(self, values: np.ndarray, which: str, missing: object = np.nan) -> np.ndarray:
+        """One side's ``values`` per pair (``missing`` where that side did not report)."""
+        rows = self.x_row if which == "x" else self.m_row
+        taken = values[np.maximum(rows, 0)] if len(values) else values[:0]
+        return np.where(rows >= 0, taken, missing) if len(rows) else taken
+
+    def columns(self, data: pd.DataFrame) -> dict[str, np.ndarray]:
+        """The pairs' key and each side's value, source and input row, as table columns."""
+        from_x = self.x_row >= 0
+        anchor = np.where(from_x, self.x_row, self.m_row)  # a row that names the pair's key
+        reporter = data["reporter"].to_numpy(dtype=object)[anchor]
+        partner = data["partner"].to_numpy(dtype=object)[anchor]
+        columns: dict[str, np.ndarray] = {
+            "exporter": np.where(from_x, reporter, partner),
+            "importer": np.where(from_x, partner, reporter),
+        }
+        for name in PAIR_KEY[2:]:
+            columns[name] = data[name].take(anchor).to_numpy()
+        values, sources = data["value_usd"].to_numpy(), data["source"].to_numpy(dtype=object)
+        for label, which, rows in (("exporter", "x", self.x_row), ("importer", "m", self.m_row)):
+            columns[f"value_{label}_report"] = self.side(values, which).astype("float64")
+            columns[f"source_{label}_report"] = self.side(sources, which, np.nan).astype(object)
+            columns[f"row_{label}_report"] = pd.arrays.IntegerArray(np.maximum(rows, 0), rows < 0)
+        return columns
 
 
-def _warn_classification_mismatch(exporter: pd.DataFrame, importer: pd.DataFrame) -> None:
-    pair = ["exporter", "importer", "period"]
-    left = exporter[[*pair, "classification"]].drop_duplicates()
-    right = importer[[*pair, "classification"]].drop_duplicates()
-    common = left[pair].drop_duplicates().merge(right[pair].drop_duplicates(), on=pair)
-    sides = left.merge(right, on=[*pair, "classification"], how="outer", indicator=True).merge(
-        common, on=pair
+def _in(codes: Factorised, column: str, values: object) -> np.ndarray:
+    """Rows whose factorised ``column`` is one of ``values`` (tested once per distinct value)."""
+    row_codes, distinct = codes[column]
+    return (
+        pd.Index(distinct, dtype=object).isin(values)[row_codes] if len(row_codes) else row_codes.astype(bool)
     )
-    mismatched = sides.loc[sides["_merge"] != "both", pair].drop_duplicates()
-    bad = [tuple(r) for r in mismatched.astype(str).to_numpy().tolist()]
-    if bad:
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's position in the sorted values (integers that sort as the values do)."""
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(np.asarray(values), kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+def _both_flags(exporter_flags: np.ndarray, importer_flags: np.ndarray) -> np.ndarray:
+    # Most rows have no flags or the same on both sides; only differing ones need a union.
+    a, b = exporter_flags, importer_flags
+    out = np.where((a == b) | (b == ""), a, b)
+    for i in np.flatnonzero((a != b) & (a != "") & (b != "")):
+        out[i] = union_flags([a[i], b[i]])
+    return out
+
+
+def _warn_classification_mismatch(pairs: _Pairs, columns: dict[str, np.ndarray]) -> None:
+    """Warn about (exporter, importer, period) whose two sides report different classifications."""
+    if not len(pairs.x_row):
+        return
+    widths = pairs.key.max(axis=1) + 1
+    trio = (pairs.key[0] * widths[1] + pairs.key[1]) * widths[2] + pairs.key[2]
+    trio_id, _ = pd.factorize(trio)
+    combo_id, _ = pd.factorize(trio * widths[-1] + pairs.key[-1])
+    has_x, has_m = pairs.x_row >= 0, pairs.m_row >= 0
+    both_sides = (np.bincount(trio_id, weights=has_x) > 0) & (np.bincount(trio_id, weights=has_m) > 0)
+    # a classification one side uses for a trio and the other side does not
+    one_side = (np.bincount(combo_id, weights=has_x) > 0) != (np.bincount(combo_id, weights=has_m) > 0)
+    combo_first = first_positions(combo_id)
+    uneven = np.bincount(trio_id[combo_first], weights=one_side, minlength=len(both_sides)) > 0
+    mismatched = np.flatnonzero(both_sides & uneven)
+    if len(mismatched):
+        first = first_positions(trio_id)[mismatched]
+        first = first[np.argsort(trio[first], kind="stable")]  # pairs are listed in key order
+        trios = pd.DataFrame({name: columns[name][first] for name in ("exporter", "importer", "period")})
+        names = trios.astype(str).to_numpy().tolist()
         warnings.warn(
-            f"{len(bad)} exporter/importer/period pairs are reported in different classifications by the two"
-            f" sides ({describe_items(['/'.join(map(str, k)) for k in bad])}); they cannot be matched."
+            f"{len(names)} exporter/importer/period pairs are reported in different classifications by the two"
+            f" sides ({describe_items(['/'.join(map(str, k)) for k in names])}); they cannot be matched."
             " Convert both to one HS vintage with convert_hs first.",
             DataQualityWarning,
             stacklevel=3,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from forecasting.data.accounting import CleanResult, empty_dropped
 from forecasting.data.clean._combine import check_flows
+from forecasting.data.clean.accounting import CleanResult, empty_dropped
 from forecasting.errors import SchemaError
 from forecasting.schema import add_flag
 

@@ -8,22 +8,22 @@ converts values to US dollars, and raises :class:`forecasting.errors.ReaderError
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import pandas as pd
 
-from forecasting.data.readers._common import finish
+from forecasting.data.readers._common import Locate, combine_files, file_lines
 from forecasting.data.readers.baci import read_baci, scan_baci
 from forecasting.data.readers.comtrade import read_comtrade
-from forecasting.data.readers.detect import TextFormat, detect_format
+from forecasting.data.readers.detect import EmptySourceError, TextFormat, detect_format
 from forecasting.data.readers.kz_stat import read_kz_stat
 from forecasting.data.readers.reference import read_geodist, read_reference_table
 from forecasting.data.readers.tidy import read_tidy
 from forecasting.data.readers.wits import read_wits
 from forecasting.progress import track
-from forecasting.schema import FLOWS
+from forecasting.validation import check_choice
 
 FlowSource = Literal["comtrade", "baci", "wits", "kz_stat", "tidy"]
 
@@ -36,6 +36,7 @@ _READERS = {
 }
 
 __all__ = [
+    "EmptySourceError",
     "FlowSource",
     "TextFormat",
     "detect_format",
@@ -69,7 +70,9 @@ def read_flows(
     Raises
     ------
     ReaderError
-        When a file cannot be represented, or when files overlap (same flow key twice).
+        When a file cannot be represented, or when files overlap (same flow key twice),
+        naming the file and line. A file with no data rows raises :class:`EmptySourceError`
+        (a ReaderError); among several files, empty ones are skipped with a warning.
 
     Examples
     --------
@@ -81,19 +84,30 @@ def read_flows(
     ...     ["flow", "value_usd"]].values.tolist()
     [['export', 10000.0], ['import', 7000.0]]
     """
-    if source not in _READERS:
-        raise ValueError(f"source={source!r} is not one of {', '.join(map(repr, get_args(FlowSource)))}")
-    files = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    check_choice("source", source, FlowSource, error=ValueError)
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     if not files:
         raise ValueError("read_flows needs at least one path")
-    reader = _READERS[source]
     if source == "baci":
         # scan_baci is read_baci with optional filters pushed into the scan
         return scan_baci(files, **options)
-    parts = [reader(f, **options) for f in track(files, total=len(files), desc=f"{source} files")]
-    if len(parts) == 1:
-        return parts[0]
-    combined = pd.concat(parts, ignore_index=True)
+    reader = _READERS[source]
+    parts = [
+        _read_or_empty(reader, f, options) for f in track(files, total=len(files), desc=f"{source} files")
+    ]
     label = source if source != "tidy" else str(options.get("source", "tidy"))
-    extra = [c for c in combined.columns if c not in FLOWS.names]
-    return finish(combined, source=label, path=", ".join(Path(f).name for f in files), extra=extra)
+    return combine_files(files, parts, source=label, locate_in=_lines_of)
+
+
+def _read_or_empty(
+    reader: Callable[..., pd.DataFrame], path: Path, options: dict[str, Any]
+) -> pd.DataFrame | EmptySourceError:
+    try:
+        return reader(path, **options)
+    except EmptySourceError as exc:
+        return exc
+
+
+def _lines_of(path: Path) -> Locate:
+    # Comtrade's API JSON has records, not lines; every other format has a header line
+    return file_lines(first_line=1, unit="record") if path.suffix.lower() == ".json" else file_lines()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,13 @@ import pandas as pd
 
 from forecasting.classify.countries import CountryScheme, iso3_with_flags
 from forecasting.classify.hs import VINTAGE_ALIASES
-from forecasting.errors import ReaderError, SchemaError, describe_items
-from forecasting.schema import FLOWS, add_flag, validate
+from forecasting.data.readers.detect import EmptySourceError
+from forecasting.errors import DataQualityWarning, ReaderError, SchemaError, describe_items, option_hint
+from forecasting.keys import key_codes
+from forecasting.schema import FLOWS, add_flag, require_columns, validate
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
-
-#: Comtrade classification codes and BACI revision tags -> the FLOWS classification name.
-HS_VINTAGES = VINTAGE_ALIASES
 
 
 def squash(name: object) -> str:
@@ -62,51 +63,56 @@ def find_columns(
     return found
 
 
-def apply_number_format(frame: pd.DataFrame, thousands: str | None, decimal: str) -> pd.DataFrame:
-    """Rewrite numbers in a text-typed frame to plain ``1234.5`` form under the file's marks.
+def line_numbers(mask: pd.Series | np.ndarray, *, first_line: int = 2, unit: str = "line") -> str:
+    """Describe the file lines (header is line 1) where ``mask`` holds.
 
-    Only cells that are wholly a number in that format change ("1.234,5" with thousands "."
-    and decimal ","), so names such as "Korea, Rep." and dates are left alone.
+    ``unit="record"`` with ``first_line=1`` numbers the records of a JSON file instead.
 
     Examples
     --------
-    >>> f = pd.DataFrame({"v": ["1.234,5", "7"], "name": ["Korea, Rep.", "x"]}, dtype="string")
-    >>> apply_number_format(f, ".", ",")["v"].tolist()
-    ['1234.5', '7']
+    >>> line_numbers([False, True, True])
+    'line(s) 3, 4'
     """
-    if thousands is None and decimal == ".":
-        return frame
-    group = re.escape(thousands) if thousands else ""
-    pattern = rf"^\s*-?\d[\d{group}]*(?:{re.escape(decimal)}\d+)?\s*$"
-    out = frame.copy()
-    for column in out.columns:
-        text = out[column].astype("string")
-        numeric = text.str.match(pattern).fillna(False).astype(bool)
-        if not numeric.any():
-            continue
-        cleaned = text.str.strip()
-        if thousands:
-            cleaned = cleaned.str.replace(thousands, "", regex=False)
-        if decimal != ".":
-            cleaned = cleaned.str.replace(decimal, ".", regex=False)
-        out[column] = text.where(~numeric, cleaned)
-    return out
-
-
-def line_numbers(mask: pd.Series | np.ndarray, *, first_line: int = 2) -> str:
-    """Describe the file lines (header is line 1) where ``mask`` holds."""
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-    return f"line(s) {describe_items([int(p) + first_line for p in positions])}"
+    return f"{unit}(s) {describe_items([int(p) + first_line for p in positions])}"
 
 
-def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) -> pd.Series:
+#: Where rows of a table came from, for messages: given a row mask, "line(s) 3, 7" or similar.
+Locate = Callable[[np.ndarray], str]
+
+
+def file_lines(*, first_line: int = 2, unit: str = "line") -> Locate:
+    """A :data:`Locate` naming file lines (or JSON records) by row position."""
+    return lambda mask: line_numbers(mask, first_line=first_line, unit=unit)
+
+
+def check_unique_flows(frame: pd.DataFrame, *, path: Path | str, locate: Locate) -> None:
+    """Raise ReaderError naming, by file line, the rows that repeat a flow key (FLOWS.key).
+
+    A source lists each flow once; two rows with one key would be added up or one of
+    them lost further on.
+    """
+    key = [c for c in FLOWS.key if c in frame.columns]
+    if not len(frame) or len(key) < len(FLOWS.key):
+        return
+    ids = key_codes(frame, key)
+    repeated = np.bincount(ids)[ids] > 1
+    if repeated.any():
+        first = frame.loc[repeated, ["reporter", "partner", "flow", "period", "commodity"]].iloc[0]
+        example = "/".join(str(v.date()) if isinstance(v, pd.Timestamp) else str(v) for v in first)
+        raise ReaderError(
+            f"{path}: {int(repeated.sum())} rows share a flow key (reporter/partner/flow/period/commodity"
+            f" such as {example}) on {locate(repeated)}; each flow must appear once — remove the repeated"
+            " rows or add them up before reading"
+        )
+
+
+def to_number(values: pd.Series, *, what: str, path: Path, locate: Locate | None = None) -> pd.Series:
     """Parse numbers; blanks and NA stay missing, anything else unparseable raises ReaderError."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         values = values.astype("float64")
         if np.isinf(values).any():
-            raise ReaderError(
-                f"{path}: {what} is infinite on {line_numbers(np.isinf(values), first_line=first_line)}"
-            )
+            raise ReaderError(f"{path}: {what} is infinite on {(locate or file_lines())(np.isinf(values))}")
         return values
     text = values.astype("string").str.strip()
     blank = text.isna() | text.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", ".", "-"])
@@ -114,29 +120,30 @@ def to_number(values: pd.Series, *, what: str, path: Path, first_line: int = 2) 
     bad = parsed.isna() & ~blank
     if bad.any():
         raise ReaderError(
-            f"{path}: {what} is not a number on {line_numbers(bad, first_line=first_line)}"
-            f" (values {describe_items(text[bad].unique().tolist())}); fix them or declare thousands=/decimal="
+            f"{path}: {what} is not a number on {(locate or file_lines())(bad)}"
+            f" (values {describe_items(text[bad].unique().tolist())}); fix them or declare the number marks"
+            f" ({option_hint('thousands', ',')}, {option_hint('decimal', '.', verb='').strip()})"
         )
     infinite = np.isinf(parsed.astype("float64"))
     if infinite.any():
         raise ReaderError(
-            f"{path}: {what} is infinite on {line_numbers(infinite, first_line=first_line)}; the source is damaged"
+            f"{path}: {what} is infinite on {(locate or file_lines())(infinite)}; the source is damaged"
         )
     return parsed.astype("float64")
 
 
-def check_not_negative(values: pd.Series, *, what: str, path: Path, first_line: int = 2) -> None:
+def check_not_negative(values: pd.Series, *, what: str, path: Path, locate: Locate | None = None) -> None:
     """Raise ReaderError naming the lines where ``values`` is negative."""
     negative = values < 0
     if negative.any():
         raise ReaderError(
-            f"{path}: {int(negative.sum())} negative {what} on {line_numbers(negative, first_line=first_line)}"
+            f"{path}: {int(negative.sum())} negative {what} on {(locate or file_lines())(negative)}"
             f" (values {describe_items(values[negative].tolist())}); trade values and quantities cannot be"
             " negative — correct the source or remove those rows before reading"
         )
 
 
-def pad_hs(codes: pd.Series, *, path: Path, first_line: int = 2) -> pd.Series:
+def pad_hs(codes: pd.Series, *, path: Path, locate: Locate | None = None) -> pd.Series:
     """Zero-pad HS codes that lost their leading zero (10121 -> 010121); TOTAL stays TOTAL.
 
     Examples
@@ -152,7 +159,7 @@ def pad_hs(codes: pd.Series, *, path: Path, first_line: int = 2) -> pd.Series:
     if bad.any():
         raise ReaderError(
             f"{path}: commodity codes {describe_items(text[bad].astype(str).unique().tolist())} are not HS codes"
-            f" (1-6 digits or TOTAL) on {line_numbers(bad, first_line=first_line)}"
+            f" (1-6 digits or TOTAL) on {(locate or file_lines())(bad)}"
         )
     return padded.where(~total, "TOTAL").astype(object)
 
@@ -170,10 +177,18 @@ def countries(
         raise type(exc)(f"{path}: {role}: {exc}") from None
 
 
-def finish(frame: pd.DataFrame, *, source: str, path: Path | str, extra: Iterable[str] = ()) -> pd.DataFrame:
+def finish(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    path: Path | str,
+    extra: Iterable[str] = (),
+    locate: Locate | None = None,
+) -> pd.DataFrame:
     """Put FLOWS columns first in schema order, fix dtypes, fill flags, and validate.
 
-    Raises :class:`ReaderError` (a SchemaError) listing every problem, prefixed with the file.
+    Raises :class:`ReaderError` (a SchemaError) listing every problem, prefixed with the file;
+    repeated flow keys are named by ``locate`` (file lines after a header by default).
     """
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for column in FLOWS.columns:
@@ -196,6 +211,7 @@ def finish(frame: pd.DataFrame, *, source: str, path: Path | str, extra: Iterabl
     for name in extra:
         if name in frame.columns:
             out[name] = frame[name].to_numpy()
+    check_unique_flows(out, path=path, locate=locate or file_lines())
     try:
         return validate(out, FLOWS)
     except SchemaError as exc:
@@ -230,23 +246,106 @@ def resolve_vintages(
     *,
     path: Path,
     what: str,
-    first_line: int = 2,
+    locate: Locate | None = None,
 ) -> pd.Series:
     """HS vintage of each row from the file's classification codes, falling back on ``declared``.
 
     ``TOTAL`` rows get ``TOTAL``; rows whose code names no vintage raise, naming the lines.
     """
-    mapped = codes.map(HS_VINTAGES)
+    mapped = codes.map(VINTAGE_ALIASES)
     if declared is not None:
-        if declared.upper() not in HS_VINTAGES:
-            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
-        mapped = mapped.fillna(HS_VINTAGES[declared.upper()])
+        mapped = mapped.fillna(declared_vintage(declared))
     mapped = mapped.where(commodity != "TOTAL", "TOTAL")
     bad = mapped.isna()
     if bad.any():
         raise ReaderError(
             f"{path}: {what} {describe_items(codes[bad].astype(str).unique().tolist())} on"
-            f" {line_numbers(bad, first_line=first_line)} does not name an HS vintage (H0..H6). 'HS' means"
-            " 'as reported': pass classification='HS2017' (or the vintage the reporter used)"
+            f" {(locate or file_lines())(bad)} does not name an HS vintage (H0..H6). 'HS' means"
+            f" 'as reported': {option_hint('classification', 'HS2017')} (or the vintage the reporter used)"
         )
     return mapped.astype(object)
+
+
+def require_file_columns(
+    frame: pd.DataFrame, columns: Iterable[str], *, path: Path | str, what: str, fix: str
+) -> None:
+    """:func:`forecasting.schema.require_columns` for a file: a ReaderError naming it, with ``fix``.
+
+    Examples
+    --------
+    >>> require_file_columns(pd.DataFrame({"a": []}), ["b"], path="f.csv", what="the file", fix="add it")
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.ReaderError: f.csv: the file lacks column(s) 'b' (it has 'a'); add it
+    """
+    try:
+        require_columns(frame, columns, what=f"{path}: {what}")
+    except SchemaError as exc:
+        has = describe_items(list(map(str, frame.columns)), 12)
+        raise ReaderError(f"{exc} (it has {has}); {fix}") from None
+
+
+def declared_vintage(declared: str) -> str:
+    """The FLOWS name of an HS vintage the caller declared (``"HS17"``, ``"H5"``, ``"hs2017"``).
+
+    Examples
+    --------
+    >>> declared_vintage("hs17")
+    'HS2017'
+    """
+    check_choice("classification", str(declared).upper(), sorted(VINTAGE_ALIASES), error=ValueError)
+    return VINTAGE_ALIASES[str(declared).upper()]
+
+
+def combine_files(
+    files: Sequence[Path],
+    parts: Sequence[pd.DataFrame | EmptySourceError],
+    *,
+    source: str,
+    locate_in: Callable[[Path], Locate | None] = lambda path: None,
+) -> pd.DataFrame:
+    """One FLOWS table from the tables read from ``files``, in order, every row kept.
+
+    Files that held no rows (an :class:`EmptySourceError` in ``parts``) are skipped with a
+    warning naming them; when every file is empty the error is raised. Flow keys repeated
+    across files raise, naming each file and (through ``locate_in(file)``) the lines.
+    """
+    empty = [p for p in parts if isinstance(p, EmptySourceError)]
+    kept = [(f, p) for f, p in zip(files, parts, strict=True) if not isinstance(p, EmptySourceError)]
+    if not kept:
+        if len(empty) == 1:
+            raise empty[0]
+        raise EmptySourceError(
+            f"none of the {len(files)} files holds data rows: {'; '.join(map(str, empty[:3]))}"
+        )
+    if empty:
+        names = [f.name for f, p in zip(files, parts, strict=True) if isinstance(p, EmptySourceError)]
+        message = (
+            f"{len(empty)} of {len(files)} files hold no data rows and were skipped: {describe_items(names)}"
+        )
+        logger.warning(message)
+        warnings.warn(message, DataQualityWarning, stacklevel=3)
+    read_from = {name: note for _, p in kept for name, note in p.attrs.get("read_from", {}).items()}
+    if len(kept) == 1:
+        return kept[0][1]
+    combined = pd.concat([p for _, p in kept], ignore_index=True)
+    extra = [c for c in combined.columns if c not in FLOWS.names]
+    sizes = np.cumsum([0, *(len(p) for _, p in kept)])
+
+    # files are named by their name, or by their path where two share a name
+    short = [f.name for f, _ in kept]
+    labels = [str(f) if short.count(f.name) > 1 else f.name for f, _ in kept]
+
+    def locate(mask: np.ndarray) -> str:
+        places = []
+        for label, (path, _), start, end in zip(labels, kept, sizes[:-1], sizes[1:], strict=True):
+            part = np.asarray(mask[start:end], dtype=bool)
+            if part.any():
+                where = locate_in(path)
+                places.append(f"{label} {where(part)}" if where else label)
+        return "; ".join(places)
+
+    names = ", ".join(labels)
+    out = finish(combined, source=source, path=names, extra=extra, locate=locate)
+    out.attrs["read_from"] = read_from
+    return out

@@ -18,20 +18,21 @@ import numpy as np
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    apply_number_format,
+    Locate,
     countries,
+    file_lines,
     find_columns,
     finish,
     flag_where,
-    line_numbers,
     merge_flags,
     pad_hs,
     resolve_vintages,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
+from forecasting.data.readers.detect import EmptySourceError, read_table
 from forecasting.errors import ReaderError, describe_items
 from forecasting.schema import FLOW_KINDS, FLOWS
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -110,27 +111,21 @@ def _load_json(path: Path) -> pd.DataFrame:
         raise ReaderError(f"{path}: expected a JSON object with 'data' or a list of records")
     if not all(isinstance(r, dict) for r in records):
         raise ReaderError(f"{path}: every element of 'data' must be an object (one record)")
+    if not records:
+        raise EmptySourceError(
+            f"{path}: holds no records ('data' is empty): the query matched no trade, or the download"
+            " failed; nothing to read — check the query (reporter, partner, period, commodity)"
+        )
     frame = pd.DataFrame.from_records(records)
     return frame.astype(object).where(frame.notna(), None).astype("string") if len(frame) else frame
 
 
-def _load_csv(path: Path, options: dict[str, object]) -> pd.DataFrame:
-    fmt = detect_format(path, **options)  # type: ignore[arg-type]
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    return apply_number_format(raw, fmt.thousands, fmt.decimal)
+def _locate(fmt: str) -> Locate:
+    # JSON records have no header line; name 1-based record numbers instead.
+    return file_lines(first_line=1, unit="record") if fmt == "json" else file_lines()
 
 
-def _first_line(fmt: str) -> int:
-    # JSON records have no header line; report 1-based record numbers instead.
-    return 1 if fmt == "json" else 2
-
-
-def _flows(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) -> pd.Series:
+def _flows(raw: pd.DataFrame, cols: dict[str, str], path: Path, locate: Locate) -> pd.Series:
     code = raw[cols["flow_code"]] if "flow_code" in cols else raw[cols["flow_name"]]
     key = code.astype("string").str.strip().str.upper().str.replace(r"\.0$", "", regex=True)
     flow = key.map(_FLOWS)
@@ -138,13 +133,15 @@ def _flows(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) -> p
     if bad.any():
         raise ReaderError(
             f"{path}: flow codes {describe_items(key[bad].astype(str).unique().tolist())} on"
-            f" {line_numbers(bad, first_line=first)} are not among {', '.join(FLOW_KINDS)}"
+            f" {locate(bad)} are not among {', '.join(FLOW_KINDS)}"
             " (X, M, RX, RM); filter the file to those flows before reading"
         )
     return flow.astype(object)
 
 
-def _periods(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) -> tuple[pd.Series, pd.Series]:
+def _periods(
+    raw: pd.DataFrame, cols: dict[str, str], path: Path, locate: Locate
+) -> tuple[pd.Series, pd.Series]:
     text = raw[cols["period"]].astype("string").str.strip().str.replace(r"\.0$", "", regex=True).fillna("")
     if "freq" in cols:
         freq = raw[cols["freq"]].astype("string").str.strip().str.upper().fillna("")
@@ -156,7 +153,7 @@ def _periods(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) ->
     if bad.any():
         raise ReaderError(
             f"{path}: periods {describe_items(text[bad].astype(str).unique().tolist())} on"
-            f" {line_numbers(bad, first_line=first)} do not fit their frequency (A: YYYY, M: YYYYMM)"
+            f" {locate(bad)} do not fit their frequency (A: YYYY, M: YYYYMM)"
         )
     stamp = np.where(
         (freq == "A").to_numpy(dtype=bool), (text + "0101").to_numpy(str), (text + "01").to_numpy(str)
@@ -166,7 +163,7 @@ def _periods(raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int) ->
     if odd.any():
         raise ReaderError(
             f"{path}: periods {describe_items(text[odd].astype(str).unique().tolist())} on"
-            f" {line_numbers(odd, first_line=first)} are not years between 1900 and 2100"
+            f" {locate(odd)} are not years between 1900 and 2100"
         )
     return period.reset_index(drop=True), freq.astype(object)
 
@@ -177,21 +174,21 @@ def _classification(
     commodity: pd.Series,
     declared: str | None,
     path: Path,
-    first: int,
+    locate: Locate,
 ) -> pd.Series:
     if "classification" in cols:
         code = raw[cols["classification"]].astype("string").str.strip().str.upper()
     else:
         code = pd.Series([declared or pd.NA] * len(raw), dtype="string")
-    return resolve_vintages(code, commodity, declared, path=path, what="classification", first_line=first)
+    return resolve_vintages(code, commodity, declared, path=path, what="classification", locate=locate)
 
 
 def _quantities(
-    raw: pd.DataFrame, cols: dict[str, str], path: Path, first: int
+    raw: pd.DataFrame, cols: dict[str, str], path: Path, locate: Locate
 ) -> tuple[pd.Series, pd.Series]:
     if "qty" not in cols:
         return pd.Series(np.nan, index=raw.index), pd.Series([None] * len(raw), dtype=object)
-    qty = to_number(raw[cols["qty"]], what="qty", path=path, first_line=first)
+    qty = to_number(raw[cols["qty"]], what="qty", path=path, locate=locate)
     unit = raw[cols["qty_unit"]].astype("string").str.strip() if "qty_unit" in cols else None
     unit_code = (
         raw[cols["qty_unit_code"]].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
@@ -269,17 +266,12 @@ def read_comtrade(
     """
     path = Path(path)
     kind = format if format != "auto" else ("json" if path.suffix.lower() == ".json" else "csv")
-    if kind not in ("json", "csv"):
-        raise ValueError(f"format={format!r} is not one of 'auto', 'json', 'csv'")
-    raw = (
-        _load_json(path)
-        if kind == "json"
-        else _load_csv(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
-    )
-    if raw.empty:
-        logger.info("%s: no records", path.name)
-        return FLOWS.empty()
-    first = _first_line(kind)
+    check_choice("format", format, ComtradeFormat, error=ValueError)
+    if kind == "json":
+        raw = _load_json(path)
+    else:
+        raw, _ = read_table(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+    locate = _locate(kind)
     required = ["period", "commodity", "value"]
     cols = find_columns(raw.columns, _FIELDS, path=path, required=required)
     for role in ("reporter", "partner"):
@@ -300,17 +292,17 @@ def read_comtrade(
                     flags = flags.str.replace("partner_aggregate", "reporter_aggregate")
                 country_flags.append(flags)
                 break
-    out["flow"] = _flows(raw, cols, path, first)
-    out["period"], out["freq"] = _periods(raw, cols, path, first)
-    out["commodity"] = pad_hs(raw[cols["commodity"]], path=path, first_line=first)
-    out["classification"] = _classification(raw, cols, out["commodity"], classification, path, first)
-    out["value_usd"] = to_number(raw[cols["value"]], what="primaryValue", path=path, first_line=first)
-    out["quantity"], out["quantity_unit"] = _quantities(raw, cols, path, first)
+    out["flow"] = _flows(raw, cols, path, locate)
+    out["period"], out["freq"] = _periods(raw, cols, path, locate)
+    out["commodity"] = pad_hs(raw[cols["commodity"]], path=path, locate=locate)
+    out["classification"] = _classification(raw, cols, out["commodity"], classification, path, locate)
+    out["value_usd"] = to_number(raw[cols["value"]], what="primaryValue", path=path, locate=locate)
+    out["quantity"], out["quantity_unit"] = _quantities(raw, cols, path, locate)
     out["flags"] = _flags(raw, cols, country_flags).to_numpy()
     extra = []
     for field, name in (("cif", "cif_usd"), ("fob", "fob_usd"), ("net_weight", "net_weight_kg")):
         if field in cols:
-            out[name] = to_number(raw[cols[field]], what=cols[field], path=path, first_line=first)
+            out[name] = to_number(raw[cols[field]], what=cols[field], path=path, locate=locate)
             extra.append(name)
     breakdown = []
     for field, total in _BREAKDOWNS.items():
@@ -321,7 +313,7 @@ def read_comtrade(
                 breakdown.append(f"{field}_code")
     _check_breakdown_duplicates(out, breakdown, path)
     logger.info("%s: read %d Comtrade records (%s)", path.name, len(out), kind)
-    return finish(out, source="comtrade", path=path, extra=[*extra, *breakdown])
+    return finish(out, source="comtrade", path=path, extra=[*extra, *breakdown], locate=locate)
 
 
 def _check_breakdown_duplicates(out: pd.DataFrame, breakdown: list[str], path: Path) -> None:

@@ -14,14 +14,24 @@ import gzip
 import io
 import logging
 import re
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from forecasting.errors import ReaderError
+import pandas as pd
+
+from forecasting.errors import ReaderError, option_hint
 
 logger = logging.getLogger(__name__)
 
 SEPARATORS = (",", ";", "\t", "|")
+
+
+class EmptySourceError(ReaderError):
+    """A source file holds no data: a header without rows, or an API answer without records."""
+
+
 _SAMPLE_BYTES = 256 * 1024
 _SAMPLE_LINES = 200
 _GROUPED = re.compile(r"^-?[1-9]\d{0,2}(?P<mark>[,. \u00a0'])\d{3}(?:(?P=mark)\d{3})*(?P<rest>[.,]\d+)?$")
@@ -31,7 +41,7 @@ _DECIMAL_DOT = re.compile(r"^-?\d*\.\d+$")
 
 @dataclass(frozen=True)
 class TextFormat:
-    """How to parse a delimited text file; pass it to ``pandas.read_csv`` via :meth:`read_csv_options`."""
+    """How to parse a delimited text file: :meth:`read` reads one with it (the readers' one path)."""
 
     encoding: str
     sep: str
@@ -54,6 +64,109 @@ class TextFormat:
             "decimal": self.decimal,
             "compression": self.compression,
         }
+
+    def read(
+        self, path: str | Path, *, na_values: Sequence[str] = ("",), as_text: bool = True
+    ) -> pd.DataFrame:
+        """Read ``path`` with this format: every cell as text (``as_text``), numbers in plain form.
+
+        Raises :class:`ReaderError` naming the file when it cannot be parsed, is cut short
+        (a truncated gzip), or has a header and no data rows.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+        >>> _ = p.write_text("a;b\\n1.234,5;x\\n")
+        >>> TextFormat("utf-8", ";", thousands=".", decimal=",").read(p)["a"].tolist()
+        ['1234.5']
+        """
+        path = Path(path)
+        options = (
+            {"dtype": "string", "keep_default_na": False, "na_values": list(na_values)} if as_text else {}
+        )
+        try:
+            frame = pd.read_csv(path, **options, **self.read_csv_options())  # type: ignore[call-overload]
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise ReaderError(
+                f"{path}: is truncated or damaged ({self.compression or 'text'} stream: {exc}); the download"
+                " was probably cut short — download it again"
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise ReaderError(
+                f"{path}: is not valid {self.encoding} beyond the lines checked ({exc.reason} at byte"
+                f" {exc.start} of a block); {option_hint('encoding', 'latin-1')} or the encoding the"
+                " publisher used"
+            ) from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise ReaderError(f"{path}: cannot be parsed as {self} ({exc})") from None
+        if frame.empty:
+            raise EmptySourceError(
+                f"{path}: has a header ({', '.join(map(str, frame.columns[:8]))}) but no data rows;"
+                " nothing to read — check the download or the export that wrote it"
+            )
+        return apply_number_format(frame, self.thousands, self.decimal) if as_text else frame
+
+
+def apply_number_format(frame: pd.DataFrame, thousands: str | None, decimal: str) -> pd.DataFrame:
+    """Rewrite numbers in a text-typed frame to plain ``1234.5`` form under the file's marks.
+
+    Only cells that are wholly a number in that format change ("1.234,5" with thousands "."
+    and decimal ","), so names such as "Korea, Rep." and dates are left alone.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"v": ["1.234,5", "7"], "name": ["Korea, Rep.", "x"]}, dtype="string")
+    >>> apply_number_format(f, ".", ",")["v"].tolist()
+    ['1234.5', '7']
+    """
+    if thousands is None and decimal == ".":
+        return frame
+    group = re.escape(thousands) if thousands else ""
+    pattern = rf"^\s*-?\d[\d{group}]*(?:{re.escape(decimal)}\d+)?\s*$"
+    out = frame.copy()
+    for column in out.columns:
+        text = out[column].astype("string")
+        numeric = text.str.match(pattern).fillna(False).astype(bool)
+        if not numeric.any():
+            continue
+        cleaned = text.str.strip()
+        if thousands:
+            cleaned = cleaned.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            cleaned = cleaned.str.replace(decimal, ".", regex=False)
+        out[column] = text.where(~numeric, cleaned)
+    return out
+
+
+def read_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sep: str | None = None,
+    thousands: str | None = None,
+    decimal: str | None = None,
+    na_values: Sequence[str] = ("",),
+    as_text: bool = True,
+) -> tuple[pd.DataFrame, TextFormat]:
+    """Detect ``path``'s format (declared values win) and read it: every reader's text path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,x\\n")
+    >>> frame, fmt = read_table(p)
+    >>> frame.values.tolist(), fmt.sep
+    ([['1', 'x']], ',')
+    """
+    fmt = detect_format(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+    return fmt.read(path, na_values=na_values, as_text=as_text), fmt
+
+
+def _marks_hint() -> str:
+    example = f"{option_hint('thousands', '.')} and {option_hint('decimal', ',', verb='').strip()}"
+    return f"declare the marks (for example {example})"
 
 
 def _open_bytes(path: Path) -> tuple[bytes, str | None]:
@@ -80,6 +193,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
                 return raw[: exc.start].decode(encoding), encoding
             raise ReaderError(
                 f"{path}: is not valid {encoding} ({exc}); declare the file's real encoding"
+                f" ({option_hint('encoding')}=...)"
             ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
@@ -92,7 +206,7 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
             return raw[: exc.start].decode("utf-8"), "utf-8"
         line = raw[: exc.start].count(b"\n") + 1
         raise ReaderError(
-            f"{path}: is not UTF-8 (byte {raw[exc.start]:#x} on line {line}); pass encoding='latin-1'"
+            f"{path}: is not UTF-8 (byte {raw[exc.start]:#x} on line {line}); {option_hint('encoding', 'latin-1')}"
             " (CEPII files) or 'cp1251' (Cyrillic sources) — whichever the publisher used"
         ) from None
 
@@ -120,10 +234,12 @@ def _detect_sep(lines: list[str], path: Path) -> str:
     if not consistent:
         raise ReaderError(
             f"{path}: no separator among {shown} splits every line into the same number of fields;"
-            " check the file (truncated or mixed lines?) or pass sep="
+            f" check the file (truncated or mixed lines?) or {option_hint('sep')}"
         )
     names = ", ".join(f"{sep!r} ({n} fields)" for sep, n in consistent)
-    raise ReaderError(f"{path}: several separators fit every line: {names}; pass sep= to say which")
+    raise ReaderError(
+        f"{path}: several separators fit every line: {names}; {option_hint('sep')} to say which"
+    )
 
 
 def _numeric_cells(lines: list[str], sep: str) -> list[str]:
@@ -149,19 +265,17 @@ def _detect_numbers(lines: list[str], sep: str, path: Path) -> tuple[str | None,
         decimal_comma |= bool(_DECIMAL_COMMA.match(cell))
         decimal_dot |= bool(_DECIMAL_DOT.match(cell))
     if len(marks) > 1 or (decimal_comma and decimal_dot):
-        raise ReaderError(
-            f"{path}: numbers use both ',' and '.' in conflicting ways; pass thousands= and decimal="
-        )
+        raise ReaderError(f"{path}: numbers use both ',' and '.' in conflicting ways; {_marks_hint()}")
     thousands = next(iter(marks)) if marks else None
     if (thousands == "." and decimal_dot) or (thousands == "," and decimal_comma):
         # "1.234.567" beside "0.5": the dot cannot be both; refusing beats dropping a decimal point
         raise ReaderError(
             f"{path}: '{thousands}' groups thousands in some numbers and marks decimals in others;"
-            " pass thousands= and decimal="
+            f" {_marks_hint()}"
         )
     decimal = "," if decimal_comma or thousands == "." else "."
     if thousands == decimal:
-        raise ReaderError(f"{path}: '{decimal}' is both the decimal and the thousands mark; pass them")
+        raise ReaderError(f"{path}: '{decimal}' is both the decimal and the thousands mark; {_marks_hint()}")
     for cell in ambiguous:
         mark = "," if "," in cell else "."
         if mark == decimal and thousands is None and (decimal_comma or decimal_dot):
@@ -170,7 +284,7 @@ def _detect_numbers(lines: list[str], sep: str, path: Path) -> tuple[str | None,
             continue
         raise ReaderError(
             f"{path}: cannot tell whether {cell!r} uses {mark!r} as a thousands or a decimal mark;"
-            " pass thousands= and decimal="
+            f" {_marks_hint()}"
         )
     return thousands, decimal
 
@@ -199,7 +313,7 @@ def detect_format(
     path = Path(path)
     raw, compression = _open_bytes(path)
     if not raw.strip():
-        raise ReaderError(f"{path}: the file is empty")
+        raise EmptySourceError(f"{path}: the file is empty (no header, no rows); nothing to read")
     text, used_encoding = _decode(raw, path, encoding)
     lines = _sample_lines(text)
     found_sep = sep if sep is not None else _detect_sep(lines, path)
@@ -220,8 +334,11 @@ def detect_format(
     return fmt
 
 
-def header_of(path: str | Path, fmt: TextFormat) -> list[str]:
-    """The header fields of a delimited file, stripped of quotes and spaces.
+def header_of(path: str | Path, fmt: TextFormat) -> tuple[list[str], bool]:
+    """The header fields of a delimited file (stripped of quotes and spaces), and whether rows follow.
+
+    The second value is False only when the whole file was sampled and holds no line after
+    the header (a header-only file).
 
     Examples
     --------
@@ -229,9 +346,11 @@ def header_of(path: str | Path, fmt: TextFormat) -> list[str]:
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "h.csv"
     >>> _ = p.write_text('"t","i" ,j\\n1,2,3\\n')
     >>> header_of(p, TextFormat("utf-8", ","))
-    ['t', 'i', 'j']
+    (['t', 'i', 'j'], True)
     """
     raw, _ = _open_bytes(Path(path))
     text, _ = _decode(raw, Path(path), fmt.encoding)
-    first = next(csv.reader(io.StringIO(text.splitlines()[0] if text else ""), delimiter=fmt.sep), [])
-    return [name.strip().strip('"').strip() for name in first]
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = next(csv.reader(io.StringIO(lines[0] if lines else ""), delimiter=fmt.sep), [])
+    has_rows = len(lines) > 1 or len(raw) >= _SAMPLE_BYTES
+    return [name.strip().strip('"').strip() for name in first], has_rows

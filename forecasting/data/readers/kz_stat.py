@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    apply_number_format,
     check_not_negative,
     find_columns,
     finish,
     line_numbers,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
-from forecasting.errors import ReaderError, describe_items
+from forecasting.data.readers.detect import read_table
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,7 @@ _FIELDS = {
 
 def _flow_from_name(path: Path, declared: str | None) -> str:
     if declared is not None:
-        if declared not in ("export", "import"):
-            raise ValueError(f"flow={declared!r} is not one of 'export', 'import'")
+        check_choice("flow", declared, KzFlow, error=ValueError)
         return declared
     name = path.name.lower()
     if "export" in name and "import" not in name:
@@ -51,7 +50,7 @@ def _flow_from_name(path: Path, declared: str | None) -> str:
     if "import" in name and "export" not in name:
         return "import"
     raise ReaderError(
-        f"{path}: the file name does not say exports or imports; pass flow='export' or 'import'"
+        f"{path}: the file name does not say exports or imports; {option_hint('flow', 'export')} or 'import'"
     )
 
 
@@ -83,17 +82,9 @@ def read_kz_stat(
     [['KAZ', 'WLD', 'export', 'M', 5000500.0]]
     """
     path = Path(path)
-    if unit not in ("thousand_usd", "usd"):
-        raise ValueError(f"unit={unit!r} is not one of 'thousand_usd', 'usd'")
+    check_choice("unit", unit, KzUnit, error=ValueError)
     direction = _flow_from_name(path, flow)
-    fmt = detect_format(path, encoding=encoding, sep=sep)
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    raw = apply_number_format(raw, fmt.thousands, fmt.decimal)
+    raw, _ = read_table(path, encoding=encoding, sep=sep)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])
     if "transformation" in cols:
         kind = raw[cols["transformation"]].astype("string").str.strip().str.lower()

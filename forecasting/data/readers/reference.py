@@ -16,9 +16,10 @@ from typing import Literal
 
 import pandas as pd
 
-from forecasting.data.readers._common import countries, merge_flags
-from forecasting.data.readers.detect import detect_format
-from forecasting.errors import ReaderError, describe_items
+from forecasting.data.readers._common import countries, merge_flags, require_file_columns
+from forecasting.data.readers.detect import detect_format, read_table
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -70,20 +71,12 @@ def read_geodist(
     [['KAZ', 'PAK', 1116.9, 'KAZ'], ['ROU', 'KAZ', 3500.5, 'ROM']]
     """
     path = Path(path)
-    if table not in ("auto", "dist", "geo"):
-        raise ValueError(f"table={table!r} is not one of 'auto', 'dist', 'geo'")
+    check_choice("table", table, GeoDistTable, error=ValueError)
     fmt = _geodist_format(path, encoding)
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=["", "."], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as GeoDist ({exc})") from None
+    raw = fmt.read(path, na_values=["", "."])
     kind = table if table != "auto" else ("dist" if {"iso_o", "iso_d"} <= set(raw.columns) else "geo")
     code_columns = ["iso_o", "iso_d"] if kind == "dist" else ["iso3"]
-    missing = [c for c in code_columns if c not in raw.columns]
-    if missing:
-        raise ReaderError(f"{path}: a GeoDist {kind} table needs columns {code_columns}; missing {missing}")
+    require_file_columns(raw, code_columns, path=path, what=f"a GeoDist {kind} table", fix="it needs them")
     numeric = [
         c
         for c in raw.columns
@@ -164,8 +157,7 @@ def read_reference_table(
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            fmt = detect_format(path, encoding=encoding, sep=sep)
-            frame = pd.read_csv(path, **fmt.read_csv_options())  # type: ignore[call-overload]
+            frame, _ = read_table(path, encoding=encoding, sep=sep, as_text=False)
     except ReaderError:
         raise
     except Exception as exc:  # every backend raises its own family; ours names the file and format
@@ -193,6 +185,6 @@ def _read_r(path: Path, table: str | None) -> pd.DataFrame:
         return objects[table]
     if len(names) != 1:
         raise ReaderError(
-            f"{path}: holds {len(names)} objects ({describe_items(names)}); pass table= to pick one"
+            f"{path}: holds {len(names)} objects ({describe_items(names)}); {option_hint('table', names[0])} to pick one"
         )
     return objects[names[0]]

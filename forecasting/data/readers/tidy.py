@@ -17,24 +17,28 @@ import numpy as np
 import pandas as pd
 
 from forecasting.classify.countries import CountryScheme
+from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.readers._common import (
-    HS_VINTAGES,
-    apply_number_format,
     check_not_negative,
     countries,
+    declared_vintage,
     finish,
     line_numbers,
     merge_flags,
     pad_hs,
+    require_file_columns,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
-from forecasting.errors import ReaderError, describe_items
+from forecasting.data.readers.detect import read_table
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.schema import FLOWS
+from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
 TidyFreq = Literal["A", "Q", "M"]
-REQUIRED = ("reporter", "partner", "flow", "period", "commodity", "value_usd")
+#: What a tidy file must name (after ``columns=``); the rest of FLOWS has defaults.
+REQUIRED = tuple(c for c in FLOWS.required if c not in ("freq", "classification", "source", "flags"))
 _FLOWS = {
     "export": "export",
     "x": "export",
@@ -55,14 +59,8 @@ def _load(path: Path, options: dict[str, str | None]) -> pd.DataFrame:
             return pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise ReaderError(f"{path}: not a readable Parquet file ({exc})") from None
-    fmt = detect_format(path, **options)  # type: ignore[arg-type]
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    return apply_number_format(raw, fmt.thousands, fmt.decimal)
+    raw, _ = read_table(path, **options)  # type: ignore[arg-type]
+    return raw
 
 
 def _periods(values: pd.Series, freq: pd.Series | None, path: Path) -> tuple[pd.Series, pd.Series]:
@@ -82,7 +80,7 @@ def _periods(values: pd.Series, freq: pd.Series | None, path: Path) -> tuple[pd.
     if undecided.any():
         raise ReaderError(
             f"{path}: full dates such as {text[undecided].iloc[0]!r} do not say whether the period is a year,"
-            " quarter or month; add a freq column or pass freq='A', 'Q' or 'M'"
+            f" quarter or month; add a freq column or {option_hint('freq', 'A')} ('Q' or 'M')"
         )
     start = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     start = start.mask(year.notna(), pd.to_datetime(year + "-01-01", errors="coerce"))
@@ -156,24 +154,17 @@ def read_tidy(
     [['KAZ', 'export', Timestamp('2023-01-01 00:00:00'), 'A', '2709', 10.0]]
     """
     path = Path(path)
-    if freq is not None and freq not in ("A", "Q", "M"):
-        raise ValueError(f"freq={freq!r} is not one of 'A', 'Q', 'M'")
+    if freq is not None:
+        check_choice("freq", freq, TidyFreq, error=ValueError)
     if not (np.isfinite(value_scale) and value_scale > 0):
         raise ValueError(f"value_scale must be a positive number (1000 for thousands), got {value_scale!r}")
     raw = _load(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
     if columns:
-        absent = [name for name in columns if name not in raw.columns]
-        if absent:
-            raise ReaderError(
-                f"{path}: columns {describe_items(absent)} named in columns= are not in the file ({list(raw.columns)})"
-            )
+        require_file_columns(raw, columns, path=path, what="the file", fix="columns= names them")
         raw = raw.rename(columns=dict(columns))
-    missing = [name for name in REQUIRED if name not in raw.columns]
-    if missing:
-        raise ReaderError(
-            f"{path}: missing column(s) {describe_items(missing)} (the file has {describe_items(list(raw.columns), 12)});"
-            " pass columns={'their name': 'our name', ...}"
-        )
+    require_file_columns(
+        raw, REQUIRED, path=path, what="the file", fix=option_hint("columns", {"their name": "our name"})
+    )
     raw = raw.reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
     out["reporter"], reporter_flags = countries(
@@ -228,17 +219,15 @@ def _commodities(raw: pd.DataFrame, declared: str | None, path: Path) -> tuple[p
         commodity = padded.where(is_code | is_total, text.astype(object))
     if "classification" in raw.columns:
         given = raw["classification"].astype("string").str.strip()
-        classification = given.map(lambda v: HS_VINTAGES.get(str(v).upper(), v) if pd.notna(v) else v)
+        classification = given.map(lambda v: VINTAGE_ALIASES.get(str(v).upper(), v) if pd.notna(v) else v)
     else:
-        vintage = HS_VINTAGES.get(declared.upper()) if declared else None
-        if declared and vintage is None:
-            raise ValueError(f"classification={declared!r} is not one of {', '.join(sorted(HS_VINTAGES))}")
+        vintage = declared_vintage(declared) if declared else None
         classification = pd.Series(
             np.where(is_total, "TOTAL", np.where(is_code, vintage or "", "GROUP")), index=raw.index
         ).replace("", pd.NA)
         if classification.isna().any():
             raise ReaderError(
                 f"{path}: HS codes on {line_numbers(classification.isna())} need their vintage; add a"
-                " classification column or pass classification='HS2017' (or the right one)"
+                f" classification column or {option_hint('classification', 'HS2017')} (or the right one)"
             )
     return commodity, classification.astype(object)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.data.readers._common import (
-    apply_number_format,
     countries,
     find_columns,
     finish,
@@ -24,7 +23,7 @@ from forecasting.data.readers._common import (
     resolve_vintages,
     to_number,
 )
-from forecasting.data.readers.detect import detect_format
+from forecasting.data.readers.detect import read_table
 from forecasting.errors import ReaderError, describe_items
 
 logger = logging.getLogger(__name__)
@@ -84,14 +83,7 @@ def read_wits(
     [['KAZ', 'PAK', 'export', 'TOTAL', 15634181.0]]
     """
     path = Path(path)
-    fmt = detect_format(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
-    try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], **fmt.read_csv_options()
-        )  # type: ignore[call-overload]
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ReaderError(f"{path}: cannot be parsed as {fmt} ({exc})") from None
-    raw = apply_number_format(raw, fmt.thousands, fmt.decimal)
+    raw, _ = read_table(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["reporter", "partner", "product", "year"])
     if "value_thousand" not in cols and "value_usd" not in cols:
         raise ReaderError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecasting.data.accounting import (
+from forecasting.data.clean.accounting import (
     CleanResult,
     check_accounting,
     concat_dropped,
@@ -55,7 +55,7 @@ def test_check_accounting_names_the_unbalanced_groups():
         SchemaError, match=r"1 of 3 groups .*\('KAZ', 2021\): before 20.00, after\+dropped 0.00"
     ):
         check_accounting(f, f.iloc[[0, 2, 3]], empty_dropped(f.columns))
-    with pytest.raises(SchemaError, match="missing"):
+    with pytest.raises(SchemaError, match="accounting lacks column.*'partner'"):
         check_accounting(f, f, empty_dropped(), by=("partner", "year"))
 
 

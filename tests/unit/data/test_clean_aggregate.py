@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.aggregate import to_frequency
 from forecasting.errors import SchemaError
 from forecasting.schema import FLOWS, validate

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from forecasting.classify.groups import CommodityGroup
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.grouping import group_commodities
 from forecasting.errors import SchemaError, UnknownCodeError
 from forecasting.schema import FLOWS, validate
@@ -69,7 +69,7 @@ def test_user_group_and_totals_pass_through():
 def test_errors():
     with pytest.raises(UnknownCodeError, match="did you mean 'textiles'"):
         group_commodities(F, groups=["textile"])
-    with pytest.raises(ValueError, match="'other' or 'drop'"):
+    with pytest.raises(ValueError, match="use one of 'other', 'drop'"):
         group_commodities(F, unassigned="keep")
     two = pd.concat([F, F.assign(classification="HS2022")], ignore_index=True)
     with pytest.raises(SchemaError, match="several HS vintages"):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting.classify.concordance import Concordance
-from forecasting.data.accounting import check_accounting
+from forecasting.data.clean.accounting import check_accounting
 from forecasting.data.clean.hs_vintage import convert_hs
 from forecasting.schema import FLOWS, validate
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from forecasting.data.readers.detect import detect_format, header_of
-from forecasting.errors import ReaderError
+from forecasting.errors import ReaderError, cli_wording
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
@@ -55,6 +55,18 @@ def test_latin1_file_is_refused_with_the_fix(tmp_path):
     assert detect_format(path, encoding="latin-1").encoding == "latin-1"
 
 
+def test_the_fix_is_worded_for_the_command_line_there(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("country;code\nCôte d'Ivoire;CIV\n".encode("latin-1"))
+    with cli_wording({"encoding": "--encoding"}), pytest.raises(ReaderError, match="pass --encoding latin-1"):
+        detect_format(path)
+    numbers = tmp_path / "n.csv"
+    numbers.write_text("a;b\n1,234;x\n")
+    flags = {"thousands": "--thousands", "decimal": "--decimal"}
+    with cli_wording(flags), pytest.raises(ReaderError, match="pass --thousands . and --decimal ,"):
+        detect_format(numbers)
+
+
 def test_declared_wrong_encoding_is_an_error(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes("a;b\n\xff\xfe;1\n".encode("latin-1"))
@@ -67,7 +79,7 @@ def test_utf8_bom_is_recognised(tmp_path):
     path.write_bytes(b"\xef\xbb\xbfa,b\n1,2\n")
     fmt = detect_format(path)
     assert fmt.encoding == "utf-8-sig"
-    assert header_of(path, fmt) == ["a", "b"]
+    assert header_of(path, fmt) == (["a", "b"], True)
 
 
 def test_gzip_is_read_through(tmp_path):

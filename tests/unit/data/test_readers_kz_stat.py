@@ -61,16 +61,19 @@ def test_bad_rows(tmp_path, row, message):
         read_kz_stat(write(tmp_path, "exports.csv", ["2023-12-01,1,level", row]))
 
 
-def test_duplicate_months_raise(tmp_path):
-    with pytest.raises(ReaderError, match="share a key"):
-        read_flows(
-            write(tmp_path, "exports.csv", ["2024-01-01,1,level", "2024-01-01,2,level"]), source="kz_stat"
-        )
+def test_duplicate_months_raise_naming_file_lines(tmp_path):
+    # file lines count the header as line 1: the repeated month is on lines 3 and 5
+    rows = ["2023-12-01,1,level", "2024-01-01,1,level", "2024-02-01,1,level", "2024-01-01,2,level"]
+    with pytest.raises(ReaderError, match=r"2 rows share a flow key .*2024-01-01.* on line\(s\) 3, 5;"):
+        read_flows(write(tmp_path, "exports.csv", rows), source="kz_stat")
 
 
 def test_overlapping_files_raise(tmp_path):
     first = write(tmp_path, "exports.csv", ["2024-01-01,1,level"])
     (tmp_path / "again").mkdir()
     second = write(tmp_path / "again", "exports.csv", ["2024-01-01,1,level"])
-    with pytest.raises(ReaderError, match="share a key"):
+    with pytest.raises(
+        ReaderError,
+        match=r"share a flow key .* on .*/exports.csv line\(s\) 2; .*again/exports.csv line\(s\) 2",
+    ):
         read_flows([first, second], source="kz_stat")

@@ -56,7 +56,7 @@ def test_bad_numbers(tmp_path, row, message):
 def test_missing_code_column(tmp_path):
     path = tmp_path / "geo.csv"
     path.write_text("iso2;country\nKZ;Kazakhstan\n")
-    with pytest.raises(ReaderError, match="needs columns"):
+    with pytest.raises(ReaderError, match="a GeoDist geo table lacks column.*'iso3'"):
         read_geodist(path)
 
 

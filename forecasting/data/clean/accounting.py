@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
-from forecasting.schema import DROPPED
+from forecasting.schema import DROPPED, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +110,26 @@ def record_dropped(
         reasons: object = reason_values[selected]
     else:
         reasons = reason
-    originals = frame.loc[selected, [c for c in frame.columns if c not in _DROPPED_COLUMNS]]
-    out = pd.DataFrame(
-        {
-            "step": pd.Series(step, index=originals.index, dtype=object),
-            "reason": pd.Series(reasons, index=originals.index, dtype=object),
-            "row": np.flatnonzero(selected).astype("int64"),
-        }
+    positions = np.flatnonzero(selected)
+    originals = frame.take(positions)
+    fixed = [c for c in _DROPPED_COLUMNS if c in originals.columns]
+    if fixed:
+        originals = originals.drop(columns=fixed)
+    originals.index = pd.RangeIndex(len(positions))
+    out = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "step": pd.Series(step, index=originals.index, dtype=object),
+                    "reason": pd.Series(reasons, index=originals.index, dtype=object),
+                    "row": positions.astype("int64"),
+                },
+                index=originals.index,
+            ),
+            originals,
+        ],
+        axis=1,
     )
-    out = pd.concat([out, originals], axis=1).reset_index(drop=True)
     if len(out):
         logger.info("%s set aside %d rows: %s", step, len(out), describe_items(out["reason"].unique()))
     return out
@@ -165,23 +176,28 @@ def summarize_dropped(dropped: pd.DataFrame, *, value: str = "value_usd") -> pd.
     return table.sort_values(["rows", "step"], ascending=[False, True], ignore_index=True)
 
 
-def _with_year(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+def _group_columns(frame: pd.DataFrame, by: Sequence[str]) -> list[pd.Series]:
+    # ``year`` is derived from ``period`` on the fly rather than by copying the frame with it.
     if "year" in by and "year" not in frame.columns:
-        if "period" not in frame.columns:
-            raise SchemaError("accounting by 'year' needs a 'year' or a 'period' column")
-        frame = frame.assign(year=pd.to_datetime(frame["period"]).dt.year)
-    return frame
+        require_columns(frame, ["period"], what="accounting by 'year' (a 'year' or a 'period' column):")
+    require_columns(frame, [c for c in by if c != "year" or "year" in frame.columns], what="accounting")
+    return [_year(frame["period"]) if c == "year" and "year" not in frame.columns else frame[c] for c in by]
+
+
+def _year(period: pd.Series) -> pd.Series:
+    if period.dtype.kind == "M":  # plain datetime64: numpy gives the year without a calendar pass
+        years = period.to_numpy().astype("datetime64[Y]").astype("int64") + 1970
+        return pd.Series(years, index=period.index, name="year")
+    return pd.to_datetime(period).dt.year.rename("year")
 
 
 def _totals(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.Series | None:
     if not len(frame):
         return None
-    frame = _with_year(frame, by)
-    missing = [c for c in (*by, value) if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"accounting needs columns {describe_items(missing)}, which are missing")
+    groups = _group_columns(frame, by)
+    require_columns(frame, [value], what="accounting")
     values = pd.to_numeric(frame[value], errors="coerce")
-    return values.groupby([frame[c] for c in by], dropna=False).sum(min_count=0)
+    return values.groupby(groups, dropna=False).sum(min_count=0)
 
 
 def check_accounting(
