@@ -1,12 +1,18 @@
 """The arithmetic behind the effects: which rows each shock touches, levels before and after,
 and the change in log trade each one implies. Public wrappers live in ``effects.py``.
+
+This module and ``effects.py`` sit below :mod:`forecasting.scenarios.scenario` (an
+import-linter contract keeps it so): they read a scenario through :class:`ScenarioLike`, the
+few attributes they need, and never import the ``Scenario`` class, so its methods can
+delegate here without an import circle.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -14,13 +20,26 @@ import pandas as pd
 from forecasting.errors import SchemaError, describe_items
 from forecasting.scenarios._checks import Draw, raise_problems
 from forecasting.scenarios.costs import TradeCostMapping, delta_ln_ad_valorem
-
-if TYPE_CHECKING:
-    from forecasting.scenarios.scenario import Scenario, Shock
+from forecasting.scenarios.parts import PhaseIn
+from forecasting.scenarios.shock import Shock
 
 logger = logging.getLogger(__name__)
 
 KEY = ["exporter", "importer", "commodity"]
+
+
+class ScenarioLike(Protocol):
+    """What the effect arithmetic reads of a scenario (:class:`~forecasting.scenarios.Scenario` has it)."""
+
+    name: str
+    start_year: int
+    shocks: Sequence[Shock]
+    phase_in: PhaseIn
+
+    def phase(self, year: int) -> float: ...
+
+    def availability_in(self, year: int) -> float: ...
+
 #: Optional columns of the pairs table holding the level of a variable before the shock.
 LEVEL_COLUMNS = ("dist_km", "transit_days", "freight_cost_pct", "tariff_pct", "rta", "route_available")
 #: Variables whose change needs the level before the shock, by mode (freight falls back to
@@ -70,6 +89,8 @@ class Cells:
     change: np.ndarray
     delta_ln: np.ndarray  # log change of the variable's cost term (days for time: the day change)
     log_effect: np.ndarray  # change in log trade at full effect
+    fixed: np.ndarray  # the part of log_effect that does not depend on the trade elasticity
+    slope: np.ndarray  # and its slope in the elasticity: log_effect = fixed + elasticity * slope
     start: int
 
 
@@ -126,7 +147,7 @@ def prepare_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def shock_cells(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     frame: pd.DataFrame,
     mapping: TradeCostMapping,
     elasticity: np.ndarray,
@@ -217,20 +238,21 @@ def _evaluate(
         )
         return None
     delta_ln = np.zeros(n)
-    effect = np.zeros(n)
+    effect = fixed = slope = np.zeros(n)
     goods = frame["commodity"].to_numpy(dtype=object)
     if var == "transit_days":
         delta_ln = change
         effect = mapping.time_effect(change, goods, elasticity)
+        fixed, slope = mapping.time_effect_parts(change, goods)
     elif var in ("freight_cost_pct", "tariff_pct"):
         delta_ln = delta_ln_ad_valorem(before, after)
-        effect = elasticity * delta_ln
+        effect, slope = elasticity * delta_ln, delta_ln
     elif var == "dist_km":
         delta_ln = np.log1p(np.full(n, value)) if mode == "relative" else np.log(after) - np.log(before)
-        effect = mapping.distance_elasticity * delta_ln
+        effect = fixed = mapping.distance_elasticity * delta_ln
     elif var == "rta":
         delta_ln = change
-        effect = mapping.rta_effect * change
+        effect = fixed = mapping.rta_effect * change
     zero = ~mask
 
     def masked(a: np.ndarray) -> np.ndarray:
@@ -245,6 +267,8 @@ def _evaluate(
         change=masked(change),
         delta_ln=masked(delta_ln),
         log_effect=masked(effect),
+        fixed=masked(fixed),
+        slope=masked(slope),
         start=shock.start_year if shock.start_year is not None else -1,
     )
 
@@ -270,7 +294,7 @@ def _double_counting(cells: list[Cells], frame: pd.DataFrame, mapping: TradeCost
     ]
 
 
-def compose(scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: int | None) -> pd.DataFrame:
+def compose(scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None) -> pd.DataFrame:
     """Sum the phased channel effects per row for one year (``None``: full, long-run effect)."""
     arrays = compose_arrays(scenario, frame, cells, year)
     out = frame[KEY].copy()
@@ -280,7 +304,7 @@ def compose(scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: i
 
 
 def compose_arrays(
-    scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, labels: bool = True
+    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, labels: bool = True
 ) -> dict[str, np.ndarray]:
     """The arrays behind :func:`compose` (``labels=False`` skips the channel names)."""
     n = len(frame)
@@ -295,6 +319,8 @@ def compose_arrays(
             "delta_ln_tariff",
             "delta_ln_dist",
             "delta_rta",
+            "delta_fixed",
+            "delta_per_elasticity",
         )
     }
     column_of = {
@@ -321,6 +347,8 @@ def compose_arrays(
             continue
         phase = 1.0 if year is None else scenario.phase_in.share(year, start)
         sums["delta_log_cost"] += phase * cell.log_effect
+        sums["delta_fixed"] += phase * cell.fixed
+        sums["delta_per_elasticity"] += phase * cell.slope
         # Weights by absolute size keep the reported phase in [0, 1] when channels pull apart.
         sums["weight_phased"] += phase * np.abs(cell.log_effect)
         sums["weight_full"] += np.abs(cell.log_effect)
@@ -344,6 +372,8 @@ def compose_arrays(
             "delta_ln_tariff",
             "delta_ln_dist",
             "delta_rta",
+            "delta_fixed",
+            "delta_per_elasticity",
         )
     }
     if labels:
