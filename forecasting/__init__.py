@@ -2,16 +2,22 @@
 
 Clean bilateral trade data, estimate PPML gravity models, run general-equilibrium
 counterfactuals for trade corridors, forecast baselines with time-series models, and
-publish scenario outlooks as reports.
+publish scenario outlooks as reports. The main verb is :func:`forecasting.outlook`
+(defined in :mod:`forecasting.projection.pipeline`), returning an :class:`OutlookResult`.
 
-Subpackages load on first use (``forecasting.gravity`` imports pyfixest, for example), so
-``import forecasting`` stays fast.
+Names load on first use (``forecasting.gravity`` imports pyfixest, the outlook also
+statsforecast), so ``import forecasting`` stays fast: ``python -X importtime -c "import
+forecasting"`` measures about 30 ms for the package itself, against about 2.5 s for the
+outlook's estimators. This table is the package's only lazy-import mechanism; subpackages
+import their own modules plainly.
 
 Examples
 --------
 >>> import forecasting as fc
 >>> fc.classify.resolve("pharma").prefixes
 ('30',)
+>>> fc.outlook.__module__
+'forecasting.projection.pipeline'
 """
 
 from __future__ import annotations
@@ -24,15 +30,28 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_SUBPACKAGES = ("classify", "data", "gravity", "timeseries", "scenarios", "report", "schema", "errors")
-__all__ = ["OutlookResult", "__version__", "outlook", *_SUBPACKAGES]
+# Public name -> the module that defines it (a subpackage stands for itself).
+_LAZY = {
+    "outlook": "forecasting.projection.pipeline",
+    "OutlookResult": "forecasting.projection.result",
+    "OutlookSettings": "forecasting.projection.settings",
+    **{
+        name: f"forecasting.{name}"
+        for name in ("classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors")
+    },
+}
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"forecasting.{name}")
-    if name in ("outlook", "OutlookResult"):
-        # ``forecasting.outlook`` is a callable module (see its docstring), so either binding works.
-        module = importlib.import_module("forecasting.outlook")
-        return module if name == "outlook" else module.OutlookResult
-    raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+    module = importlib.import_module(target)
+    value = module if target == f"forecasting.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -11,49 +11,44 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names below load on first use, so the report notebook's kernel starts fast
-    from forecasting.outlook.result import OutlookResult
-    from forecasting.report.artefacts import ReportArtefacts
+from forecasting.files import atomic_write
+from forecasting.projection.result import OutlookResult
+from forecasting.report.artefacts import (
+    ReportArtefacts,
+    ReportDirectoryError,
+    ReportInputError,
+    check_result,
+    record_manifest,
+    write_artefacts,
+)
+from forecasting.report.browser import BrowserError, BrowserNotFoundError, print_pdf, screenshot
+from forecasting.report.manifest import MissingInputError, read_manifest
+from forecasting.report.render import RenderError, render_report
+from forecasting.report.sections import ReportBook
 
 logger = logging.getLogger(__name__)
 
-# public name -> module that defines it; importing ``forecasting.outlook.result`` pulls in the
-# estimators (via ``forecasting.outlook``), which the notebook kernel must not pay for.
-_LAZY = {
-    "BrowserError": "browser",
-    "BrowserNotFoundError": "browser",
-    "print_pdf": "browser",
-    "screenshot": "browser",
-    "MissingInputError": "manifest",
-    "read_manifest": "manifest",
-    "RenderError": "render",
-    "render_report": "render",
-    "ReportBook": "sections",
-    "ReportArtefacts": "artefacts",
-    "ReportDirectoryError": "artefacts",
-    "ReportInputError": "artefacts",
-    "check_result": "artefacts",
-    "write_artefacts": "artefacts",
-    "example_result": "_example",
-}
-
-__all__ = sorted([*_LAZY, "build_report"])
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"forecasting.report.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'forecasting.report' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__all__ = [
+    "BrowserError",
+    "BrowserNotFoundError",
+    "MissingInputError",
+    "RenderError",
+    "ReportArtefacts",
+    "ReportBook",
+    "ReportDirectoryError",
+    "ReportInputError",
+    "build_report",
+    "check_result",
+    "print_pdf",
+    "read_manifest",
+    "render_report",
+    "screenshot",
+    "write_artefacts",
+]
 
 
 def build_report(
@@ -71,7 +66,7 @@ def build_report(
     Parameters
     ----------
     result
-        An :class:`~forecasting.outlook.result.OutlookResult`.
+        An :class:`~forecasting.projection.result.OutlookResult`.
     out_dir
         Output directory: created when missing; overwritten only if it holds a previous report.
     notebook
@@ -104,17 +99,11 @@ def build_report(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from forecasting.report import example_result
-    >>> report = build_report(example_result(), pathlib.Path(tempfile.mkdtemp()) / "outlook")  # doctest: +SKIP
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> report = build_report(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "outlook")  # doctest: +SKIP
     >>> report.html.name  # doctest: +SKIP
     'report.html'
     """
-    from forecasting.files import atomic_write
-    from forecasting.report.artefacts import record_manifest, write_artefacts
-    from forecasting.report.browser import print_pdf
-    from forecasting.report.manifest import read_manifest
-    from forecasting.report.render import render_report
-
     artefacts = write_artefacts(result, out_dir, inputs=inputs, title=title, progress=progress)
     html = render_report(artefacts.out_dir, notebook=notebook, title=title, progress=progress)
     pdf_path = None

@@ -41,18 +41,24 @@ __all__ = ["GEDraws", "counterfactual_draws", "quantile_bounds", "solve_in_chunk
 _SOLVE_ERRORS = (ConvergenceError, FloatingPointError, np.linalg.LinAlgError)
 
 
-def measure_names(options: GEOptions) -> tuple[str, ...]:
+def measure_names(options: GEOptions, conditional: bool = True) -> tuple[str, ...]:
     """The GE_COUNTRY measures a solve with ``options`` produces, in table order."""
-    if options.kind == "full":
+    if options.kind == "full" and conditional:
         return (*MEASURES, *(f"{m}_conditional" for m in CONDITIONAL_MEASURES))
     return MEASURES
 
 
 def _chunk(
-    base: GEBase, log_base: np.ndarray, log_new: np.ndarray, sigma: np.ndarray, options: GEOptions, warm: Solved | None
+    base: GEBase,
+    log_base: np.ndarray,
+    log_new: np.ndarray,
+    sigma: np.ndarray,
+    options: GEOptions,
+    warm: Solved | None,
+    conditional: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-draw % changes by country ``(D, M, N)``, counterfactual and baseline flows ``(D, N, N)``."""
-    solved = solve_costs(base, log_base, log_new, sigma, options, warm)
+    solved = solve_costs(base, log_base, log_new, sigma, options, warm, conditional=conditional)
     measures = country_measures(solved.baseline, solved.conditional, solved.full, sigma)
     with np.errstate(divide="ignore", invalid="ignore"):
         country = np.stack([(new / old - 1.0) * 100.0 for old, new in measures.values()], axis=1)
@@ -60,14 +66,20 @@ def _chunk(
 
 
 def solve_chunk(
-    base: GEBase, log_base: np.ndarray, log_new: np.ndarray, sigma: np.ndarray, options: GEOptions, warm: Solved | None
+    base: GEBase,
+    log_base: np.ndarray,
+    log_new: np.ndarray,
+    sigma: np.ndarray,
+    options: GEOptions,
+    warm: Solved | None,
+    conditional: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_chunk` plus a failure mask; draws with no equilibrium are isolated and left as NaN."""
     try:
-        return (*_chunk(base, log_base, log_new, sigma, options, warm), np.zeros(len(log_new), bool))
+        return (*_chunk(base, log_base, log_new, sigma, options, warm, conditional), np.zeros(len(log_new), bool))
     except _SOLVE_ERRORS:
         pass
-    n, m = len(base.countries), len(measure_names(options))
+    n, m = len(base.countries), len(measure_names(options, conditional))
     country = np.full((len(log_new), m, n), np.nan)
     flows = np.full((len(log_new), n, n), np.nan)
     baseline = np.full((len(log_new), n, n), np.nan)
@@ -76,7 +88,7 @@ def solve_chunk(
         one_base = log_base[d : d + 1] if len(log_base) > 1 else log_base
         try:
             country[d], flows[d], baseline[d] = (
-                a[0] for a in _chunk(base, one_base, log_new[d : d + 1], sigma[d : d + 1], options, warm)
+                a[0] for a in _chunk(base, one_base, log_new[d : d + 1], sigma[d : d + 1], options, warm, conditional)
             )
         except _SOLVE_ERRORS:
             failed[d] = True
@@ -92,6 +104,7 @@ def solve_in_chunks(
     *,
     chunk_size: int,
     warm: Solved | None,
+    conditional: bool = True,
     progress: bool | None = None,
     desc: str = "GE draws",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -101,7 +114,9 @@ def solve_in_chunks(
     for start in track(starts, total=len(starts), desc=desc, enabled=progress):
         stop = start + chunk_size
         chunk_base = log_base[start:stop] if len(log_base) > 1 else log_base
-        parts.append(solve_chunk(base, chunk_base, log_new[start:stop], sigma[start:stop], options, warm))
+        parts.append(
+            solve_chunk(base, chunk_base, log_new[start:stop], sigma[start:stop], options, warm, conditional)
+        )
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))  # type: ignore[return-value]
 
 
@@ -258,6 +273,7 @@ def counterfactual_draws(
     sigma: float | Sequence[float] | np.ndarray | pd.Series | None = None,
     options: GEOptions | None = None,
     chunk_size: int = 200,
+    conditional: bool = True,
     scenario: str = "counterfactual",
     value: str = "value_usd",
     progress: bool | None = None,
@@ -281,6 +297,10 @@ def counterfactual_draws(
         ``sigma`` is given). ``stopping="book"`` is for single replications and is refused here.
     chunk_size, progress
         Draws solved together, and a progress bar over the chunks.
+    conditional
+        Also solve the conditional stage of a full-endowment GE (its ``*_conditional``
+        country measures); ``False`` roughly halves the work when only the full-endowment
+        flows and measures are read.
 
     Examples
     --------
@@ -308,13 +328,14 @@ def counterfactual_draws(
     delta = np.broadcast_to(delta, (len(draw_ids), *delta.shape[1:]))
     log_base = base.log_cost(data, options.baseline)[None]
     try:  # the average problem, solved once, starts every chunk
-        warm = solve_costs(base, log_base, log_base + delta.mean(axis=0)[None], float(np.median(sigmas)), options)
+        centre = log_base + delta.mean(axis=0)[None]
+        warm = solve_costs(base, log_base, centre, float(np.median(sigmas)), options, conditional=conditional)
     except _SOLVE_ERRORS:
         logger.info("GE '%s': the average problem has no equilibrium; draws start cold", scenario)
         warm = None
     country, flows, baseline, failed = solve_in_chunks(
         base, log_base, log_base + delta, sigmas, options, chunk_size=int(chunk_size), warm=warm,
-        progress=progress, desc=f"GE draws {scenario}",
+        conditional=conditional, progress=progress, desc=f"GE draws {scenario}",
     )  # fmt: skip
     failed_ids = draw_ids[failed].tolist()
     if failed.all():
@@ -335,7 +356,7 @@ def counterfactual_draws(
         sigma=sigmas,
         baseline_flows=baseline[np.flatnonzero(~failed)[0]],
         flows=flows,
-        measures=measure_names(options),
+        measures=measure_names(options, conditional),
         country_change_pct=country,
         failed=failed,
         options=options,

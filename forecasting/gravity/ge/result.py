@@ -55,16 +55,21 @@ def _levels(eq: Equilibrium, sigma: float | np.ndarray) -> dict[str, np.ndarray]
 
 
 def country_measures(
-    baseline: Equilibrium, conditional: Equilibrium, full: Equilibrium | None, sigma: float | np.ndarray
+    baseline: Equilibrium, conditional: Equilibrium | None, full: Equilibrium | None, sigma: float | np.ndarray
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Measure name -> (baseline, counterfactual) arrays of shape ``(D, N)`` (``sigma``: one or ``(D,)``)."""
+    """Measure name -> (baseline, counterfactual) arrays of shape ``(D, N)`` (``sigma``: one or ``(D,)``).
+
+    A full-endowment result carries the conditional stage's measures too when it was solved.
+    """
     base = _levels(baseline, sigma)
-    cdl = _levels(conditional, sigma)
+    cdl = None if conditional is None else _levels(conditional, sigma)
     if full is None:
+        assert cdl is not None  # a conditional result always has its stage
         return {m: (base[m], cdl[m]) for m in MEASURES}
     new = _levels(full, sigma)
     measures = {m: (base[m], new[m]) for m in MEASURES}
-    measures.update({f"{m}_conditional": (base[m], cdl[m]) for m in CONDITIONAL_MEASURES})
+    if cdl is not None:
+        measures.update({f"{m}_conditional": (base[m], cdl[m]) for m in CONDITIONAL_MEASURES})
     return measures
 
 

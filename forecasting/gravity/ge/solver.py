@@ -47,14 +47,16 @@ class Solved:
     """The three equilibria of one batch of problems, and the expenditure factor kappa."""
 
     baseline: Equilibrium
-    conditional: Equilibrium
+    conditional: Equilibrium | None
     full: Equilibrium | None
     kappa: np.ndarray
 
     @property
     def counterfactual(self) -> Equilibrium:
         """The equilibrium the options asked for: full-endowment, or conditional."""
-        return self.full if self.full is not None else self.conditional
+        chosen = self.full if self.full is not None else self.conditional
+        assert chosen is not None  # solve_costs always solves one of them
+        return chosen
 
 
 def solve_costs(
@@ -64,6 +66,8 @@ def solve_costs(
     sigma: float | np.ndarray,
     options: GEOptions,
     warm: Solved | None = None,
+    *,
+    conditional: bool = True,
 ) -> Solved:
     """Solve a batch of GE problems on one base-year square.
 
@@ -71,12 +75,14 @@ def solve_costs(
     ``log_base`` their baseline costs, ``(D, N, N)`` or ``(1, N, N)`` when all share one
     baseline (solved once then). ``sigma`` is one elasticity of substitution or one per
     problem. ``warm`` (the solution of a nearby problem) gives the Newton iterations their
-    starting values, which saves most of them in Monte Carlo.
+    starting values, which saves most of them in Monte Carlo. ``conditional=False`` skips the
+    conditional stage of a full-endowment solve (about half the work) when only the
+    full-endowment outcomes are read.
     """
     # The matrices here are small (countries x countries): multi-threaded BLAS only adds
     # overhead, and on a busy machine its threads wait on each other (40x slower measured).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _solve_costs(base, log_base, log_new, sigma, options, warm)
+        return _solve_costs(base, log_base, log_new, sigma, options, warm, conditional)
 
 
 def _solve_costs(
@@ -86,11 +92,13 @@ def _solve_costs(
     sigma: float | np.ndarray,
     options: GEOptions,
     warm: Solved | None,
+    conditional: bool,
 ) -> Solved:
     start_base = start_cdl = start_price = None
     if warm is not None:
         start_base = np.log(warm.baseline.exporter_effect[:1])
-        start_cdl = np.log(warm.conditional.exporter_effect[:1])
+        if warm.conditional is not None:
+            start_cdl = np.log(warm.conditional.exporter_effect[:1])
         if warm.full is not None:
             start_price = np.log(warm.full.price[:1])
     draws, n = log_new.shape[0], len(base.countries)
@@ -106,10 +114,12 @@ def _solve_costs(
         initial_log_a=start_base, stage="baseline",
     )  # fmt: skip
     baseline = broadcast(baseline, draws)
-    cdl = resistance_equilibrium(
-        log_new, *totals(draws), base.reference, tol=inner_tol, max_iter=100,
-        initial_log_a=start_cdl, stage="conditional",
-    )  # fmt: skip
+    cdl = None
+    if conditional or options.kind == "conditional" or options.stopping == "book":
+        cdl = resistance_equilibrium(
+            log_new, *totals(draws), base.reference, tol=inner_tol, max_iter=100,
+            initial_log_a=start_cdl, stage="conditional",
+        )  # fmt: skip
     if options.kind == "conditional":
         return Solved(baseline, cdl, None, np.ones(draws))
     if options.stopping == "book":
@@ -148,7 +158,7 @@ def solve_point(
         "market_clearing_residual": clearing,
         "budget_residual": budget,
         "kappa": float(solved.kappa[0]),
-        "conditional_iterations": int(solved.conditional.info.iterations),
+        "conditional_iterations": int(solved.conditional.info.iterations) if solved.conditional else 0,
         "countries": len(base.countries),
     }
     if options.stopping == "book" and options.kind == "full":

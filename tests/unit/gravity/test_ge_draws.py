@@ -55,6 +55,15 @@ def test_results_do_not_depend_on_the_chunk_size(world) -> None:
     np.testing.assert_allclose(one.country_change_pct, all_.country_change_pct, atol=1e-6)
 
 
+def test_skipping_the_conditional_stage_leaves_the_full_outcomes_unchanged(world) -> None:
+    shocks, sigma = _shocks(4, seed=5), [3.0, 5.0, 7.0, 9.0]
+    both = counterfactual_draws(world, shocks, sigma=sigma, options=OBSERVED)
+    full = counterfactual_draws(world, shocks, sigma=sigma, options=OBSERVED, conditional=False)
+    assert full.measures == both.measures[: len(full.measures)] and "exports_conditional" not in full.measures
+    np.testing.assert_allclose(full.flows, both.flows, rtol=1e-12)
+    np.testing.assert_allclose(full.country_change_pct, both.country_change_pct[:, : len(full.measures)], atol=1e-12)
+
+
 def test_a_shared_cost_change_takes_its_draws_from_sigma(world) -> None:
     cut = pd.DataFrame({"exporter": ["AAA"], "importer": ["BBB"], "delta_log_cost": [0.4]})
     out = counterfactual_draws(world, cut, sigma=[3.0, 6.0, 11.0], options=OBSERVED)
@@ -97,10 +106,10 @@ def test_bad_sigma_and_shapes_are_refused(world) -> None:
 def test_failed_draws_are_named_and_left_out(world, monkeypatch) -> None:
     real = draws_module._chunk
 
-    def flaky(base, log_base, log_new, sigma, options, warm):
+    def flaky(base, log_base, log_new, sigma, *rest):
         if np.any(sigma == 13.0):
             raise ConvergenceError("simulated failure")
-        return real(base, log_base, log_new, sigma, options, warm)
+        return real(base, log_base, log_new, sigma, *rest)
 
     monkeypatch.setattr(draws_module, "_chunk", flaky)
     with pytest.warns(ForecastingWarning, match="1 of 4 draws had no equilibrium"):

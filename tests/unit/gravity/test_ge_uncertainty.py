@@ -86,10 +86,10 @@ def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
         }
     )
 
-    def flaky(base, log_base, log_new, sigma, options, warm):
+    def flaky(base, log_base, log_new, sigma, *rest):
         if np.any(log_base > 50.0):  # the draw with a border coefficient of 99
             raise ConvergenceError("simulated failure")
-        return real(base, log_base, log_new, sigma, options, warm)
+        return real(base, log_base, log_new, sigma, *rest)
 
     monkeypatch.setattr(draws_module, "_chunk", flaky)
     with pytest.warns(ForecastingWarning, match="1 of 4 draws had no equilibrium"):
