@@ -37,7 +37,17 @@ _LAZY = {
     "OutlookSettings": "forecasting.projection.settings",
     **{
         name: f"forecasting.{name}"
-        for name in ("classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors")
+        for name in (
+            "classify",
+            "data",
+            "gravity",
+            "timeseries",
+            "scenarios",
+            "projection",
+            "report",
+            "schema",
+            "errors",
+        )
     },
 }
 __all__ = ["__version__", *_LAZY]

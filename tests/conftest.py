@@ -50,4 +50,3 @@ def outlook():
         warnings.simplefilter("ignore", DemoDataWarning)
         warnings.simplefilter("ignore", FallbackWarning)  # recorded in its settings, checked by the tests
         return example_outlook()
-

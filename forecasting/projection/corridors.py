@@ -12,8 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity.ge import GEOptions, counterfactual_draws
-from forecasting.projection.effects import cost_draws, long_cost_table, case_parts, draw_parameters, international_pairs
+from forecasting.projection.effects import (
+    case_parts,
+    cost_draws,
+    draw_parameters,
+    international_pairs,
+    outlook_ge_options,
+    solve_draws,
+)
 from forecasting.projection.settings import Elasticity
 from forecasting.scenarios import Scenario
 
@@ -73,10 +79,7 @@ def corridor_effects(
     served = central[(central != 0) & (flows.reindex(central.index).fillna(0) > 0)].index
     if served.empty or not (deltas.to_numpy() != 0).any():
         return pd.DataFrame(columns=CORRIDOR_COLUMNS)
-    options = GEOptions(sigma=1.0 - elasticity.estimate, reference_importer=reference_importer, baseline="observed")
-    solved = counterfactual_draws(
-            base, long_cost_table(deltas), sigma=1.0 - eps, options=options, conditional=False, scenario=scenario.name
-        )
+    solved = solve_draws(scenario, base, deltas, eps, outlook_ge_options(elasticity, reference_importer))
     bilateral = solved.bilateral(level=level).set_index(["exporter", "importer"]).reindex(served)
     out = pd.DataFrame(
         {

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity.ge import GEOptions, counterfactual, counterfactual_draws
+from forecasting.gravity.ge import GEDraws, GEOptions, counterfactual, counterfactual_draws
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.projection.settings import Elasticity, Fallback
 from forecasting.scenarios import Scenario
@@ -104,7 +104,9 @@ def case_parts(scenario: Scenario, pairs: pd.DataFrame) -> dict[str, pd.DataFram
     }
 
 
-def cost_draws(parts: dict[str, pd.DataFrame], commodity: str, eps: np.ndarray, cases: np.ndarray) -> pd.DataFrame:
+def cost_draws(
+    parts: dict[str, pd.DataFrame], commodity: str, eps: np.ndarray, cases: np.ndarray
+) -> pd.DataFrame:
     """Changes in log trade cost, one row per draw and one column per pair (exporter, importer)."""
     own = {case: parts[case].xs(commodity, level="commodity") for case in CASES}
     fixed = np.stack([own[case].delta_fixed.to_numpy() for case in CASES])
@@ -124,6 +126,27 @@ def long_cost_table(deltas: pd.DataFrame) -> pd.DataFrame:
             "importer": np.tile(moved.columns.get_level_values(1).to_numpy(), n_draws),
             "delta_log_cost": moved.to_numpy().ravel(),
         }
+    )
+
+
+def outlook_ge_options(elasticity: Elasticity, reference_importer: str) -> GEOptions:
+    """Full-endowment GE calibrated to the observed base year, sigma from the central elasticity."""
+    return GEOptions(
+        sigma=1.0 - elasticity.estimate, reference_importer=reference_importer, baseline="observed"
+    )
+
+
+def solve_draws(
+    scenario: Scenario, base: pd.DataFrame, deltas: pd.DataFrame, eps: np.ndarray, options: GEOptions
+) -> GEDraws:
+    """Every draw in general equilibrium: its own cost change (a row of ``deltas``) and sigma ``1 - eps``."""
+    return counterfactual_draws(
+        base,
+        long_cost_table(deltas),
+        sigma=1.0 - eps,
+        options=options,
+        conditional=False,
+        scenario=scenario.name,
     )
 
 
@@ -160,10 +183,8 @@ def commodity_effects(
         remedy = "the direct effect is used in every scenario; add the pair's flows and output"
         fallbacks.append(Fallback(f"GE effects ({commodity})", reason, remedy))
     elif base is not None and moved:
-        options = GEOptions(sigma=1.0 - elasticity.estimate, reference_importer=reference_importer, baseline="observed")
-        solved = counterfactual_draws(
-            base, long_cost_table(deltas), sigma=1.0 - eps, options=options, conditional=False, scenario=scenario.name
-        )
+        options = outlook_ge_options(elasticity, reference_importer)
+        solved = solve_draws(scenario, base, deltas, eps, options)
         if solved.failed.any():
             reason = f"{int(solved.failed.sum())} of {ge_draws} draws had no equilibrium"
             fallbacks.append(Fallback(step, reason, "their direct effect is used"))
@@ -213,8 +234,14 @@ def scenario_effects(
     parts = case_parts(scenario, pairs)
     results = [
         commodity_effects(
-            scenario, bases.get(k), elasticities[k], parts, pair=pair, ge_draws=ge_draws,
-            seed=seed + 1009 * i, reference_importer=reference_importer,
+            scenario,
+            bases.get(k),
+            elasticities[k],
+            parts,
+            pair=pair,
+            ge_draws=ge_draws,
+            seed=seed + 1009 * i,
+            reference_importer=reference_importer,
         )  # fmt: skip
         for i, k in enumerate(sorted(commodities))
     ]

@@ -28,7 +28,13 @@ from forecasting.projection.settings import Elasticity, Fallback, GEMode
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LITERATURE_ELASTICITY", "GravityEstimate", "choose_elasticities", "estimate_gravity", "ge_base_year"]
+__all__ = [
+    "LITERATURE_ELASTICITY",
+    "GravityEstimate",
+    "choose_elasticities",
+    "estimate_gravity",
+    "ge_base_year",
+]
 
 GRAVITY_FORMULA = "value_usd ~ rta + ln_tariff"
 GRAVITY_JOBS = 2  # worker processes for the per-commodity PPML fits
@@ -99,7 +105,9 @@ def choose_elasticities(coefficients: pd.DataFrame, *, term: str = "ln_tariff") 
     out = {}
     for r in rows.itertuples(index=False):
         if r.model in set(good.model):
-            out[r.model] = Elasticity(r.model, float(r.estimate), float(r.std_error), "estimated", f"PPML {term!r}")
+            out[r.model] = Elasticity(
+                r.model, float(r.estimate), float(r.std_error), "estimated", f"PPML {term!r}"
+            )
         else:
             out[r.model] = Elasticity(r.model, pooled, pooled_se, "pooled", pooled_from)
     return out
@@ -228,10 +236,14 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
     if set(coefficients.columns) <= set(COEFFICIENT_COLUMNS):
         coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
     commodities = sorted(prepared.reconciled.commodity.unique())
-    elasticities, fallbacks = _elasticities_with_fallbacks(estimated, commodities, prepared.covariates is not None)
+    elasticities, fallbacks = _elasticities_with_fallbacks(
+        estimated, commodities, prepared.covariates is not None
+    )
     production = prepared.production
     bases = {
-        k: None if production is None else ge_base_year(prepared.reconciled, production, year=prepared.base_year, commodity=k)
+        k: None
+        if production is None
+        else ge_base_year(prepared.reconciled, production, year=prepared.base_year, commodity=k)
         for k in commodities
     }
     if production is None:

@@ -107,8 +107,11 @@ def published_history(figures: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFr
 
 def _latest_reports(reported: pd.DataFrame, exporter: str, importer: str) -> str:
     """One direction of trade as both sides reported it in the latest year either did."""
+
     def side(reporter: str, partner: str, flow: str) -> pd.Series:
-        rows = reported[(reported.reporter == reporter) & (reported.partner == partner) & (reported.flow == flow)]
+        rows = reported[
+            (reported.reporter == reporter) & (reported.partner == partner) & (reported.flow == flow)
+        ]
         return rows.groupby("year").value_usd.sum(min_count=1).dropna()
 
     exports, imports = side(exporter, importer, "export"), side(importer, exporter, "import")
@@ -146,4 +149,3 @@ def reporting_basis(reported: pd.DataFrame, pair: tuple[str, str], rule: str) ->
     a, b = pair
     directions = "; ".join(_latest_reports(reported, e, i) for e, i in ((a, b), (b, a)))
     return f"Mirror rule '{rule}': {RULE_WORDS[rule]}. {directions}. Both sides' figures are kept in the history."
-

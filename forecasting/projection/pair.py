@@ -16,15 +16,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from forecasting.data.bundled import load_published_figures
+from forecasting.gravity.ge import aggregate_country
+from forecasting.progress import track
+from forecasting.projection import combine
 from forecasting.projection.baseline import baseline_paths, pair_series
-from forecasting.projection.combine import (
-    ScenarioPath,
-    billion_table,
-    combine_draws,
-    first_year_table,
-    summarise,
-    turnover_draws,
-)
 from forecasting.projection.effects import effect_summary, scenario_effects, spread_draws
 from forecasting.projection.estimate import GravityEstimate
 from forecasting.projection.history import (
@@ -37,8 +32,6 @@ from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
 from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
 from forecasting.projection.shipments import shipments_for_pair
-from forecasting.gravity.ge import aggregate_country
-from forecasting.progress import track
 from forecasting.scenarios import Scenario, builtin_corridors
 
 logger = logging.getLogger(__name__)
@@ -64,7 +57,13 @@ def _series_methods(methods: pd.DataFrame) -> tuple[tuple[SeriesMethod, ...], li
     records, fallbacks = [], []
     for row in methods.itertuples(index=False):
         record = SeriesMethod(
-            row.reporter, row.partner, row.flow, row.commodity, str(row.method), int(row.recent_zeros), int(row.years)
+            row.reporter,
+            row.partner,
+            row.flow,
+            row.commodity,
+            str(row.method),
+            int(row.recent_zeros),
+            int(row.years),
         )
         records.append(record)
         if record.method == "resample":
@@ -130,7 +129,7 @@ def pair_outlook(
         if len(effects.country):
             countries.append(aggregate_country(effects.country))
         scenario_paths.append(
-            ScenarioPath(
+            combine.ScenarioPath(
                 name=name,
                 phase={y: scenario.phase(y) for y in years},
                 availability=_relative(_pair_availability(scenario, pair, years), reference),
@@ -138,11 +137,15 @@ def pair_outlook(
                 shipments=shipments_for_pair(scenario, pair),
             )
         )
-    joint = combine_draws(paths, scenario_paths, years=years)
-    turnover_joint = turnover_draws(joint)
+    joint = combine.combine_draws(paths, scenario_paths, years=years)
+    turnover_joint = combine.turnover_draws(joint)
     reported = reported_history(prepared.annual, pair)
     history = pd.concat(
-        [reported, published_history(load_published_figures(), pair), forecast_input_history(series, prepared.mirror_rule)],
+        [
+            reported,
+            published_history(load_published_figures(), pair),
+            forecast_input_history(series, prepared.mirror_rule),
+        ],
         ignore_index=True,
     )
     settings = OutlookSettings(
@@ -168,10 +171,12 @@ def pair_outlook(
     )
     shipments = [p.shipments.assign(scenario=p.name) for p in scenario_paths if len(p.shipments)]
     return OutlookResult(
-        forecast=_frame(summarise(joint, list(SERIES_KEYS), levels=level), "forecast"),
-        turnover=_frame(summarise(turnover_joint, ["reporter", "partner"], levels=level), "turnover"),
-        billion=_frame(billion_table(turnover_joint, target_usd=target_usd), "billion"),
-        first_year=_frame(first_year_table(turnover_joint, target_usd=target_usd, horizon=horizon), "first_year"),
+        forecast=_frame(combine.summarise(joint, list(SERIES_KEYS), levels=level), "forecast"),
+        turnover=_frame(combine.summarise(turnover_joint, ["reporter", "partner"], levels=level), "turnover"),
+        billion=_frame(combine.billion_table(turnover_joint, target_usd=target_usd), "billion"),
+        first_year=_frame(
+            combine.first_year_table(turnover_joint, target_usd=target_usd, horizon=horizon), "first_year"
+        ),
         history=_frame(history, "history"),
         coefficients=gravity.coefficients,
         ge_country=_frame(pd.concat(countries, ignore_index=True) if countries else None, "ge_country"),

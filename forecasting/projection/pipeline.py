@@ -113,4 +113,3 @@ def example_outlook() -> OutlookResult:
     library = builtin_corridors()
     scenarios = {name: library[name] for name in EXAMPLE_SCENARIOS}
     return outlook(scenarios=scenarios, draws=60, ge_draws=20, horizon=2030, seed=7)
-

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["PreparedData", "prepare_data"]
 
+
 @dataclass(frozen=True, eq=False)
 class PreparedData:
     """The outlook's data after cleaning, shared by every pair and model.
@@ -95,7 +96,9 @@ def prepare_data(
     check_rule(mirror_rule)
     demo = flows is None
     if demo:
-        warnings.warn(f"the outlook runs on the bundled {DEMO_LABEL}", DemoDataWarning, stacklevel=user_stacklevel())
+        warnings.warn(
+            f"the outlook runs on the bundled {DEMO_LABEL}", DemoDataWarning, stacklevel=user_stacklevel()
+        )
         flows, production = load_demo_flows(), load_demo_production()
         years = sorted(flows.period.dt.year.unique())
         covariates = demo_covariates(load_country_facts(), years=years)

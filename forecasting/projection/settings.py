@@ -85,7 +85,9 @@ def announce(fallbacks: tuple[Fallback, ...]) -> tuple[Fallback, ...]:
         logger.warning("fall-back: %s", taken)
     if fallbacks:
         listing = "\n".join(f"  - {taken}" for taken in fallbacks)
-        message = f"the outlook took {len(fallbacks)} fall-back(s), recorded in settings.fallbacks:\n{listing}"
+        message = (
+            f"the outlook took {len(fallbacks)} fall-back(s), recorded in settings.fallbacks:\n{listing}"
+        )
         warnings.warn(message, FallbackWarning, stacklevel=user_stacklevel())
     return fallbacks
 
@@ -107,7 +109,9 @@ class Elasticity:
 
     def __post_init__(self) -> None:
         if self.origin not in ELASTICITY_ORIGINS:
-            raise SchemaError(f"elasticity origin {self.origin!r} is not one of {', '.join(ELASTICITY_ORIGINS)}")
+            raise SchemaError(
+                f"elasticity origin {self.origin!r} is not one of {', '.join(ELASTICITY_ORIGINS)}"
+            )
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.errors import ForecastingError, SchemaError, describe_items
-from forecasting.projection.result import SERIES_KEYS, OutlookResult
 from forecasting.progress import track
+from forecasting.projection.result import SERIES_KEYS, OutlookResult
 from forecasting.report import charts, manifest, tables
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
 

@@ -246,7 +246,9 @@ class ReportBook:
         body += f"<p><b>Data sources:</b> {html.escape(sources or 'none recorded')}.</p>"
         if s.fallbacks:
             fallbacks = pd.DataFrame([asdict(f) for f in s.fallbacks])
-            body += table_html(fallbacks, caption="Fall-backs: steps that could not run as asked, and what would lift them")
+            body += table_html(
+                fallbacks, caption="Fall-backs: steps that could not run as asked, and what would lift them"
+            )
         else:
             body += "<p>No step fell back: every model ran as asked.</p>"
         body += table_html(self.table("scenarios"), caption="Scenario definitions")

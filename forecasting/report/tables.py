@@ -20,7 +20,6 @@ from forecasting.files import atomic_write
 from forecasting.projection.result import OutlookResult
 from forecasting.scenarios import Scenario
 
-
 MUSD = 1e6
 
 # Which flow of the partner mirrors which flow of the reporter.
@@ -330,7 +329,17 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
         "data_flags": flags,
     }
     # Outlook tables shown above under another name; any other outlook table is published as it is.
-    known = {"forecast", "turnover", "billion", "first_year", "history", "coefficients", "ge_country", "shipments", "flags"}
+    known = {
+        "forecast",
+        "turnover",
+        "billion",
+        "first_year",
+        "history",
+        "coefficients",
+        "ge_country",
+        "shipments",
+        "flags",
+    }
     extra = {
         name: table
         for name, table in result.tables().items()

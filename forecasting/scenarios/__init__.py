@@ -1,15 +1,19 @@
 """Scenarios as values: shocks to trade costs on country pairs, the corridor library, TOML I/O.
 
 A :class:`Scenario` is a frozen, serialisable value that the gravity model, the GE solver and
-the forecast overlay all read. Modules are layered (an import-linter contract in
-``pyproject.toml``): the vocabulary (``_checks``), the parts of a scenario (``shock``,
-``parts``, ``costs``), the effect arithmetic (``_engine``, ``effects``, which read a scenario
-through a protocol and never import the class), the :class:`Scenario` itself, its TOML form,
-and the corridor library on top; the ``Scenario`` methods delegate downward. Per-commodity GE
-results are added up by :func:`forecasting.gravity.ge.aggregate_country`. Its shocks change ``dist_km``, ``transit_days``,
+the forecast overlay all read. Its shocks change ``dist_km``, ``transit_days``,
 ``freight_cost_pct``, ``tariff_pct``, ``rta`` or ``route_available`` on sets of
 (exporter, importer) pairs, from an opening year, phased in over a ramp-up; a
-:class:`TradeCostMapping` turns them into changes of log trade costs.
+:class:`TradeCostMapping` turns them into changes of log trade costs, and
+:meth:`Scenario.cost_change_parts` splits that change into the part independent of the trade
+elasticity and its slope, for Monte Carlo over the elasticity.
+
+Modules are layered (an import-linter contract in ``pyproject.toml``): the vocabulary
+(``_checks``), the parts of a scenario (``shock``, ``parts``, ``costs``), the effect arithmetic
+(``_engine``, ``effects``, which read a scenario through a protocol and never import the
+class), the :class:`Scenario` itself, its TOML form, and the corridor library on top; the
+``Scenario`` methods delegate downward. Per-commodity GE results are added up by
+:func:`forecasting.gravity.ge.aggregate_country`.
 
 Examples
 --------
@@ -28,7 +32,13 @@ from forecasting.scenarios._checks import DRAWS, MODES, VARIABLES, Draw, Mode, V
 from forecasting.scenarios.cge import cge_shock_table
 from forecasting.scenarios.corridors import CENTRAL_ASIA, builtin_corridor, builtin_corridors, corridor_table
 from forecasting.scenarios.costs import TradeCostMapping
-from forecasting.scenarios.effects import by_commodity, cost_change_parts, cost_changes, direct_effects, scenario_log
+from forecasting.scenarios.effects import (
+    by_commodity,
+    cost_change_parts,
+    cost_changes,
+    direct_effects,
+    scenario_log,
+)
 from forecasting.scenarios.parts import KnownShipment, PhaseIn
 from forecasting.scenarios.scenario import Scenario, Shock, pairs_between
 from forecasting.scenarios.toml_io import dumps_scenarios, loads_scenarios, read_scenarios, write_scenarios

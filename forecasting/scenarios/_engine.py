@@ -40,6 +40,7 @@ class ScenarioLike(Protocol):
 
     def availability_in(self, year: int) -> float: ...
 
+
 #: Optional columns of the pairs table holding the level of a variable before the shock.
 LEVEL_COLUMNS = ("dist_km", "transit_days", "freight_cost_pct", "tariff_pct", "rta", "route_available")
 #: Variables whose change needs the level before the shock, by mode (freight falls back to
@@ -59,6 +60,18 @@ CHANNEL_OF = {
     "route_available": "availability",
 }
 
+
+#: Column of the phased change of each channel's variable.
+CHANNEL_COLUMN = {
+    "transit_days": "delta_days",
+    "freight_cost_pct": "delta_ln_freight",
+    "tariff_pct": "delta_ln_tariff",
+    "dist_km": "delta_ln_dist",
+    "rta": "delta_rta",
+}
+#: The arrays compose_arrays sums over the shocks: the total, each channel, and the two parts
+#: of the total (independent of the trade elasticity, and its slope).
+SUMMED = ("delta_log_cost", *CHANNEL_COLUMN.values(), "delta_fixed", "delta_per_elasticity")
 
 #: Channel names in the order their labels list them ("freight+time").
 CHANNELS = tuple(sorted(set(CHANNEL_OF.values())))
@@ -294,7 +307,9 @@ def _double_counting(cells: list[Cells], frame: pd.DataFrame, mapping: TradeCost
     ]
 
 
-def compose(scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None) -> pd.DataFrame:
+def compose(
+    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None
+) -> pd.DataFrame:
     """Sum the phased channel effects per row for one year (``None``: full, long-run effect)."""
     arrays = compose_arrays(scenario, frame, cells, year)
     out = frame[KEY].copy()
@@ -308,28 +323,7 @@ def compose_arrays(
 ) -> dict[str, np.ndarray]:
     """The arrays behind :func:`compose` (``labels=False`` skips the channel names)."""
     n = len(frame)
-    sums = {
-        name: np.zeros(n)
-        for name in (
-            "delta_log_cost",
-            "weight_phased",
-            "weight_full",
-            "delta_days",
-            "delta_ln_freight",
-            "delta_ln_tariff",
-            "delta_ln_dist",
-            "delta_rta",
-            "delta_fixed",
-            "delta_per_elasticity",
-        )
-    }
-    column_of = {
-        "transit_days": "delta_days",
-        "freight_cost_pct": "delta_ln_freight",
-        "tariff_pct": "delta_ln_tariff",
-        "dist_km": "delta_ln_dist",
-        "rta": "delta_rta",
-    }
+    sums = {name: np.zeros(n) for name in (*SUMMED, "weight_phased", "weight_full")}
     channel_bits = np.zeros(n, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
     avail_before = (
@@ -352,7 +346,7 @@ def compose_arrays(
         # Weights by absolute size keep the reported phase in [0, 1] when channels pull apart.
         sums["weight_phased"] += phase * np.abs(cell.log_effect)
         sums["weight_full"] += np.abs(cell.log_effect)
-        sums[column_of[cell.shock.variable]] += phase * cell.delta_ln
+        sums[CHANNEL_COLUMN[cell.shock.variable]] += phase * cell.delta_ln
         active = cell.mask & (phase * cell.log_effect != 0)
         channel_bits |= active.astype(np.int64) << CHANNELS.index(CHANNEL_OF[cell.shock.variable])
     if year is not None:
@@ -363,19 +357,7 @@ def compose_arrays(
         phase_share = np.where(
             sums["weight_full"] > 0, sums["weight_phased"] / sums["weight_full"], default_phase
         )
-    out = {
-        name: sums[name]
-        for name in (
-            "delta_log_cost",
-            "delta_days",
-            "delta_ln_freight",
-            "delta_ln_tariff",
-            "delta_ln_dist",
-            "delta_rta",
-            "delta_fixed",
-            "delta_per_elasticity",
-        )
-    }
+    out = {name: sums[name] for name in SUMMED}
     if labels:
         out["channel"] = channel_labels(channel_bits)
     out["phase"] = phase_share

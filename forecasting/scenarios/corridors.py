@@ -87,5 +87,7 @@ def corridor_table(scenarios: Mapping[str, Scenario] | None = None) -> pd.DataFr
     [-0.2, -0.4, -0.67]
     """
     scenarios = builtin_corridors() if scenarios is None else scenarios
-    tables = [scenario.tidy().assign(scenario=name) for name, scenario in scenarios.items() if scenario.shocks]
+    tables = [
+        scenario.tidy().assign(scenario=name) for name, scenario in scenarios.items() if scenario.shocks
+    ]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=CORRIDOR_TABLE_COLUMNS)

@@ -24,9 +24,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import ScenarioError, SchemaError, describe_items
+from forecasting.errors import ScenarioError, describe_items
 from forecasting.scenarios._checks import DRAWS, Draw, raise_problems, year_problem
-from forecasting.scenarios._engine import KEY, ScenarioLike, compose, compose_arrays, prepare_pairs, shock_cells
+from forecasting.scenarios._engine import (
+    KEY,
+    SUMMED,
+    ScenarioLike,
+    compose,
+    compose_arrays,
+    prepare_pairs,
+    shock_cells,
+)
 from forecasting.scenarios.costs import TradeCostMapping
 from forecasting.schema import require_columns
 from forecasting.validation import check_choice
@@ -43,18 +51,7 @@ __all__ = [
     "scenario_log",
 ]
 
-COST_CHANGE_COLUMNS = [
-    *KEY,
-    "delta_log_cost",
-    "delta_days",
-    "delta_ln_freight",
-    "delta_ln_tariff",
-    "delta_ln_dist",
-    "delta_rta",
-    "channel",
-    "phase",
-    "availability",
-]
+COST_CHANGE_COLUMNS = [*KEY, *SUMMED[:-2], "channel", "phase", "availability"]
 COST_PART_COLUMNS = [*KEY, "delta_fixed", "delta_per_elasticity"]
 EFFECT_COLUMNS = [*KEY, "year", "phase", "availability", "delta_log_cost", "multiplier"]
 LOG_COLUMNS = [*KEY, "year", "variable", "before", "after", "change", "shock"]
@@ -75,11 +72,28 @@ def _elasticity(
 
 
 def _setup(
-    scenario: Scenario, pairs: pd.DataFrame, mapping: TradeCostMapping | None, draw: str, unmatched: str
+    scenario: ScenarioLike, pairs: pd.DataFrame, mapping: TradeCostMapping | None, draw: str, unmatched: str
 ) -> tuple[pd.DataFrame, TradeCostMapping]:
     check_choice("draw", draw, DRAWS, error=ScenarioError)
     check_choice("unmatched", unmatched, ("raise", "skip"), error=ScenarioError)
     return prepare_pairs(pairs), mapping if mapping is not None else TradeCostMapping()
+
+
+def _composed(
+    scenario: ScenarioLike,
+    pairs: pd.DataFrame,
+    mapping: TradeCostMapping | None,
+    elasticity: float | None,
+    draw: str,
+    year: int | None,
+    unmatched: str,
+) -> pd.DataFrame:
+    """Every composed column for one year (``None``: the full effect) after all the checks."""
+    frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
+    if year is not None:
+        raise_problems("Year", year_problem("year", year))
+    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
+    return compose(scenario, frame, cells, year)
 
 
 def _years(years: Iterable[int]) -> list[int]:
@@ -154,11 +168,7 @@ def cost_changes(
     0      KAZ             0.1    time
     1      PAK             0.0    none
     """
-    frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
-    if year is not None:
-        raise_problems("Year", year_problem("year", year))
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
-    return compose(scenario, frame, cells, year)[COST_CHANGE_COLUMNS]
+    return _composed(scenario, pairs, mapping, elasticity, draw, year, unmatched)[COST_CHANGE_COLUMNS]
 
 
 def cost_change_parts(
@@ -192,11 +202,7 @@ def cost_change_parts(
     >>> parts[["delta_fixed", "delta_per_elasticity"]].round(4).values.tolist()
     [[0.1, -0.037]]
     """
-    frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
-    if year is not None:
-        raise_problems("Year", year_problem("year", year))
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, None), draw, unmatched)
-    return compose(scenario, frame, cells, year)[COST_PART_COLUMNS]
+    return _composed(scenario, pairs, mapping, None, draw, year, unmatched)[COST_PART_COLUMNS]
 
 
 def direct_effects(
@@ -263,12 +269,11 @@ def scenario_log(
     --------
     >>> import pandas as pd
     >>> from forecasting.scenarios import Scenario, Shock
-    >>> sc = Scenario("cheaper", start_year=2027,
-    ...               shocks=(Shock("freight_cost_pct", [("KAZ", "PAK")], value=-0.4, mode="relative"),))
-    >>> pairs = pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"], "freight_cost_pct": [10.0]})
-    >>> scenario_log(sc, pairs, [2026, 2027])[["year", "variable", "before", "after"]]
-       year          variable  before  after
-    0  2027  freight_cost_pct    10.0    6.0
+    >>> slower = Scenario("slower", start_year=2027, shocks=(Shock("transit_days", [("KAZ", "PAK")], value=5.0),))
+    >>> route = pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"], "transit_days": [20.0]})
+    >>> scenario_log(slower, route, [2026, 2027])[["year", "variable", "before", "after"]]
+       year      variable  before  after
+    0  2027  transit_days    20.0   25.0
     """
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
     cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, None), draw, unmatched)

@@ -22,7 +22,6 @@ from forecasting.errors import ScenarioError, describe_items
 from forecasting.scenarios._checks import (
     SCENARIO_KINDS,
     UNITS,
-    Draw,
     country_problem,
     problems_of,
     raise_problems,
@@ -30,8 +29,12 @@ from forecasting.scenarios._checks import (
     year_problem,
     year_table,
 )
-from forecasting.scenarios.costs import TradeCostMapping
-from forecasting.scenarios.effects import Unmatched, cost_change_parts, cost_changes, direct_effects, scenario_log
+from forecasting.scenarios.effects import (
+    cost_change_parts,
+    cost_changes,
+    direct_effects,
+    scenario_log,
+)
 from forecasting.scenarios.parts import SHIPMENT_COLUMNS, KnownShipment, PhaseIn
 from forecasting.scenarios.shock import Pair, Shock, pairs_between
 from forecasting.validation import choice_problem
@@ -266,32 +269,14 @@ class Scenario:
         return replace(self, **changes)
 
     # ------------------------------------------------------------------ effects
-    def cost_changes(
-        self,
-        pairs: pd.DataFrame,
-        *,
-        mapping: TradeCostMapping | None = None,
-        elasticity: float | None = None,
-        draw: Draw = "central",
-        year: int | None = None,
-        unmatched: Unmatched = "raise",
-    ) -> pd.DataFrame:
+    def cost_changes(self, pairs: pd.DataFrame, **options: Any) -> pd.DataFrame:
         """Change in log trade cost per pair and commodity; see :func:`forecasting.scenarios.effects.cost_changes`."""
-        options = dict(mapping=mapping, draw=draw, year=year, unmatched=unmatched)
-        return cost_changes(self, pairs, elasticity=elasticity, **options)
+        return cost_changes(self, pairs, **options)
 
-    def cost_change_parts(
-        self,
-        pairs: pd.DataFrame,
-        *,
-        mapping: TradeCostMapping | None = None,
-        draw: Draw = "central",
-        year: int | None = None,
-        unmatched: Unmatched = "raise",
-    ) -> pd.DataFrame:
+    def cost_change_parts(self, pairs: pd.DataFrame, **options: Any) -> pd.DataFrame:
         """The cost change as ``delta_fixed + elasticity * delta_per_elasticity``; see
         :func:`forecasting.scenarios.effects.cost_change_parts`."""
-        return cost_change_parts(self, pairs, mapping=mapping, draw=draw, year=year, unmatched=unmatched)
+        return cost_change_parts(self, pairs, **options)
 
     def effects(self, pairs: pd.DataFrame, years: Iterable[int], **options: Any) -> pd.DataFrame:
         """Direct effects per pair, commodity and year; see :func:`forecasting.scenarios.effects.direct_effects`."""

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from forecasting.report import build_report, example_result, screenshot
+from forecasting.report import build_report, screenshot
 from forecasting.report.browser import find_chromium
 from forecasting.report.render import SECTION_HEADINGS
 from tests.conftest import REPO
@@ -42,8 +42,8 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, chromium):
-    return build_report(example_result(), tmp_path_factory.mktemp("browser") / "kz-pk-outlook", pdf=True)
+def report(tmp_path_factory, chromium, outlook):
+    return build_report(outlook, tmp_path_factory.mktemp("browser") / "kz-pk-outlook", pdf=True)
 
 
 def _near(pixels: np.ndarray, rgb: tuple[int, int, int], tol: int = 12) -> int:

@@ -51,7 +51,14 @@ INDEX_WEIGHTS = {
     "imr_conditional": "expenditure",
 }
 COUNTRY_TOTAL_COLUMNS = ["scenario", "country", "measure", "baseline", "counterfactual", "change_pct"]
-BILATERAL_TOTAL_COLUMNS = ["commodity", "exporter", "importer", "baseline_usd", "counterfactual_usd", "change_pct"]
+BILATERAL_TOTAL_COLUMNS = [
+    "commodity",
+    "exporter",
+    "importer",
+    "baseline_usd",
+    "counterfactual_usd",
+    "change_pct",
+]
 
 
 def _stacked(results: Mapping[str, pd.DataFrame] | pd.DataFrame, columns: list[str]) -> pd.DataFrame:

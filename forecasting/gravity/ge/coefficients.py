@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ScenarioError, SchemaError, describe_items
-from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEBase, cost_changes, read_base
+from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEBase, cost_changes, locate_pairs, read_base
 from forecasting.schema import require_columns
 
 logger = logging.getLogger(__name__)
@@ -138,21 +138,7 @@ def coefficient_costs(
     covariates = np.stack([base.square(data, t) for t in terms]) if terms else np.zeros((0, n, n))
     offset = base.square(data, pair_effect) if pair_effect else np.zeros((n, n))
     frame = _new_values_frame(changes, data, terms)
-    exporters, importers = frame["exporter"].astype(str), frame["importer"].astype(str)
-    position = base.position
-    unknown = sorted((set(exporters) | set(importers)) - set(position))
-    if unknown:
-        raise ScenarioError(
-            f"changes name countries {describe_items(unknown)} that are not in the baseline data;"
-            " the GE model covers only the countries of its data"
-        )
-    dup = (exporters + "->" + importers).duplicated(keep=False)
-    if dup.any():
-        raise ScenarioError(
-            f"changes repeat pairs {describe_items((exporters + '->' + importers)[dup].unique().tolist())};"
-            " the GE model is for one aggregate (or one commodity): give one row per pair"
-        )
-    rows, cols = exporters.map(position).to_numpy(), importers.map(position).to_numpy()
+    rows, cols = locate_pairs(base, frame["exporter"], frame["importer"])
     new_covariates = covariates.copy()
     for k, term in enumerate(terms):
         if term in frame.columns:

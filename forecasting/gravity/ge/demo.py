@@ -94,5 +94,9 @@ def demo_result() -> GEResult:
 
     data, coefficients = simulate_ge_data(n_countries=6, seed=0)
     return counterfactual_from_coefficients(
-        data, coefficients, {"border": 0.0}, options=GEOptions(reference_importer="AAA"), scenario="no_borders"
+        data,
+        coefficients,
+        {"border": 0.0},
+        options=GEOptions(reference_importer="AAA"),
+        scenario="no_borders",
     )

@@ -27,8 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import ConvergenceError, EstimationError, ForecastingWarning, SchemaError, describe_items
-from forecasting.gravity.ge.inputs import LOG_COST_COLUMN, GEBase, cost_changes, read_base
+from forecasting.errors import (
+    ConvergenceError,
+    EstimationError,
+    ForecastingWarning,
+    SchemaError,
+    describe_items,
+)
+from forecasting.gravity.ge.inputs import GEBase, read_problem
 from forecasting.gravity.ge.options import GEOptions
 from forecasting.gravity.ge.result import CONDITIONAL_MEASURES, MEASURES, country_measures
 from forecasting.gravity.ge.solver import Solved, solve_costs
@@ -36,7 +42,7 @@ from forecasting.progress import track
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GEDraws", "counterfactual_draws", "quantile_bounds", "solve_in_chunks"]
+__all__ = ["ChunkSolver", "GEDraws", "counterfactual_draws", "quantile_bounds", "warn_failures"]
 
 _SOLVE_ERRORS = (ConvergenceError, FloatingPointError, np.linalg.LinAlgError)
 
@@ -48,76 +54,79 @@ def measure_names(options: GEOptions, conditional: bool = True) -> tuple[str, ..
     return MEASURES
 
 
-def _chunk(
-    base: GEBase,
-    log_base: np.ndarray,
-    log_new: np.ndarray,
-    sigma: np.ndarray,
-    options: GEOptions,
-    warm: Solved | None,
-    conditional: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-draw % changes by country ``(D, M, N)``, counterfactual and baseline flows ``(D, N, N)``."""
-    solved = solve_costs(base, log_base, log_new, sigma, options, warm, conditional=conditional)
-    measures = country_measures(solved.baseline, solved.conditional, solved.full, sigma)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        country = np.stack([(new / old - 1.0) * 100.0 for old, new in measures.values()], axis=1)
-    return country, solved.counterfactual.flows, np.asarray(solved.baseline.flows)
+@dataclass(frozen=True)
+class ChunkSolver:
+    """Solves batches of problems on one base, with one warm start, isolating draws that fail."""
 
+    base: GEBase
+    options: GEOptions
+    warm: Solved | None = None
+    conditional: bool = True
 
-def solve_chunk(
-    base: GEBase,
-    log_base: np.ndarray,
-    log_new: np.ndarray,
-    sigma: np.ndarray,
-    options: GEOptions,
-    warm: Solved | None,
-    conditional: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_chunk` plus a failure mask; draws with no equilibrium are isolated and left as NaN."""
-    try:
-        return (*_chunk(base, log_base, log_new, sigma, options, warm, conditional), np.zeros(len(log_new), bool))
-    except _SOLVE_ERRORS:
-        pass
-    n, m = len(base.countries), len(measure_names(options, conditional))
-    country = np.full((len(log_new), m, n), np.nan)
-    flows = np.full((len(log_new), n, n), np.nan)
-    baseline = np.full((len(log_new), n, n), np.nan)
-    failed = np.zeros(len(log_new), bool)
-    for d in range(len(log_new)):
-        one_base = log_base[d : d + 1] if len(log_base) > 1 else log_base
-        try:
-            country[d], flows[d], baseline[d] = (
-                a[0] for a in _chunk(base, one_base, log_new[d : d + 1], sigma[d : d + 1], options, warm, conditional)
-            )
-        except _SOLVE_ERRORS:
-            failed[d] = True
-    return country, flows, baseline, failed
-
-
-def solve_in_chunks(
-    base: GEBase,
-    log_base: np.ndarray,
-    log_new: np.ndarray,
-    sigma: np.ndarray,
-    options: GEOptions,
-    *,
-    chunk_size: int,
-    warm: Solved | None,
-    conditional: bool = True,
-    progress: bool | None = None,
-    desc: str = "GE draws",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Solve ``D`` problems ``chunk_size`` at a time; the four arrays of :func:`solve_chunk`, stacked."""
-    starts = range(0, len(log_new), chunk_size)
-    parts = []
-    for start in track(starts, total=len(starts), desc=desc, enabled=progress):
-        stop = start + chunk_size
-        chunk_base = log_base[start:stop] if len(log_base) > 1 else log_base
-        parts.append(
-            solve_chunk(base, chunk_base, log_new[start:stop], sigma[start:stop], options, warm, conditional)
+    def solve(
+        self, log_base: np.ndarray, log_new: np.ndarray, sigma: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-draw % changes by country ``(D, M, N)``, counterfactual and baseline flows ``(D, N, N)``."""
+        solved = solve_costs(
+            self.base, log_base, log_new, sigma, self.options, self.warm, conditional=self.conditional
         )
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))  # type: ignore[return-value]
+        measures = country_measures(solved.baseline, solved.conditional, solved.full, sigma)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            country = np.stack([(new / old - 1.0) * 100.0 for old, new in measures.values()], axis=1)
+        return country, solved.counterfactual.flows, np.asarray(solved.baseline.flows)
+
+    def solve_isolating(
+        self, log_base: np.ndarray, log_new: np.ndarray, sigma: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`solve` plus a failure mask; draws with no equilibrium are solved alone and left as NaN."""
+        try:
+            return (*self.solve(log_base, log_new, sigma), np.zeros(len(log_new), bool))
+        except _SOLVE_ERRORS:
+            pass
+        n, m = len(self.base.countries), len(measure_names(self.options, self.conditional))
+        country, flows = np.full((len(log_new), m, n), np.nan), np.full((len(log_new), n, n), np.nan)
+        baseline, failed = np.full((len(log_new), n, n), np.nan), np.zeros(len(log_new), bool)
+        for d in range(len(log_new)):
+            one_base = log_base[d : d + 1] if len(log_base) > 1 else log_base
+            try:
+                solved = self.solve(one_base, log_new[d : d + 1], sigma[d : d + 1])
+            except _SOLVE_ERRORS:
+                failed[d] = True
+                continue
+            country[d], flows[d], baseline[d] = (a[0] for a in solved)
+        return country, flows, baseline, failed
+
+    def solve_in_chunks(
+        self,
+        log_base: np.ndarray,
+        log_new: np.ndarray,
+        sigma: np.ndarray,
+        *,
+        chunk_size: int,
+        progress: bool | None = None,
+        desc: str = "GE draws",
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Solve ``D`` problems ``chunk_size`` at a time; the four arrays of :meth:`solve_isolating`."""
+        starts = range(0, len(log_new), chunk_size)
+        parts = []
+        for start in track(starts, total=len(starts), desc=desc, enabled=progress):
+            stop = start + chunk_size
+            chunk_base = log_base[start:stop] if len(log_base) > 1 else log_base
+            parts.append(self.solve_isolating(chunk_base, log_new[start:stop], sigma[start:stop]))
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))  # type: ignore[return-value]
+
+
+def warn_failures(failed: np.ndarray, ids: list, what: str) -> None:
+    """Refuse when every draw failed; warn naming the failed draws otherwise (they are left out)."""
+    if failed.all():
+        raise EstimationError(f"{what}: no draw had an equilibrium ({len(failed)} tried); check the inputs")
+    if failed.any():
+        warnings.warn(
+            f"{what}: {int(failed.sum())} of {len(failed)} draws had no equilibrium and are left out"
+            f" (draws {describe_items(ids)}); see diagnostics['failed_draws']",
+            ForecastingWarning,
+            stacklevel=3,
+        )
 
 
 def quantile_bounds(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -274,9 +283,9 @@ def counterfactual_draws(
     options: GEOptions | None = None,
     chunk_size: int = 200,
     conditional: bool = True,
+    progress: bool | None = None,
     scenario: str = "counterfactual",
     value: str = "value_usd",
-    progress: bool | None = None,
 ) -> GEDraws:
     """Solve one GE counterfactual per draw, each with its own cost change and sigma.
 
@@ -315,40 +324,32 @@ def counterfactual_draws(
     """
     options = options or GEOptions()
     if options.stopping == "book":
-        raise SchemaError("counterfactual_draws solves with stopping='tight'; the book's loop is for replication")
+        raise SchemaError(
+            "counterfactual_draws solves with stopping='tight'; the book's loop is for replication"
+        )
     if int(chunk_size) < 1:
         raise SchemaError(f"chunk_size must be a positive integer; got {chunk_size!r}")
-    fitted = options.baseline == "fitted" and LOG_COST_COLUMN in getattr(data, "columns", ())
-    base = read_base(
-        data, value=value, reference_importer=options.reference_importer,
-        numeric=[LOG_COST_COLUMN] if fitted else [],
-    )  # fmt: skip
-    draw_ids, delta = cost_changes(base, delta_log_cost)
+    base, log_base, draw_ids, delta = read_problem(data, delta_log_cost, options=options, value=value)
     draw_ids, sigmas = _sigma_per_draw(sigma, draw_ids, options.sigma)
     delta = np.broadcast_to(delta, (len(draw_ids), *delta.shape[1:]))
-    log_base = base.log_cost(data, options.baseline)[None]
+    log_base = log_base[None]
     try:  # the average problem, solved once, starts every chunk
         centre = log_base + delta.mean(axis=0)[None]
         warm = solve_costs(base, log_base, centre, float(np.median(sigmas)), options, conditional=conditional)
     except _SOLVE_ERRORS:
         logger.info("GE '%s': the average problem has no equilibrium; draws start cold", scenario)
         warm = None
-    country, flows, baseline, failed = solve_in_chunks(
-        base, log_base, log_base + delta, sigmas, options, chunk_size=int(chunk_size), warm=warm,
-        conditional=conditional, progress=progress, desc=f"GE draws {scenario}",
-    )  # fmt: skip
+    solver = ChunkSolver(base, options, warm, conditional)
+    country, flows, baseline, failed = solver.solve_in_chunks(
+        log_base,
+        log_base + delta,
+        sigmas,
+        chunk_size=int(chunk_size),
+        progress=progress,
+        desc=f"GE draws {scenario}",
+    )
     failed_ids = draw_ids[failed].tolist()
-    if failed.all():
-        raise EstimationError(
-            f"GE '{scenario}': no draw had an equilibrium ({len(failed)} tried); check the cost changes and sigma"
-        )
-    if failed.any():
-        warnings.warn(
-            f"GE '{scenario}': {int(failed.sum())} of {len(failed)} draws had no equilibrium and are left"
-            f" out (draws {describe_items(failed_ids)}); see diagnostics['failed_draws']",
-            ForecastingWarning,
-            stacklevel=2,
-        )
+    warn_failures(failed, failed_ids, f"GE '{scenario}'")
     return GEDraws(
         scenario=scenario,
         countries=base.countries,

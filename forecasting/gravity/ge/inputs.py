@@ -21,11 +21,20 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ScenarioError, SchemaError, UnknownCodeError, describe_items
+from forecasting.gravity.ge.options import GEOptions
 from forecasting.schema import require_columns
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DELTA_COLUMN", "LOG_COST_COLUMN", "GEBase", "cost_changes", "read_base"]
+__all__ = [
+    "DELTA_COLUMN",
+    "LOG_COST_COLUMN",
+    "GEBase",
+    "cost_changes",
+    "locate_pairs",
+    "read_base",
+    "read_problem",
+]
 
 DELTA_COLUMN = "delta_log_cost"
 #: Baseline log trade cost per pair (e.g. the fitted beta'x of a gravity model), read when
@@ -77,7 +86,9 @@ class GEBase:
         return self.square(data, LOG_COST_COLUMN)
 
 
-def _square_problems(data: pd.DataFrame, value: str, problems: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+def _square_problems(
+    data: pd.DataFrame, value: str, problems: list[str]
+) -> tuple[tuple[str, ...], np.ndarray]:
     for key in ("year", "commodity"):
         if key in data.columns and data[key].nunique(dropna=False) > 1:
             problems.append(
@@ -178,6 +189,30 @@ def _as_frame(changes: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return changes
 
 
+def locate_pairs(
+    base: GEBase, exporters: pd.Series, importers: pd.Series, slot: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each (exporter, importer) in the square; unknown codes and repeated
+    pairs (within one ``slot``, e.g. one draw) are refused, naming them."""
+    exporters, importers = exporters.astype(str), importers.astype(str)
+    position = base.position
+    unknown = sorted((set(exporters) | set(importers)) - set(position))
+    if unknown:
+        raise ScenarioError(
+            f"cost changes name countries {describe_items(unknown)} that are not in the baseline data;"
+            " the GE model covers only the countries of its data"
+        )
+    pair = (exporters + "->" + importers).to_numpy()
+    key = pd.DataFrame({"slot": np.zeros(len(pair), int) if slot is None else slot, "pair": pair})
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise ScenarioError(
+            f"cost changes repeat pairs {describe_items(pd.unique(pair[dup]).tolist())}; the GE model is"
+            " for one aggregate (or one commodity): give one row per pair (and draw)"
+        )
+    return exporters.map(position).to_numpy(), importers.map(position).to_numpy()
+
+
 def cost_changes(base: GEBase, changes: pd.DataFrame | pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
     """Draw ids and the ``(D, N, N)`` changes in log trade cost (``None`` and ``D = 1`` without draws).
 
@@ -192,31 +227,29 @@ def cost_changes(base: GEBase, changes: pd.DataFrame | pd.Series) -> tuple[np.nd
     ([0, 1], [0.1, 0.2])
     """
     frame = _as_frame(changes)
-    exporters, importers = frame["exporter"].astype(str), frame["importer"].astype(str)
-    position = base.position
-    unknown = sorted((set(exporters) | set(importers)) - set(position))
-    if unknown:
-        raise ScenarioError(
-            f"cost changes name countries {describe_items(unknown)} that are not in the baseline data;"
-            " the GE model covers only the countries of its data"
-        )
     draw_ids: np.ndarray | None = None
+    slot = np.zeros(len(frame), dtype=int)
     if "draw" in frame.columns:
         draw_ids, slot = np.unique(frame["draw"].to_numpy(), return_inverse=True)
-    else:
-        slot = np.zeros(len(frame), dtype=int)
-    key = pd.DataFrame({"slot": slot, "pair": exporters + "->" + importers})
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        raise ScenarioError(
-            f"cost changes repeat pairs {describe_items(key.loc[dup, 'pair'].unique().tolist())};"
-            " the GE model is for one aggregate (or one commodity): give one row per pair (and draw)"
-        )
+    rows, cols = locate_pairs(base, frame["exporter"], frame["importer"], slot)
     delta = pd.to_numeric(frame[DELTA_COLUMN], errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(delta)):
-        bad = key.loc[~np.isfinite(delta), "pair"].tolist()
-        raise ScenarioError(f"'{DELTA_COLUMN}' is missing or not finite for pairs {describe_items(bad)}")
+        bad = (frame["exporter"].astype(str) + "->" + frame["importer"].astype(str))[~np.isfinite(delta)]
+        raise ScenarioError(
+            f"'{DELTA_COLUMN}' is missing or not finite for pairs {describe_items(bad.tolist())}"
+        )
     n = len(base.countries)
     cube = np.zeros((1 if draw_ids is None else len(draw_ids), n, n))
-    cube[slot, exporters.map(position).to_numpy(), importers.map(position).to_numpy()] = delta
+    cube[slot, rows, cols] = delta
     return draw_ids, cube
+
+
+def read_problem(
+    data: pd.DataFrame, changes: pd.DataFrame | pd.Series, *, options: GEOptions, value: str
+) -> tuple[GEBase, np.ndarray, np.ndarray | None, np.ndarray]:
+    """What the GE entry points read: the base, its ``(N, N)`` baseline log costs, draw ids, changes."""
+    fitted = options.baseline == "fitted" and LOG_COST_COLUMN in getattr(data, "columns", ())
+    numeric = [LOG_COST_COLUMN] if fitted else []
+    base = read_base(data, value=value, reference_importer=options.reference_importer, numeric=numeric)
+    draw_ids, delta = cost_changes(base, changes)
+    return base, base.log_cost(data, options.baseline), draw_ids, delta

@@ -55,7 +55,10 @@ def _levels(eq: Equilibrium, sigma: float | np.ndarray) -> dict[str, np.ndarray]
 
 
 def country_measures(
-    baseline: Equilibrium, conditional: Equilibrium | None, full: Equilibrium | None, sigma: float | np.ndarray
+    baseline: Equilibrium,
+    conditional: Equilibrium | None,
+    full: Equilibrium | None,
+    sigma: float | np.ndarray,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Measure name -> (baseline, counterfactual) arrays of shape ``(D, N)`` (``sigma``: one or ``(D,)``).
 

@@ -29,8 +29,13 @@ from threadpoolctl import threadpool_limits
 from forecasting.errors import ConvergenceWarning, ScenarioError
 from forecasting.gravity.ge.book import book_full_equilibrium
 from forecasting.gravity.ge.coefficients import read_coefficient_problem
-from forecasting.gravity.ge.equilibrium import Equilibrium, broadcast, full_equilibrium, resistance_equilibrium
-from forecasting.gravity.ge.inputs import LOG_COST_COLUMN, GEBase, cost_changes, read_base
+from forecasting.gravity.ge.equilibrium import (
+    Equilibrium,
+    broadcast,
+    full_equilibrium,
+    resistance_equilibrium,
+)
+from forecasting.gravity.ge.inputs import GEBase, read_problem
 from forecasting.gravity.ge.options import GEOptions
 from forecasting.gravity.ge.result import GEResult, bilateral_frame, country_frame, country_measures
 
@@ -234,18 +239,13 @@ def counterfactual(
     (True, True)
     """
     options = options or GEOptions()
-    fitted = options.baseline == "fitted" and LOG_COST_COLUMN in getattr(data, "columns", ())
-    base = read_base(
-        data, value=value, reference_importer=options.reference_importer,
-        numeric=[LOG_COST_COLUMN] if fitted else [],
-    )  # fmt: skip
-    draw_ids, delta = cost_changes(base, delta_log_cost)
+    base, log_base, draw_ids, delta = read_problem(data, delta_log_cost, options=options, value=value)
     if draw_ids is not None and len(draw_ids) > 1:
         raise ScenarioError(
             f"the cost changes hold {len(draw_ids)} draws; counterfactual solves one change:"
             " use counterfactual_draws for one solve per draw"
         )
-    return solve_point(base, base.log_cost(data, options.baseline), delta[0], options, scenario)
+    return solve_point(base, log_base, delta[0], options, scenario)
 
 
 def counterfactual_from_coefficients(

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import EstimationError, ForecastingWarning, SchemaError, describe_items
+from forecasting.errors import ForecastingWarning, SchemaError, describe_items
 from forecasting.gravity.ge.coefficients import CoefficientCosts, read_coefficient_problem
-from forecasting.gravity.ge.draws import quantile_bounds, solve_chunk
+from forecasting.gravity.ge.draws import ChunkSolver, quantile_bounds, warn_failures
 from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEBase
 from forecasting.gravity.ge.options import GEOptions
 from forecasting.gravity.ge.result import GEResult
@@ -136,8 +136,9 @@ def _solve_betas(
     """Per-draw % changes by country and pair for coefficient vectors ``betas``, and a failure mask."""
     fitted, change = costs.log_costs(betas)
     log_base = fitted if options.baseline == "fitted" else base.observed_log_cost()[None]
-    country, flows, baseline, failed = solve_chunk(
-        base, log_base, log_base + change, np.full(len(betas), options.sigma), options, warm
+    solver = ChunkSolver(base, options, warm)
+    country, flows, baseline, failed = solver.solve_isolating(
+        log_base, log_base + change, np.full(len(betas), options.sigma)
     )
     n = len(base.countries)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,17 +283,7 @@ def ge_monte_carlo(
     bilateral_values = np.concatenate([r[1] for r in results])
     failed = np.concatenate([r[2] for r in results])
     failed_ids = wide.index[failed].tolist()
-    if failed.all():
-        raise EstimationError(
-            f"no draw had an equilibrium ({len(failed)} tried); check the scenario and coefficients"
-        )
-    if failed.any():
-        warnings.warn(
-            f"{failed.sum()} of {len(failed)} draws had no equilibrium and are left out of the"
-            f" intervals (draws {describe_items(failed_ids)}); see diagnostics['failed_draws']",
-            ForecastingWarning,
-            stacklevel=2,
-        )
+    warn_failures(failed, failed_ids, f"GE Monte Carlo '{scenario}'")
     # Country values are (draw, measure, country); the point table is measure-major.
     flat_country = country_values[~failed].reshape(int((~failed).sum()), -1)
     return GEIntervals(

@@ -7,14 +7,20 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import SchemaError
-from forecasting.gravity.ge import GEOptions, aggregate_bilateral, aggregate_country, counterfactual, simulate_ge_data
+from forecasting.gravity.ge import (
+    GEOptions,
+    aggregate_bilateral,
+    aggregate_country,
+    counterfactual,
+    simulate_ge_data,
+)
 
 
 def _country(values: dict[str, tuple[float, float]]) -> pd.DataFrame:
-    rows = [
-        ("rail", "KAZ", m, b, c, 100 * (c / b - 1)) for m, (b, c) in values.items()
-    ]
-    return pd.DataFrame(rows, columns=["scenario", "country", "measure", "baseline", "counterfactual", "change_pct"])
+    rows = [("rail", "KAZ", m, b, c, 100 * (c / b - 1)) for m, (b, c) in values.items()]
+    return pd.DataFrame(
+        rows, columns=["scenario", "country", "measure", "baseline", "counterfactual", "change_pct"]
+    )
 
 
 def test_values_add_up_and_indices_take_their_own_weights():
@@ -32,7 +38,9 @@ def test_values_add_up_and_indices_take_their_own_weights():
     # With fixed endowments the output-weighted price change is the change of total output.
     assert out.loc["factory_gate_price", "change_pct"] == pytest.approx(out.loc["gdp", "change_pct"])
     stacked = pd.concat([coal.assign(commodity="coal"), pharma.assign(commodity="pharma")])
-    pd.testing.assert_frame_equal(aggregate_country(stacked), out.reset_index()[aggregate_country(stacked).columns])
+    pd.testing.assert_frame_equal(
+        aggregate_country(stacked), out.reset_index()[aggregate_country(stacked).columns]
+    )
 
 
 def test_aggregating_real_ge_results_matches_the_single_system_when_there_is_one():
@@ -60,7 +68,9 @@ def test_bilateral_totals_recompute_the_change_from_the_sums():
         return pd.DataFrame({"exporter": ["KAZ", "PAK"], "importer": ["PAK", "KAZ"],
                              "baseline_usd": base, "counterfactual_usd": new})  # fmt: skip
 
-    out = aggregate_bilateral({"coal": ge([10.0, 20.0], [20.0, 20.0]), "pharma": ge([30.0, 0.0], [30.0, 0.0])})
+    out = aggregate_bilateral(
+        {"coal": ge([10.0, 20.0], [20.0, 20.0]), "pharma": ge([30.0, 0.0], [30.0, 0.0])}
+    )
     total = out[out.commodity == "TOTAL"].set_index("exporter")["change_pct"]
     assert total["KAZ"] == pytest.approx(25.0) and total["PAK"] == pytest.approx(0.0)
     with pytest.raises(SchemaError, match="lacks column"):

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ConvergenceError, ScenarioError, SchemaError, UnknownCodeError
-from forecasting.gravity.ge import GEOptions, counterfactual, counterfactual_from_coefficients, simulate_ge_data
+from forecasting.gravity.ge import (
+    GEOptions,
+    counterfactual,
+    counterfactual_from_coefficients,
+    simulate_ge_data,
+)
 from forecasting.schema import GE_BILATERAL, GE_COUNTRY, validate
 
 SOLVE_KEYS = ("sigma", "reference_importer", "kind", "stopping", "tol", "max_iter", "baseline")
@@ -202,12 +207,18 @@ def test_corridor_scenario_frame_is_accepted(world) -> None:
     assert pairs["AAA", "BBB"] > 0 and pairs["BBB", "AAA"] > 0
     assert set(result.country["scenario"]) == {"rail"}
     with pytest.raises(ScenarioError, match="one row per pair"):
-        counterfactual(data, pd.concat([changes, changes]), options=GEOptions(reference_importer="AAA", baseline="observed"))
+        counterfactual(
+            data,
+            pd.concat([changes, changes]),
+            options=GEOptions(reference_importer="AAA", baseline="observed"),
+        )
     with pytest.raises(ScenarioError, match="'channel'"):
         by_coefficients(data, coefs, changes.drop(columns="delta_log_cost").assign(border=0.0))
     with pytest.raises(ScenarioError, match="lack columns 'delta_log_cost'"):
         counterfactual(
-            data, changes.drop(columns="delta_log_cost"), options=GEOptions(reference_importer="AAA", baseline="observed")
+            data,
+            changes.drop(columns="delta_log_cost"),
+            options=GEOptions(reference_importer="AAA", baseline="observed"),
         )
 
 
@@ -231,7 +242,8 @@ def test_fitted_baseline_without_log_costs_is_refused(world) -> None:
     series = cut.set_index(["exporter", "importer"])["delta_log_cost"]
     observed = GEOptions(reference_importer="AAA", baseline="observed")
     pd.testing.assert_frame_equal(
-        counterfactual(data, series, options=observed).country, counterfactual(data, cut, options=observed).country
+        counterfactual(data, series, options=observed).country,
+        counterfactual(data, cut, options=observed).country,
     )
     with pytest.raises(ScenarioError, match="counterfactual_draws"):
         counterfactual(data, pd.concat([cut.assign(draw=0), cut.assign(draw=1)]), options=observed)

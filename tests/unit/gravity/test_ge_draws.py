@@ -37,7 +37,10 @@ def test_every_draw_equals_its_own_counterfactual(world) -> None:
         )  # fmt: skip
         flows = one.bilateral.set_index(["exporter", "importer"])
         for exporter, importer in (("AAA", "BBB"), ("EEE", "FFF"), ("CCC", "DDD")):
-            expected = np.log(flows.loc[(exporter, importer), "counterfactual_usd"] / flows.loc[(exporter, importer), "baseline_usd"])
+            expected = np.log(
+                flows.loc[(exporter, importer), "counterfactual_usd"]
+                / flows.loc[(exporter, importer), "baseline_usd"]
+            )
             # Both solves stop at the solver's tolerance (1e-8 in log market clearing), from other starts.
             assert out.log_change(exporter, importer)[d] == pytest.approx(expected, abs=1e-7)
         country = one.country.set_index(["measure", "country"])["change_pct"]
@@ -61,7 +64,9 @@ def test_skipping_the_conditional_stage_leaves_the_full_outcomes_unchanged(world
     full = counterfactual_draws(world, shocks, sigma=sigma, options=OBSERVED, conditional=False)
     assert full.measures == both.measures[: len(full.measures)] and "exports_conditional" not in full.measures
     np.testing.assert_allclose(full.flows, both.flows, rtol=1e-12)
-    np.testing.assert_allclose(full.country_change_pct, both.country_change_pct[:, : len(full.measures)], atol=1e-12)
+    np.testing.assert_allclose(
+        full.country_change_pct, both.country_change_pct[:, : len(full.measures)], atol=1e-12
+    )
 
 
 def test_a_shared_cost_change_takes_its_draws_from_sigma(world) -> None:
@@ -71,7 +76,9 @@ def test_a_shared_cost_change_takes_its_draws_from_sigma(world) -> None:
     assert len(effect) == 3 and np.all(effect > 0)
     # A larger sigma lets the cheaper supplier take more of the market from third countries.
     assert effect[0] < effect[2]
-    by_series = counterfactual_draws(world, cut, sigma=pd.Series([3.0, 6.0, 11.0], index=[10, 20, 30]), options=OBSERVED)
+    by_series = counterfactual_draws(
+        world, cut, sigma=pd.Series([3.0, 6.0, 11.0], index=[10, 20, 30]), options=OBSERVED
+    )
     assert by_series.draws.tolist() == [10, 20, 30]
     np.testing.assert_allclose(by_series.flows, out.flows)
 
@@ -82,7 +89,15 @@ def test_intervals_bracket_the_median(world) -> None:
     assert (bilateral.lower <= bilateral.median_pct + 1e-12).all()
     assert (bilateral.median_pct <= bilateral.upper + 1e-12).all()
     assert set(bilateral.columns) == {
-        "scenario", "exporter", "importer", "baseline_usd", "median_pct", "lower", "upper", "level", "draws"
+        "scenario",
+        "exporter",
+        "importer",
+        "baseline_usd",
+        "median_pct",
+        "lower",
+        "upper",
+        "level",
+        "draws",
     }
     moved = bilateral.set_index(["exporter", "importer"]).loc[("AAA", "BBB")]
     assert moved.upper - moved.lower > 1.0
@@ -104,17 +119,20 @@ def test_bad_sigma_and_shapes_are_refused(world) -> None:
 
 
 def test_failed_draws_are_named_and_left_out(world, monkeypatch) -> None:
-    real = draws_module._chunk
+    real = draws_module.ChunkSolver.solve
 
-    def flaky(base, log_base, log_new, sigma, *rest):
+    def flaky(self, log_base, log_new, sigma):
         if np.any(sigma == 13.0):
             raise ConvergenceError("simulated failure")
-        return real(base, log_base, log_new, sigma, *rest)
+        return real(self, log_base, log_new, sigma)
 
-    monkeypatch.setattr(draws_module, "_chunk", flaky)
+    monkeypatch.setattr(draws_module.ChunkSolver, "solve", flaky)
     with pytest.warns(ForecastingWarning, match="1 of 4 draws had no equilibrium"):
         out = counterfactual_draws(world, _shocks(4), sigma=[3.0, 4.0, 13.0, 5.0], options=OBSERVED)
     assert out.failed.tolist() == [False, False, True, False]
     assert out.diagnostics["failed_draws"] == [2]
-    assert np.isnan(out.log_change("AAA", "BBB")[2]) and np.isfinite(out.log_change("AAA", "BBB")[[0, 1, 3]]).all()
+    assert (
+        np.isnan(out.log_change("AAA", "BBB")[2])
+        and np.isfinite(out.log_change("AAA", "BBB")[[0, 1, 3]]).all()
+    )
     assert out.bilateral()["draws"].eq(3).all()

@@ -93,7 +93,9 @@ def test_newton_equals_the_books_loop_run_to_convergence_when_trade_is_balanced(
     np.testing.assert_allclose(output, expenditure)
     base = resistance_equilibrium(log_cost, output, expenditure, 3, tol=1e-12, max_iter=50)
     new_cost = log_cost + 1.5 * (1.0 - np.eye(8))
-    cdl = resistance_equilibrium(new_cost, output, expenditure, 3, tol=1e-12, max_iter=50, stage="conditional")
+    cdl = resistance_equilibrium(
+        new_cost, output, expenditure, 3, tol=1e-12, max_iter=50, stage="conditional"
+    )
     newton, _ = full_equilibrium(new_cost, base, 7.0, 3, tol=1e-12, max_iter=50)
     loop = book_full_equilibrium(new_cost, base, cdl, 7.0, 3, rule="tight", tol=1e-12, max_iter=2000)
     np.testing.assert_allclose(loop.price, newton.price, rtol=1e-8)

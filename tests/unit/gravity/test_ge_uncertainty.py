@@ -76,7 +76,7 @@ def test_draws_follow_the_covariance(world) -> None:
 
 
 def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
-    real = draws_module._chunk
+    real = draws_module.ChunkSolver.solve
     data, coefs, cov = world
     draws = pd.DataFrame(
         {
@@ -86,12 +86,12 @@ def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
         }
     )
 
-    def flaky(base, log_base, log_new, sigma, *rest):
+    def flaky(self, log_base, log_new, sigma):
         if np.any(log_base > 50.0):  # the draw with a border coefficient of 99
             raise ConvergenceError("simulated failure")
-        return real(base, log_base, log_new, sigma, *rest)
+        return real(self, log_base, log_new, sigma)
 
-    monkeypatch.setattr(draws_module, "_chunk", flaky)
+    monkeypatch.setattr(draws_module.ChunkSolver, "solve", flaky)
     with pytest.warns(ForecastingWarning, match="1 of 4 draws had no equilibrium"):
         result = _run(world, coefficient_draws=draws)
     assert result.diagnostics["failed_draws"] == [2]
@@ -102,9 +102,7 @@ def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
 def test_missing_uncertainty_inputs_are_explained(world) -> None:
     data, coefs, _ = world
     with pytest.raises(SchemaError, match="covariance matrix or a complete std_error"):
-        ge_monte_carlo(
-            data, coefs.drop(columns="std_error"), {"border": 0.0}, options=AAA, draws=5
-        )
+        ge_monte_carlo(data, coefs.drop(columns="std_error"), {"border": 0.0}, options=AAA, draws=5)
     with pytest.warns(ForecastingWarning, match="independently"):
         ge_monte_carlo(data, coefs, {"border": 0.0}, options=AAA, draws=5, seed=1)
     fixed = data[["exporter", "importer"]].assign(delta_log_cost=2.0 * data["border"])

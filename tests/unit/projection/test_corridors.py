@@ -54,11 +54,12 @@ def test_the_central_draw_of_a_corridor_is_its_own_ge_counterfactual(base, monke
     elasticity = Elasticity("other", -4.0, 0.0, "estimated")
     monkeypatch.setattr(effects, "CASE_WEIGHTS", (0.0, 1.0, 0.0))
     out = corridor_effects(scenario, base, elasticity, draws=4, seed=1).set_index(["exporter", "importer"])
-    change = scenario.cost_changes(effects.international_pairs(base, "other"), elasticity=-4.0, unmatched="skip")
+    change = scenario.cost_changes(
+        effects.international_pairs(base, "other"), elasticity=-4.0, unmatched="skip"
+    )
     point = counterfactual(
         base, change[["exporter", "importer", "delta_log_cost"]],
         options=GEOptions(sigma=5.0, reference_importer="DEU", baseline="observed"),
     ).bilateral.set_index(["exporter", "importer"])  # fmt: skip
     np.testing.assert_allclose(out.median_pct, point.loc[out.index, "change_pct"], atol=1e-6)
     np.testing.assert_allclose(out.lower, out.upper, atol=1e-6)
-

@@ -31,7 +31,9 @@ def _chosen(*names: str) -> dict:
 @pytest.fixture(scope="module")
 def result() -> OutlookResult:
     with pytest.warns(DemoDataWarning, match="DEMONSTRATION DATA"):
-        return forecasting.outlook(scenarios=_chosen(*SCENARIOS), draws=80, ge_draws=12, horizon=2035, seed=11)
+        return forecasting.outlook(
+            scenarios=_chosen(*SCENARIOS), draws=80, ge_draws=12, horizon=2035, seed=11
+        )
 
 
 def test_the_verb_is_a_function_of_the_package_and_the_result_type_stays_importable():
@@ -74,7 +76,9 @@ def test_the_reporting_basis_is_derived_from_both_sides_reports(result):
     basis = result.settings.reporting_basis
     reported = result.history[result.history.source == "demo"]
     year = int(reported.year.max())
-    kaz_exports = reported[(reported.reporter == "KAZ") & (reported.flow == "export") & (reported.year == year)]
+    kaz_exports = reported[
+        (reported.reporter == "KAZ") & (reported.flow == "export") & (reported.year == year)
+    ]
     assert f"KAZ->PAK in {year}" in basis and "PAK->KAZ" in basis
     assert f"USD {kaz_exports.value_usd.sum() / 1e6:,.1f} m" in basis
     assert "importer's report" in basis and "Pakistan" not in basis
@@ -180,7 +184,9 @@ def test_stages_run_once_serve_many_pairs_with_the_numbers_of_one_call(result):
 def test_user_flows_without_covariates_or_production_fall_back_loudly():
     flows = load_demo_flows()
     with pytest.warns(FallbackWarning) as caught:
-        out = forecasting.outlook(flows, scenarios=_chosen("baseline", "trans_afghan_railway"), draws=30, horizon=2028)
+        out = forecasting.outlook(
+            flows, scenarios=_chosen("baseline", "trans_afghan_railway"), draws=30, horizon=2028
+        )
     steps = [f.step for f in out.settings.fallbacks]
     assert steps[:1] == ["gravity"] and "GE effects" in steps
     assert out.settings.ge_mode == "direct" and out.ge_country.empty and not out.is_demo

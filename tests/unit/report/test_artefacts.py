@@ -110,7 +110,9 @@ def test_check_result_lists_every_broken_table(outlook):
 def test_a_table_without_its_columns_cannot_even_be_built(outlook):
     with pytest.raises(SchemaError) as caught:
         dataclasses.replace(
-            outlook, forecast=outlook.forecast.drop(columns=["upper"]), history=outlook.history.drop(columns=["basis"])
+            outlook,
+            forecast=outlook.forecast.drop(columns=["upper"]),
+            history=outlook.history.drop(columns=["basis"]),
         )
     message = str(caught.value)
     assert "forecast: missing 'upper'" in message and "history: missing 'basis'" in message

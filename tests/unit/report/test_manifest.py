@@ -90,7 +90,10 @@ def test_manifest_settings_read_back_as_the_typed_settings_of_the_run(written, o
 
     content = manifest.read_manifest(written.out_dir)
     assert OutlookSettings.from_dict(content["settings"]) == outlook.settings
-    assert Scenario.from_dict(content["scenarios"]["trans_afghan_railway"]) == outlook.scenarios["trans_afghan_railway"]
+    assert (
+        Scenario.from_dict(content["scenarios"]["trans_afghan_railway"])
+        == outlook.scenarios["trans_afghan_railway"]
+    )
 
 
 def test_is_report_directory_needs_our_generator(tmp_path):

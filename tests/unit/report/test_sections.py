@@ -65,8 +65,10 @@ def test_every_section_renders_html(written):
 
 def test_methods_list_every_fall_back_and_the_typed_records(written, outlook):
     html = ReportBook.open(written.out_dir).methods().html
-    assert f"Fall-backs: steps that could not run as asked" in html
-    assert html.count("<td>trade elasticity (") == sum(e.origin == "pooled" for e in outlook.settings.elasticities)
+    assert "Fall-backs: steps that could not run as asked" in html
+    assert html.count("<td>trade elasticity (") == sum(
+        e.origin == "pooled" for e in outlook.settings.elasticities
+    )
     assert "Run settings: series methods" in html and "<td>resample</td>" in html
     assert "Run settings: elasticities" in html and "<td>pooled</td>" in html
     assert outlook.settings.ge_description in html

@@ -346,7 +346,13 @@ def test_cost_change_parts_rebuild_the_cost_change_for_any_elasticity(time_metho
     for draw in ("low", "central", "high"):
         for year in (None, 2031):
             parts = cost_change_parts(sc, frame, mapping=mapping, draw=draw, year=year)
-            assert list(parts.columns) == ["exporter", "importer", "commodity", "delta_fixed", "delta_per_elasticity"]
+            assert list(parts.columns) == [
+                "exporter",
+                "importer",
+                "commodity",
+                "delta_fixed",
+                "delta_per_elasticity",
+            ]
             for eps in (-0.7, -4.0, -11.0):
                 direct = cost_changes(sc, frame, mapping=mapping, elasticity=eps, draw=draw, year=year)
                 rebuilt = parts["delta_fixed"] + eps * parts["delta_per_elasticity"]
@@ -355,4 +361,3 @@ def test_cost_change_parts_rebuild_the_cost_change_for_any_elasticity(time_metho
     full = sc.cost_change_parts(frame, mapping=TradeCostMapping())
     assert (full["delta_per_elasticity"].iloc[:3] != 0).all() and full["delta_per_elasticity"].iloc[3] == 0
     assert full["delta_fixed"].iloc[3] == pytest.approx(0.557)
-
