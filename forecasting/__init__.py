@@ -7,8 +7,8 @@ publish scenario outlooks as reports. The main verb is :func:`forecasting.outloo
 
 Names load on first use (``forecasting.gravity`` imports pyfixest, the outlook also
 statsforecast), so ``import forecasting`` stays fast: ``python -X importtime -c "import
-forecasting"`` measures about 30 ms for the package itself, against about 2.5 s for the
-outlook's estimators. This table is the package's only lazy-import mechanism; subpackages
+forecasting"`` measures about 10 ms for the package itself, against 2.5-4.5 s for the
+outlook's pipeline with its estimators (measured on the shared 2-core machine). This table is the package's only lazy-import mechanism; subpackages
 import their own modules plainly.
 
 Examples

@@ -24,7 +24,7 @@ Where general equilibrium cannot speak, the direct effect ``delta`` is used and 
 fall-back: no production data (no GE at all), a pair outside the base-year square, a flow
 with no base-year trade (a GE calibrated to observed flows keeps it at zero), or draws whose
 equilibrium was not found. The GE_COUNTRY rows are the counterfactual at the central case and
-the central elasticity.
+the central elasticity, solved as one more draw of the same batch.
 
 The phased effect in year ``t`` is ``phase_t * log_effect`` (the GE effect scales about
 linearly with the size of a small cost change; stated as an approximation).
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity.ge import GEDraws, GEOptions, counterfactual, counterfactual_draws
+from forecasting.gravity.ge import GEDraws, GEOptions, counterfactual_draws
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.projection.settings import Elasticity, Fallback
 from forecasting.scenarios import Scenario
@@ -150,12 +150,6 @@ def solve_draws(
     )
 
 
-def _central_change(parts: dict[str, pd.DataFrame], commodity: str, eps: float) -> pd.DataFrame:
-    central = parts["central"].xs(commodity, level="commodity")
-    delta = central.delta_fixed + eps * central.delta_per_elasticity
-    return delta[delta != 0].rename("delta_log_cost").reset_index()
-
-
 def commodity_effects(
     scenario: Scenario,
     base: pd.DataFrame | None,
@@ -183,22 +177,30 @@ def commodity_effects(
         remedy = "the direct effect is used in every scenario; add the pair's flows and output"
         fallbacks.append(Fallback(f"GE effects ({commodity})", reason, remedy))
     elif base is not None and moved:
-        options = outlook_ge_options(elasticity, reference_importer)
-        solved = solve_draws(scenario, base, deltas, eps, options)
-        if solved.failed.any():
-            reason = f"{int(solved.failed.sum())} of {ge_draws} draws had no equilibrium"
+        # One more draw, the central case at the central elasticity, gives the GE_COUNTRY rows.
+        central_eps = np.array([elasticity.estimate])
+        central = cost_draws(parts, commodity, central_eps, np.array(["central"]))
+        solved = solve_draws(
+            scenario, base, pd.concat([deltas, central], ignore_index=True), np.append(eps, central_eps),
+            outlook_ge_options(elasticity, reference_importer),
+        )  # fmt: skip
+        failed = solved.failed[:ge_draws]
+        if failed.any():
+            reason = f"{int(failed.sum())} of {ge_draws} draws had no equilibrium"
             fallbacks.append(Fallback(step, reason, "their direct effect is used"))
         for e, i, flow in keys:
             if solved.baseline_flows[solved.countries.index(e), solved.countries.index(i)] > 0:
-                effect[flow] = np.where(solved.failed, direct[flow], solved.log_change(e, i))
+                effect[flow] = np.where(failed, direct[flow], solved.log_change(e, i)[:ge_draws])
             elif (direct[flow] != 0).any():
                 # The same in every scenario that moves this flow's costs: recorded once per flow.
                 reason = "no base-year trade, and a GE calibrated to observed flows keeps a zero flow at zero"
                 remedy = "the direct effect of each scenario's cost change is used for this flow"
                 fallbacks.append(Fallback(f"GE effects ({commodity} {e}->{i})", reason, remedy))
-        central = _central_change(parts, commodity, elasticity.estimate)
-        country = counterfactual(base, central, options=options, scenario=scenario.name).country
-        country = country.assign(commodity=commodity)
+        if solved.failed[ge_draws]:
+            reason = "the central case has no equilibrium"
+            fallbacks.append(Fallback(step, reason, "no GE country rows for this commodity"))
+        else:
+            country = solved.country_table(ge_draws).assign(commodity=commodity)
     rows = [
         pd.DataFrame(
             {

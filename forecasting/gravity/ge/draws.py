@@ -36,7 +36,7 @@ from forecasting.errors import (
 )
 from forecasting.gravity.ge.inputs import GEBase, read_problem
 from forecasting.gravity.ge.options import GEOptions
-from forecasting.gravity.ge.result import CONDITIONAL_MEASURES, MEASURES, country_measures
+from forecasting.gravity.ge.result import CONDITIONAL_MEASURES, MEASURES, country_frame, country_measures
 from forecasting.gravity.ge.solver import Solved, solve_costs
 from forecasting.progress import track
 
@@ -66,13 +66,13 @@ class ChunkSolver:
     def solve(
         self, log_base: np.ndarray, log_new: np.ndarray, sigma: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-draw % changes by country ``(D, M, N)``, counterfactual and baseline flows ``(D, N, N)``."""
+        """Country measures ``(D, M, N, 2)`` (baseline, counterfactual), counterfactual and baseline
+        flows ``(D, N, N)``."""
         solved = solve_costs(
             self.base, log_base, log_new, sigma, self.options, self.warm, conditional=self.conditional
         )
         measures = country_measures(solved.baseline, solved.conditional, solved.full, sigma)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            country = np.stack([(new / old - 1.0) * 100.0 for old, new in measures.values()], axis=1)
+        country = np.stack([np.stack([old, new], axis=-1) for old, new in measures.values()], axis=1)
         return country, solved.counterfactual.flows, np.asarray(solved.baseline.flows)
 
     def solve_isolating(
@@ -84,7 +84,7 @@ class ChunkSolver:
         except _SOLVE_ERRORS:
             pass
         n, m = len(self.base.countries), len(measure_names(self.options, self.conditional))
-        country, flows = np.full((len(log_new), m, n), np.nan), np.full((len(log_new), n, n), np.nan)
+        country, flows = np.full((len(log_new), m, n, 2), np.nan), np.full((len(log_new), n, n), np.nan)
         baseline, failed = np.full((len(log_new), n, n), np.nan), np.zeros(len(log_new), bool)
         for d in range(len(log_new)):
             one_base = log_base[d : d + 1] if len(log_base) > 1 else log_base
@@ -164,8 +164,8 @@ class GEDraws:
         ``(N, N)`` baseline flows (the same for every draw).
     flows
         ``(D, N, N)`` counterfactual flows; NaN for failed draws.
-    country_change_pct
-        ``(D, M, N)`` percentage change of each GE_COUNTRY measure (``measures``).
+    measures, country_levels
+        The GE_COUNTRY measures, and their ``(D, M, N, 2)`` baseline and counterfactual levels.
     failed
         ``(D,)`` True for draws with no equilibrium (left out of every quantile).
     options, diagnostics
@@ -179,10 +179,24 @@ class GEDraws:
     baseline_flows: np.ndarray
     flows: np.ndarray
     measures: tuple[str, ...]
-    country_change_pct: np.ndarray
+    country_levels: np.ndarray
     failed: np.ndarray
     options: GEOptions
     diagnostics: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def country_change_pct(self) -> np.ndarray:
+        """``(D, M, N)`` percentage change of each GE_COUNTRY measure."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.country_levels[..., 1] / self.country_levels[..., 0] - 1.0) * 100.0
+
+    def country_table(self, position: int) -> pd.DataFrame:
+        """GE_COUNTRY rows (baseline, counterfactual, change) of the draw at ``position`` (0-based)."""
+        if self.failed[position]:
+            raise EstimationError(f"GE '{self.scenario}': draw {self.draws[position]!r} has no equilibrium")
+        levels = self.country_levels[position]
+        measures = {m: (levels[k, :, 0][None], levels[k, :, 1][None]) for k, m in enumerate(self.measures)}
+        return country_frame(measures, self.countries, self.scenario)
 
     def _index(self, code: str) -> int:
         try:
@@ -358,7 +372,7 @@ def counterfactual_draws(
         baseline_flows=baseline[np.flatnonzero(~failed)[0]],
         flows=flows,
         measures=measure_names(options, conditional),
-        country_change_pct=country,
+        country_levels=country,
         failed=failed,
         options=options,
         diagnostics={

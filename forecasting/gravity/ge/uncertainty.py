@@ -137,11 +137,12 @@ def _solve_betas(
     fitted, change = costs.log_costs(betas)
     log_base = fitted if options.baseline == "fitted" else base.observed_log_cost()[None]
     solver = ChunkSolver(base, options, warm)
-    country, flows, baseline, failed = solver.solve_isolating(
+    levels, flows, baseline, failed = solver.solve_isolating(
         log_base, log_base + change, np.full(len(betas), options.sigma)
     )
     n = len(base.countries)
     with np.errstate(divide="ignore", invalid="ignore"):
+        country = (levels[..., 1] / levels[..., 0] - 1.0) * 100.0
         before = baseline.reshape(len(betas), n * n)
         bilateral = np.where(before > 0, (flows.reshape(len(betas), n * n) / before - 1.0) * 100.0, np.nan)
     return country, bilateral, failed

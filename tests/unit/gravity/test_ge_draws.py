@@ -49,6 +49,21 @@ def test_every_draw_equals_its_own_counterfactual(world) -> None:
         np.testing.assert_allclose(table, expected, atol=1e-6)
 
 
+def test_the_country_table_of_a_draw_is_its_ge_country_table(world) -> None:
+    shocks = _shocks(3, seed=4)
+    out = counterfactual_draws(world, shocks, sigma=[3.0, 6.0, 9.0], options=OBSERVED, conditional=False)
+    one = counterfactual(
+        world, shocks[shocks.draw == 1].drop(columns="draw"),
+        options=GEOptions(sigma=6.0, reference_importer="AAA", baseline="observed"),
+    ).country.set_index(["measure", "country"])  # fmt: skip
+    table = out.country_table(1).set_index(["measure", "country"])
+    assert set(table.index) <= set(one.index) and "exports_conditional" not in set(
+        table.index.get_level_values(0)
+    )
+    for column in ("baseline", "counterfactual", "change_pct"):
+        np.testing.assert_allclose(table[column], one.loc[table.index, column], rtol=1e-7, atol=1e-6)
+
+
 def test_results_do_not_depend_on_the_chunk_size(world) -> None:
     shocks = _shocks(7, seed=1)
     sigma = np.linspace(3.0, 9.0, 7)
