@@ -8,8 +8,8 @@ publish scenario outlooks as reports. The main verb is :func:`forecasting.outloo
 Names load on first use (``forecasting.gravity`` imports pyfixest, the outlook also
 statsforecast), so ``import forecasting`` stays fast: ``python -X importtime -c "import
 forecasting"`` measures about 10 ms for the package itself, against 2.5-4.5 s for the
-outlook's pipeline with its estimators (measured on the shared 2-core machine). This table is the package's only lazy-import mechanism; subpackages
-import their own modules plainly.
+outlook's pipeline with its estimators (measured on the shared 2-core machine). The names go
+through :func:`forecasting.lazy.attach`, the toolkit's one lazy-import mechanism.
 
 Examples
 --------
@@ -22,9 +22,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
+
+from forecasting.lazy import attach
 
 __version__ = "0.1.0"
 
@@ -38,30 +38,9 @@ _LAZY = {
     **{
         name: f"forecasting.{name}"
         for name in (
-            "classify",
-            "data",
-            "gravity",
-            "timeseries",
-            "scenarios",
-            "projection",
-            "report",
-            "schema",
-            "errors",
+            "classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors"
         )
     },
-}
+}  # fmt: skip
 __all__ = ["__version__", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
-    module = importlib.import_module(target)
-    value = module if target == f"forecasting.{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = attach(__name__, _LAZY)

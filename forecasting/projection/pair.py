@@ -33,6 +33,7 @@ from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookRes
 from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
 from forecasting.projection.shipments import shipments_for_pair
 from forecasting.scenarios import Scenario, builtin_corridors
+from forecasting.schema import GE_COUNTRY
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _series_methods(methods: pd.DataFrame) -> tuple[tuple[SeriesMethod, ...], li
 def _frame(table: pd.DataFrame | None, name: str) -> pd.DataFrame:
     """``table`` with the fixed columns of result table ``name`` (an empty one when None)."""
     columns = list(TABLE_COLUMNS[name])
-    return pd.DataFrame(columns=columns) if table is None or table.empty else table[columns]
+    return pd.DataFrame(columns=columns) if table is None else table[columns]
 
 
 def pair_outlook(
@@ -179,7 +180,9 @@ def pair_outlook(
         ),
         history=_frame(history, "history"),
         coefficients=gravity.coefficients,
-        ge_country=_frame(pd.concat(countries, ignore_index=True) if countries else None, "ge_country"),
+        ge_country=_frame(
+            pd.concat(countries, ignore_index=True) if countries else GE_COUNTRY.empty(), "ge_country"
+        ),
         pair_effects=_frame(pd.concat(summaries, ignore_index=True) if summaries else None, "pair_effects"),
         shipments=_frame(pd.concat(shipments, ignore_index=True) if shipments else None, "shipments"),
         flags=_frame(prepared.flags, "flags"),

@@ -14,41 +14,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from forecasting.files import atomic_write
-from forecasting.projection.result import OutlookResult
-from forecasting.report.artefacts import (
-    ReportArtefacts,
-    ReportDirectoryError,
-    ReportInputError,
-    check_result,
-    record_manifest,
-    write_artefacts,
-)
-from forecasting.report.browser import BrowserError, BrowserNotFoundError, print_pdf, screenshot
-from forecasting.report.manifest import MissingInputError, read_manifest
-from forecasting.report.render import RenderError, render_report
-from forecasting.report.sections import ReportBook
+from forecasting.lazy import attach
+
+if TYPE_CHECKING:
+    from forecasting.projection.result import OutlookResult
+    from forecasting.report.artefacts import ReportArtefacts
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "BrowserError",
-    "BrowserNotFoundError",
-    "MissingInputError",
-    "RenderError",
-    "ReportArtefacts",
-    "ReportBook",
-    "ReportDirectoryError",
-    "ReportInputError",
-    "build_report",
-    "check_result",
-    "print_pdf",
-    "read_manifest",
-    "render_report",
-    "screenshot",
-    "write_artefacts",
-]
+# Public name -> the module that defines it. The report notebook's kernel imports only
+# ``forecasting.report.sections``; importing the rest (matplotlib, the outlook result types)
+# plainly here would add about 1 s to every kernel start (python -X importtime).
+_LAZY = {
+    "BrowserError": "forecasting.report.browser",
+    "BrowserNotFoundError": "forecasting.report.browser",
+    "print_pdf": "forecasting.report.browser",
+    "screenshot": "forecasting.report.browser",
+    "MissingInputError": "forecasting.report.manifest",
+    "read_manifest": "forecasting.report.manifest",
+    "RenderError": "forecasting.report.render",
+    "render_report": "forecasting.report.render",
+    "ReportBook": "forecasting.report.sections",
+    "ReportArtefacts": "forecasting.report.artefacts",
+    "ReportDirectoryError": "forecasting.report.artefacts",
+    "ReportInputError": "forecasting.report.artefacts",
+    "check_result": "forecasting.report.artefacts",
+    "write_artefacts": "forecasting.report.artefacts",
+}
+__all__ = sorted([*_LAZY, "build_report"])
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 
 def build_report(
@@ -104,6 +100,12 @@ def build_report(
     >>> report.html.name  # doctest: +SKIP
     'report.html'
     """
+    from forecasting.files import atomic_write
+    from forecasting.report.artefacts import record_manifest, write_artefacts
+    from forecasting.report.browser import print_pdf
+    from forecasting.report.manifest import read_manifest
+    from forecasting.report.render import render_report
+
     artefacts = write_artefacts(result, out_dir, inputs=inputs, title=title, progress=progress)
     html = render_report(artefacts.out_dir, notebook=notebook, title=title, progress=progress)
     pdf_path = None

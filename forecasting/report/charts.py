@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -20,8 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from forecasting.files import atomic_write
-from forecasting.projection.result import OutlookResult
 from forecasting.report.tables import MUSD, ge_focus, main_series, mirror_table
+
+if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
+    from forecasting.projection.result import OutlookResult
+
 
 DEMO_STAMP = "DEMONSTRATION DATA — simulated"
 _BASELINE_COLOUR = "#4d4d4d"

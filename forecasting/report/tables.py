@@ -11,14 +11,18 @@ import html
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import SchemaError
 from forecasting.files import atomic_write
-from forecasting.projection.result import OutlookResult
-from forecasting.scenarios import Scenario
+
+if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
+    from forecasting.projection.result import OutlookResult
+    from forecasting.scenarios import Scenario
+
 
 MUSD = 1e6
 
