@@ -41,7 +41,7 @@ def outlook():
     """A small real outlook run on the bundled demo panel, once per test session (per worker).
 
     ``forecasting.projection.pipeline.example_outlook``: the status quo, the Trans-Afghan railway
-    and the border-closure stress test, 60 draws (20 in GE), to 2030. Tests must not modify it.
+    and the border-closure stress test, 60 draws (20 in GE), to 2035. Tests must not modify it.
     """
     from forecasting.errors import DemoDataWarning, FallbackWarning
     from forecasting.projection.pipeline import example_outlook

@@ -97,7 +97,7 @@ def outlook(
 def example_outlook() -> OutlookResult:
     """A small real outlook on the bundled demo panel, run once per process (examples and tests).
 
-    ``EXAMPLE_SCENARIOS``, 60 draws (20 of them solved in GE), to 2030. It is an ordinary run:
+    ``EXAMPLE_SCENARIOS``, 60 draws (20 of them solved in GE), to 2035. It is an ordinary run:
     its settings say it is demonstration data and record its fall-backs. Treat it as read-only
     (it is shared by every caller in the process).
 
@@ -108,8 +108,8 @@ def example_outlook() -> OutlookResult:
     ...     warnings.simplefilter("ignore")  # demonstration data and its fall-backs, recorded in settings
     ...     result = example_outlook()
     >>> result.settings.horizon, sorted(result.scenarios) == sorted(EXAMPLE_SCENARIOS)
-    (2030, True)
+    (2035, True)
     """
     library = builtin_corridors()
     scenarios = {name: library[name] for name in EXAMPLE_SCENARIOS}
-    return outlook(scenarios=scenarios, draws=60, ge_draws=20, horizon=2030, seed=7)
+    return outlook(scenarios=scenarios, draws=60, ge_draws=20, horizon=2035, seed=7)

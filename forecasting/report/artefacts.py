@@ -159,6 +159,9 @@ def write_artefacts(
 ) -> ReportArtefacts:
     """Write the report's data, tables, figures and manifest (everything but the HTML).
 
+    Everything is read from the result's typed fields; the manifest records its settings and
+    scenario definitions in their JSON form.
+
     Parameters
     ----------
     result

@@ -149,7 +149,8 @@ def turnover_fan_chart(result: OutlookResult) -> Figure:
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> len([a for a in turnover_fan_chart(example_outlook()).axes if a.get_visible()])  # one per scenario
+    >>> figure = turnover_fan_chart(example_outlook())
+    >>> len([a for a in figure.axes if a.get_visible()])  # one panel per scenario
     4
     """
     turnover = result.turnover
@@ -188,7 +189,8 @@ def billion_probability_chart(result: OutlookResult) -> Figure:
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> len(billion_probability_chart(example_outlook()).axes[0].lines) >= 3
+    >>> lines = billion_probability_chart(example_outlook()).axes[0].lines
+    >>> len(lines) >= 3  # the statistical baseline and every scenario
     True
     """
     billion = result.billion.sort_values(["scenario", "year"])
@@ -218,10 +220,14 @@ def billion_probability_chart(result: OutlookResult) -> Figure:
 def mirror_history_chart(result: OutlookResult) -> Figure:
     """Each direction of trade as reported by its exporter and by its importer (mirror).
 
+    History rows of other sources for the same direction are drawn as markers beside the two
+    main series.
+
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> [a.get_title() for a in mirror_history_chart(example_outlook()).axes]
+    >>> result = example_outlook()
+    >>> [a.get_title() for a in mirror_history_chart(result).axes]
     ['KAZ → PAK', 'PAK → KAZ']
     """
     mirror = mirror_table(result.history)
@@ -231,20 +237,11 @@ def mirror_history_chart(result: OutlookResult) -> Figure:
     for axes, direction in zip(panels, directions, strict=False):
         part = mirror[mirror["direction"] == direction]
         exporter, importer = direction.split(" → ")
-        axes.plot(
-            part["year"],
-            part["exporter_reported_musd"] * MUSD,
-            marker="o",
-            markersize=3,
-            label=f"reported by {exporter} (exports)",
-        )
-        axes.plot(
-            part["year"],
-            part["importer_reported_musd"] * MUSD,
-            marker="s",
-            markersize=3,
-            label=f"reported by {importer} (imports, mirror)",
-        )
+        for column, marker, label in (
+            ("exporter_reported_musd", "o", f"reported by {exporter} (exports)"),
+            ("importer_reported_musd", "s", f"reported by {importer} (imports, mirror)"),
+        ):
+            axes.plot(part["year"], part[column] * MUSD, marker=marker, markersize=3, label=label)
         others = _other_reports(result.history, exporter, importer)
         if len(others):
             axes.scatter(

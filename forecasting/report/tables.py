@@ -113,7 +113,7 @@ def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 20
     >>> from forecasting.projection.pipeline import example_outlook
     >>> table = billion_summary(example_outlook(), years=(2030,))
     >>> list(table.columns)
-    ['scenario', 'first_year', 'prob_2030_pct', 'prob_by_horizon_pct', 'turnover_2030_musd', 'lower80_musd', 'upper80_musd']
+    ['scenario', 'first_year', 'prob_2030_pct', 'prob_by_horizon_pct', 'turnover_2035_musd', 'lower80_musd', 'upper80_musd']
     """
     by_year = result.billion.pivot_table(
         index="scenario", columns="year", values="probability", aggfunc="first"

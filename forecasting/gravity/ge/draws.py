@@ -303,6 +303,9 @@ def counterfactual_draws(
 ) -> GEDraws:
     """Solve one GE counterfactual per draw, each with its own cost change and sigma.
 
+    The baseline (observed, or fitted from ``log_cost``) is shared by every draw; each draw's
+    counterfactual is its own, as :func:`~forecasting.gravity.ge.counterfactual` would give it.
+
     Parameters
     ----------
     data

@@ -196,6 +196,9 @@ def counterfactual(
 ) -> GEResult:
     """General-equilibrium effects of a change in bilateral trade costs.
 
+    The one entry point of the GE solver: the cost change is given directly, whatever produced
+    it (a corridor scenario, a tariff cut, a coefficient route).
+
     Parameters
     ----------
     data

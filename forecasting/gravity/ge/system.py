@@ -201,6 +201,8 @@ def solve_full(
 ) -> tuple[np.ndarray, np.ndarray, SolveInfo]:
     """Full-endowment equilibrium price changes, equation (7), by damped Newton.
 
+    Each Newton step is halved until the residual falls, problem by problem.
+
     Parameters
     ----------
     log_cost
