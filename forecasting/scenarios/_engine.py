@@ -69,9 +69,11 @@ CHANNEL_COLUMN = {
     "dist_km": "delta_ln_dist",
     "rta": "delta_rta",
 }
-#: The arrays compose_arrays sums over the shocks: the total, each channel, and the two parts
-#: of the total (independent of the trade elasticity, and its slope).
-SUMMED = ("delta_log_cost", *CHANNEL_COLUMN.values(), "delta_fixed", "delta_per_elasticity")
+#: The arrays compose_arrays sums over the shocks: the total and each channel.
+SUMMED = ("delta_log_cost", *CHANNEL_COLUMN.values())
+#: Summed only when asked for (``parts=True``): the two parts of the total, independent of the
+#: trade elasticity and its slope.
+PARTS = ("delta_fixed", "delta_per_elasticity")
 
 #: Channel names in the order their labels list them ("freight+time").
 CHANNELS = tuple(sorted(set(CHANNEL_OF.values())))
@@ -102,8 +104,10 @@ class Cells:
     change: np.ndarray
     delta_ln: np.ndarray  # log change of the variable's cost term (days for time: the day change)
     log_effect: np.ndarray  # change in log trade at full effect
-    fixed: np.ndarray  # the part of log_effect that does not depend on the trade elasticity
-    slope: np.ndarray  # and its slope in the elasticity: log_effect = fixed + elasticity * slope
+    # With parts=True: the part of log_effect that does not depend on the trade elasticity, and
+    # its slope in the elasticity (log_effect = fixed + elasticity * slope); None otherwise.
+    fixed: np.ndarray | None
+    slope: np.ndarray | None
     start: int
 
 
@@ -166,6 +170,8 @@ def shock_cells(
     elasticity: np.ndarray,
     draw: Draw,
     unmatched: str = "raise",
+    *,
+    parts: bool = False,
 ) -> list[Cells]:
     """Evaluate every shock on ``frame``; raise one error naming every shock that cannot apply.
 
@@ -195,7 +201,7 @@ def shock_cells(
             continue
         if mask.sum() < len(shock.pairs) * max(1, len(shock.commodities)):
             logger.debug("%s of scenario %r applies to %d rows of the data", label, scenario.name, mask.sum())
-        cell = _evaluate(number, shock, frame, mask, mapping, elasticity, draw, found)
+        cell = _evaluate(number, shock, frame, mask, mapping, elasticity, draw, found, parts)
         if cell is not None:
             cells.append(cell)
     found += _double_counting(cells, frame, mapping)
@@ -216,6 +222,7 @@ def _evaluate(
     elasticity: np.ndarray,
     draw: Draw,
     found: list[str],
+    parts: bool = False,
 ) -> Cells | None:
     var, mode, value = shock.variable, shock.mode, shock.value_for(draw)
     label = f"shock {number} ({var}, mode {mode})"
@@ -251,21 +258,28 @@ def _evaluate(
         )
         return None
     delta_ln = np.zeros(n)
-    effect = fixed = slope = np.zeros(n)
+    effect = np.zeros(n)
     goods = frame["commodity"].to_numpy(dtype=object)
     if var == "transit_days":
         delta_ln = change
         effect = mapping.time_effect(change, goods, elasticity)
-        fixed, slope = mapping.time_effect_parts(change, goods)
     elif var in ("freight_cost_pct", "tariff_pct"):
         delta_ln = delta_ln_ad_valorem(before, after)
-        effect, slope = elasticity * delta_ln, delta_ln
+        effect = elasticity * delta_ln
     elif var == "dist_km":
         delta_ln = np.log1p(np.full(n, value)) if mode == "relative" else np.log(after) - np.log(before)
-        effect = fixed = mapping.distance_elasticity * delta_ln
+        effect = mapping.distance_elasticity * delta_ln
     elif var == "rta":
         delta_ln = change
-        effect = fixed = mapping.rta_effect * change
+        effect = mapping.rta_effect * change
+    fixed = slope = None
+    if parts:  # the effect split into its elasticity-free part and its slope in the elasticity
+        if var == "transit_days":
+            fixed, slope = mapping.time_effect_parts(change, goods)
+        elif var in ("freight_cost_pct", "tariff_pct"):
+            fixed, slope = np.zeros(n), delta_ln
+        else:
+            fixed, slope = effect, np.zeros(n)
     zero = ~mask
 
     def masked(a: np.ndarray) -> np.ndarray:
@@ -280,8 +294,8 @@ def _evaluate(
         change=masked(change),
         delta_ln=masked(delta_ln),
         log_effect=masked(effect),
-        fixed=masked(fixed),
-        slope=masked(slope),
+        fixed=None if fixed is None else masked(fixed),
+        slope=None if slope is None else masked(slope),
         start=shock.start_year if shock.start_year is not None else -1,
     )
 
@@ -308,10 +322,10 @@ def _double_counting(cells: list[Cells], frame: pd.DataFrame, mapping: TradeCost
 
 
 def compose(
-    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None
+    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, parts: bool = False
 ) -> pd.DataFrame:
     """Sum the phased channel effects per row for one year (``None``: full, long-run effect)."""
-    arrays = compose_arrays(scenario, frame, cells, year)
+    arrays = compose_arrays(scenario, frame, cells, year, parts=parts)
     out = frame[KEY].copy()
     for name, values in arrays.items():
         out[name] = values
@@ -319,11 +333,19 @@ def compose(
 
 
 def compose_arrays(
-    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, labels: bool = True
+    scenario: ScenarioLike,
+    frame: pd.DataFrame,
+    cells: list[Cells],
+    year: int | None,
+    *,
+    labels: bool = True,
+    parts: bool = False,
 ) -> dict[str, np.ndarray]:
-    """The arrays behind :func:`compose` (``labels=False`` skips the channel names)."""
+    """The arrays behind :func:`compose` (``labels=False`` skips the channel names, ``parts=True``
+    adds the two parts of the total, ``PARTS``)."""
     n = len(frame)
-    sums = {name: np.zeros(n) for name in (*SUMMED, "weight_phased", "weight_full")}
+    summed = (*SUMMED, *PARTS) if parts else SUMMED
+    sums = {name: np.zeros(n) for name in (*summed, "weight_phased", "weight_full")}
     channel_bits = np.zeros(n, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
     avail_before = (
@@ -341,8 +363,10 @@ def compose_arrays(
             continue
         phase = 1.0 if year is None else scenario.phase_in.share(year, start)
         sums["delta_log_cost"] += phase * cell.log_effect
-        sums["delta_fixed"] += phase * cell.fixed
-        sums["delta_per_elasticity"] += phase * cell.slope
+        if parts:
+            assert cell.fixed is not None and cell.slope is not None  # evaluated with parts=True
+            sums["delta_fixed"] += phase * cell.fixed
+            sums["delta_per_elasticity"] += phase * cell.slope
         # Weights by absolute size keep the reported phase in [0, 1] when channels pull apart.
         sums["weight_phased"] += phase * np.abs(cell.log_effect)
         sums["weight_full"] += np.abs(cell.log_effect)
@@ -357,7 +381,7 @@ def compose_arrays(
         phase_share = np.where(
             sums["weight_full"] > 0, sums["weight_phased"] / sums["weight_full"], default_phase
         )
-    out = {name: sums[name] for name in SUMMED}
+    out = {name: sums[name] for name in summed}
     if labels:
         out["channel"] = channel_labels(channel_bits)
     out["phase"] = phase_share

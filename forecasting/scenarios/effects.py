@@ -28,6 +28,7 @@ from forecasting.errors import ScenarioError, describe_items
 from forecasting.scenarios._checks import DRAWS, Draw, raise_problems, year_problem
 from forecasting.scenarios._engine import (
     KEY,
+    PARTS,
     SUMMED,
     ScenarioLike,
     compose,
@@ -51,8 +52,8 @@ __all__ = [
     "scenario_log",
 ]
 
-COST_CHANGE_COLUMNS = [*KEY, *SUMMED[:-2], "channel", "phase", "availability"]
-COST_PART_COLUMNS = [*KEY, "delta_fixed", "delta_per_elasticity"]
+COST_CHANGE_COLUMNS = [*KEY, *SUMMED, "channel", "phase", "availability"]
+COST_PART_COLUMNS = [*KEY, *PARTS]
 EFFECT_COLUMNS = [*KEY, "year", "phase", "availability", "delta_log_cost", "multiplier"]
 LOG_COLUMNS = [*KEY, "year", "variable", "before", "after", "change", "shock"]
 Unmatched = Literal["raise", "skip"]
@@ -87,13 +88,16 @@ def _composed(
     draw: str,
     year: int | None,
     unmatched: str,
+    *,
+    parts: bool = False,
 ) -> pd.DataFrame:
     """Every composed column for one year (``None``: the full effect) after all the checks."""
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
     if year is not None:
         raise_problems("Year", year_problem("year", year))
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
-    return compose(scenario, frame, cells, year)
+    eps = _elasticity(frame, mapping, elasticity)
+    cells = shock_cells(scenario, frame, mapping, eps, draw, unmatched, parts=parts)
+    return compose(scenario, frame, cells, year, parts=parts)
 
 
 def _years(years: Iterable[int]) -> list[int]:
@@ -202,7 +206,7 @@ def cost_change_parts(
     >>> parts[["delta_fixed", "delta_per_elasticity"]].round(4).values.tolist()
     [[0.1, -0.037]]
     """
-    return _composed(scenario, pairs, mapping, None, draw, year, unmatched)[COST_PART_COLUMNS]
+    return _composed(scenario, pairs, mapping, None, draw, year, unmatched, parts=True)[COST_PART_COLUMNS]
 
 
 def direct_effects(
