@@ -84,7 +84,7 @@ def main() -> None:
         write_times, ours, theirs, pdf_times = [], [], [], []
         for i in range(args.repeats):
             out = root / f"ours{i}"
-            seconds, _ = _timed(lambda o=out: write_artefacts(result, o))
+            seconds, written = _timed(lambda o=out: write_artefacts(result, o))
             write_times.append(seconds)
             seconds, html = _timed(lambda o=out: render_report(o))
             ours.append(seconds)
@@ -117,7 +117,8 @@ def main() -> None:
         f"| resources fetched from the network | {our_urls} | {their_urls} | – |",
         f"| `<script>` tags | {our_scripts} | {their_scripts} | – |",
         "",
-        f"Writing the artefacts (9 parquet, 13 CSV + 13 Excel tables, 10 PNG + 10 SVG figures, manifest):"
+        f"Writing the artefacts ({len(written.data)} parquet, {len(written.tables)} CSV + {len(written.workbooks)}"
+        f" Excel tables, {len(written.figures)} PNG + {len(written.vectors)} SVG figures, manifest):"
         f" {med(write_times):.1f} s (median). "
         + (
             f"PDF print with headless Chromium: {med(pdf_times):.1f} s."
