@@ -27,7 +27,8 @@ from pathlib import Path
 
 import nbformat
 
-from forecasting.report import example_result, print_pdf, render_report, write_artefacts
+from forecasting.projection.pipeline import example_outlook
+from forecasting.report import print_pdf, render_report, write_artefacts
 from forecasting.report.render import default_notebook
 
 RESULTS = Path(__file__).resolve().parent / "results" / "report_render.md"
@@ -77,13 +78,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     load_before = os.getloadavg()
-    result = example_result()
+    result = example_outlook()
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         root = Path(tmp)
         write_times, ours, theirs, pdf_times = [], [], [], []
         for i in range(args.repeats):
             out = root / f"ours{i}"
-            seconds, _ = _timed(lambda o=out: write_artefacts(result, o))
+            seconds, written = _timed(lambda o=out: write_artefacts(result, o))
             write_times.append(seconds)
             seconds, html = _timed(lambda o=out: render_report(o))
             ours.append(seconds)
@@ -105,7 +106,9 @@ def main() -> None:
         f" {args.repeats} runs). Machine: {os.cpu_count()} cores, Python {platform.python_version()}.",
         f"**Ran under shared load** (other helpers' jobs): load average {load_before[0]:.1f} before,"
         f" {load_after[0]:.1f} after, so absolute times are pessimistic; the ratios compare like with like.",
-        "Input: `forecasting.report.example_result()` (3 scenarios, 6 commodity groups, 2025–2035; 10 figures).",
+        "Input: `forecasting.projection.pipeline.example_outlook()`, a small real outlook run on the bundled"
+        f" demo data ({len(result.scenarios)} scenarios + the statistical baseline,"
+        f" {result.forecast.commodity.nunique()} commodity groups, to {result.settings.horizon}).",
         "",
         "| step | forecasting.report | jupyter nbconvert --execute --no-input | ratio (ours / theirs) |",
         "|---|---|---|---|",
@@ -114,7 +117,8 @@ def main() -> None:
         f"| resources fetched from the network | {our_urls} | {their_urls} | – |",
         f"| `<script>` tags | {our_scripts} | {their_scripts} | – |",
         "",
-        f"Writing the artefacts (9 parquet, 13 CSV + 13 Excel tables, 10 PNG + 10 SVG figures, manifest):"
+        f"Writing the artefacts ({len(written.data)} parquet, {len(written.tables)} CSV + {len(written.workbooks)}"
+        f" Excel tables, {len(written.figures)} PNG + {len(written.vectors)} SVG figures, manifest):"
         f" {med(write_times):.1f} s (median). "
         + (
             f"PDF print with headless Chromium: {med(pdf_times):.1f} s."

@@ -69,6 +69,10 @@ class ConvergenceWarning(ForecastingWarning):
     """An iterative procedure converged only under a loose, user-chosen rule."""
 
 
+class FallbackWarning(ForecastingWarning):
+    """A step could not run as asked and fell back to a weaker method (recorded in the result)."""
+
+
 def describe_items(items: object, limit: int = 5) -> str:
     """Format the first ``limit`` items of a collection and how many there are in all.
 

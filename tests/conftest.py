@@ -7,6 +7,7 @@ so a broken checkout can never pass by skipping everything.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,19 @@ def _private_download_cache(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FORECASTING_CACHE", str(tmp_path_factory.mktemp("forecasting-cache")))
         yield
+
+
+@pytest.fixture(scope="session")
+def outlook():
+    """A small real outlook run on the bundled demo panel, once per test session (per worker).
+
+    ``forecasting.projection.pipeline.example_outlook``: the status quo, the Trans-Afghan railway
+    and the border-closure stress test, 60 draws (20 in GE), to 2035. Tests must not modify it.
+    """
+    from forecasting.errors import DemoDataWarning, FallbackWarning
+    from forecasting.projection.pipeline import example_outlook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DemoDataWarning)
+        warnings.simplefilter("ignore", FallbackWarning)  # recorded in its settings, checked by the tests
+        return example_outlook()

@@ -27,6 +27,10 @@ things it does not know about trade data:
   WLD world (0, "World", W00), EUN European Union (97), OAS "Other Asia, nes" (490, S19),
   UNS "Areas, nes" (899), XBK bunkers (837), XFZ free zones (838), XSC special
   categories (839), XEF "Europe EFTA, nes" (697).
+
+It also holds the one piece of country geography the toolkit computes itself, the
+great-circle distance between two points (:func:`great_circle_km`), which the gravity panel
+builder and the demo-data simulator both use.
 """
 
 from __future__ import annotations
@@ -367,3 +371,21 @@ def numeric_codes_for(iso3: Iterable[str]) -> dict[str, list[int]]:
         if code in wanted:
             wanted[code].append(number)
     return wanted
+
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+
+
+def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Haversine distance in km between points given in degrees (IUGG mean Earth radius).
+
+    Examples
+    --------
+    >>> round(float(great_circle_km(51.1694, 71.4491, 33.6844, 73.0479)), -1)  # Astana - Islamabad
+    1950.0
+    """
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlam = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forecasting.data.bundled import bundled_path, catalog
 from forecasting.errors import ForecastingError
+
+if TYPE_CHECKING:
+    from forecasting.projection.result import OutlookResult
 
 TARGET_YEARS = (2030, 2035)
 
@@ -24,7 +29,7 @@ def run_outlook_command(
     report: bool,
 ) -> int:
     """Run the main job and print where the report is; returns the exit code."""
-    from forecasting.outlook import outlook
+    from forecasting.projection.pipeline import outlook
     from forecasting.report import build_report, write_artefacts
     from forecasting.scenarios import read_scenarios
 
@@ -63,23 +68,24 @@ def run_outlook_command(
     return 0
 
 
-def summary(result, seconds: float) -> str:  # noqa: ANN001 - OutlookResult, imported lazily
-    """One screen: the data, each scenario's turnover and the $1 billion answer."""
+def summary(result: OutlookResult, seconds: float) -> str:
+    """One screen: the data, its basis, each scenario's turnover, the $1 billion answer, the fall-backs."""
     s = result.settings
     lines = []
     if result.is_demo:
         lines.append("*** DEMONSTRATION DATA (simulated): no number below is a real forecast ***")
-    a, b = s["pair"]
+    a, b = s.pair
     lines.append(
-        f"{a}-{b} trade outlook to {s['horizon']} (base year {s['base_year']}, {s['draws']} draws,"
-        f" seed {s['seed']}, {seconds:.0f} s)"
+        f"{a}-{b} trade outlook to {s.horizon} (base year {s.base_year}, {s.draws} draws,"
+        f" seed {s.seed}, {seconds:.0f} s)"
     )
-    lines.append(f"valuation: {s['reporter_choice']}")
-    target = s["target_usd"]
+    lines += textwrap.wrap(f"basis: {s.reporting_basis}", width=110, subsequent_indent="  ")
+    lines += textwrap.wrap(f"scenario effects: {s.ge_description}", width=110, subsequent_indent="  ")
+    target = s.target_usd
     t = result.turnover[result.turnover.level == 80].assign(year=lambda d: d.period.dt.year)
     first = result.first_year.set_index("scenario")
     header = f"{'scenario':26s}" + "".join(f"{y} turnover, $m (80%)      " for y in TARGET_YEARS)
-    lines.append(header + f"P(>= ${target / 1e9:g} bn by {s['horizon']})  first year")
+    lines.append(header + f"P(>= ${target / 1e9:g} bn by {s.horizon})  first year")
     for scenario, rows in t.groupby("scenario", sort=False):
         cells = []
         for y in TARGET_YEARS:
@@ -92,4 +98,10 @@ def summary(result, seconds: float) -> str:  # noqa: ANN001 - OutlookResult, imp
         p = first.loc[scenario, "probability_by_horizon"] if scenario in first.index else float("nan")
         label = first.loc[scenario, "label"] if scenario in first.index else ""
         lines.append(f"{scenario:26s}" + "".join(cells) + f"{p:10.0%}              {label}")
+    if s.fallbacks:
+        lines.append(f"fall-backs ({len(s.fallbacks)}): steps that could not run as asked")
+        for taken in s.fallbacks:
+            lines += textwrap.wrap(f"- {taken}", width=110, initial_indent="  ", subsequent_indent="    ")
+    else:
+        lines.append("fall-backs: none, every step ran as asked")
     return "\n".join(lines)

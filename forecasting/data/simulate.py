@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecasting.geo import great_circle_km
+from forecasting.classify.countries import great_circle_km
 
 DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
 DEMO_SOURCE = "demo"

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from forecasting.classify.countries import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.errors import SchemaError, describe_items
-from forecasting.geo import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.schema import add_flag
 
 logger = logging.getLogger(__name__)

@@ -11,49 +11,40 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the names below load on first use, so the report notebook's kernel starts fast
-    from forecasting.outlook.result import OutlookResult
+from forecasting.lazy import attach
+
+if TYPE_CHECKING:
+    from forecasting.projection.result import OutlookResult
     from forecasting.report.artefacts import ReportArtefacts
 
 logger = logging.getLogger(__name__)
 
-# public name -> module that defines it; importing ``forecasting.outlook.result`` pulls in the
-# estimators (via ``forecasting.outlook``), which the notebook kernel must not pay for.
+# Public name -> the module that defines it. The report notebook's kernel imports only
+# ``forecasting.report.sections``; importing the rest (matplotlib, the outlook result types)
+# plainly here would add about 1 s to every kernel start (python -X importtime).
 _LAZY = {
-    "BrowserError": "browser",
-    "BrowserNotFoundError": "browser",
-    "print_pdf": "browser",
-    "screenshot": "browser",
-    "MissingInputError": "manifest",
-    "read_manifest": "manifest",
-    "RenderError": "render",
-    "render_report": "render",
-    "ReportBook": "sections",
-    "ReportArtefacts": "artefacts",
-    "ReportDirectoryError": "artefacts",
-    "ReportInputError": "artefacts",
-    "check_result": "artefacts",
-    "write_artefacts": "artefacts",
-    "example_result": "_example",
+    "BrowserError": "forecasting.report.browser",
+    "BrowserNotFoundError": "forecasting.report.browser",
+    "print_pdf": "forecasting.report.browser",
+    "screenshot": "forecasting.report.browser",
+    "MissingInputError": "forecasting.report.manifest",
+    "read_manifest": "forecasting.report.manifest",
+    "RenderError": "forecasting.report.render",
+    "render_report": "forecasting.report.render",
+    "ReportBook": "forecasting.report.sections",
+    "ReportArtefacts": "forecasting.report.artefacts",
+    "ReportDirectoryError": "forecasting.report.artefacts",
+    "ReportInputError": "forecasting.report.artefacts",
+    "check_result": "forecasting.report.artefacts",
+    "write_artefacts": "forecasting.report.artefacts",
 }
-
 __all__ = sorted([*_LAZY, "build_report"])
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"forecasting.report.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'forecasting.report' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 
 def build_report(
@@ -71,7 +62,7 @@ def build_report(
     Parameters
     ----------
     result
-        An :class:`~forecasting.outlook.result.OutlookResult`.
+        An :class:`~forecasting.projection.result.OutlookResult`.
     out_dir
         Output directory: created when missing; overwritten only if it holds a previous report.
     notebook
@@ -104,8 +95,8 @@ def build_report(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from forecasting.report import example_result
-    >>> report = build_report(example_result(), pathlib.Path(tempfile.mkdtemp()) / "outlook")  # doctest: +SKIP
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> report = build_report(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "outlook")  # doctest: +SKIP
     >>> report.html.name  # doctest: +SKIP
     'report.html'
     """

@@ -18,16 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.errors import ForecastingError, SchemaError, describe_items
-from forecasting.files import atomic_write
-from forecasting.outlook.result import (
-    BILLION_COLUMNS,
-    FIRST_YEAR_COLUMNS,
-    HISTORY_COLUMNS,
-    SERIES_KEYS,
-    SHIPMENT_COLUMNS,
-    OutlookResult,
-)
 from forecasting.progress import track
+from forecasting.projection.result import SERIES_KEYS, OutlookResult
 from forecasting.report import charts, manifest, tables
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
 
@@ -91,12 +83,15 @@ class ReportArtefacts:
 
 
 def check_result(result: object) -> OutlookResult:
-    """Check every table of an outlook result; raise one error that lists all problems.
+    """Check an outlook result against the schemas the report relies on; one error lists all problems.
+
+    An :class:`OutlookResult` already has its fixed columns (it checks them when built); this
+    adds the value checks of the FORECAST, COEFFICIENTS and GE_COUNTRY schemas.
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> check_result(example_result()).is_demo
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> check_result(example_outlook()).is_demo
     True
     """
     if not isinstance(result, OutlookResult):
@@ -108,20 +103,9 @@ def check_result(result: object) -> OutlookResult:
     found += [f"turnover: {p}" for p in problems(result.turnover, FORECAST, keys=("reporter", "partner"))]
     found += [f"coefficients: {p}" for p in problems(result.coefficients, COEFFICIENTS)]
     found += [f"ge_country: {p}" for p in problems(result.ge_country, GE_COUNTRY)]
-    for name, columns in (
-        ("billion", BILLION_COLUMNS),
-        ("first_year", FIRST_YEAR_COLUMNS),
-        ("history", HISTORY_COLUMNS),
-        ("shipments", SHIPMENT_COLUMNS),
-        ("flags", ("flag", "rows", "share")),
-    ):
-        missing = [c for c in columns if c not in getattr(result, name).columns]
-        if missing:
-            found.append(f"{name}: missing columns {describe_items(missing)}")
-    if "probability" in result.billion.columns:
-        outside = result.billion.index[~result.billion["probability"].between(0.0, 1.0)]
-        if len(outside):
-            found.append(f"billion: probability outside [0, 1] in rows {describe_items(outside.tolist())}")
+    outside = result.billion.index[~result.billion["probability"].between(0.0, 1.0)]
+    if len(outside):
+        found.append(f"billion: probability outside [0, 1] in rows {describe_items(outside.tolist())}")
     if result.forecast.empty or result.turnover.empty:
         found.append("forecast/turnover: no forecast rows; run the outlook before building a report")
     if found:
@@ -175,6 +159,9 @@ def write_artefacts(
 ) -> ReportArtefacts:
     """Write the report's data, tables, figures and manifest (everything but the HTML).
 
+    Everything is read from the result's typed fields; the manifest records its settings and
+    scenario definitions in their JSON form.
+
     Parameters
     ----------
     result
@@ -195,8 +182,8 @@ def write_artefacts(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from forecasting.report._example import example_result
-    >>> out = write_artefacts(example_result(commodities=("coal",)), pathlib.Path(tempfile.mkdtemp()) / "r")
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> out = write_artefacts(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "r")
     >>> sorted(out.tables)[:2], out.manifest.name
     (['billion_probability', 'coverage'], 'manifest.json')
     """
@@ -204,11 +191,7 @@ def write_artefacts(
     out_dir = Path(out_dir)
     input_files = manifest.input_digests(inputs or {})
     previous = prepare_directory(out_dir)
-    data_paths: dict[str, Path] = {}
-    for name, frame in result.tables().items():
-        data_paths[name] = atomic_write(
-            out_dir / "data" / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
-        )
+    data_paths = result.to_parquet(out_dir / "data")
     csv_paths, xlsx_paths = {}, {}
     report_tables = tables.report_tables(result)
     for name in track(report_tables, total=len(report_tables), desc="tables", enabled=progress):
@@ -243,8 +226,8 @@ def record_manifest(
     digests = manifest.artefact_digests(artefacts.out_dir, artefacts.files())
     _remove_stale(artefacts.out_dir, previous or {}, set(digests))
     content = manifest.build_manifest(
-        settings=result.settings,
-        scenarios=result.scenarios,
+        settings=result.settings.to_dict(),
+        scenarios={name: scenario.to_dict() for name, scenario in result.scenarios.items()},
         inputs=input_files,
         artefacts=digests,
         title=title,

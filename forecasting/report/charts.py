@@ -23,8 +23,9 @@ from matplotlib.ticker import FuncFormatter
 from forecasting.files import atomic_write
 from forecasting.report.tables import MUSD, ge_focus, main_series, mirror_table
 
-if TYPE_CHECKING:
-    from forecasting.outlook.result import OutlookResult
+if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
+    from forecasting.projection.result import OutlookResult
+
 
 DEMO_STAMP = "DEMONSTRATION DATA — simulated"
 _BASELINE_COLOUR = "#4d4d4d"
@@ -57,9 +58,8 @@ def scenario_colours(result: OutlookResult) -> dict[str, str]:
 
 
 def scenario_label(result: OutlookResult, scenario: str) -> str:
-    """The scenario's display label (its ``label`` setting when given)."""
-    spec = result.scenarios.get(scenario, {})
-    return str(spec.get("label", scenario)) if isinstance(spec, dict) else scenario
+    """The scenario's display label (its name; ``statistical`` is the time-series baseline alone)."""
+    return scenario
 
 
 def _new_figure(result: OutlookResult, width: float, height: float) -> Figure:
@@ -109,8 +109,8 @@ def commodity_fan_chart(result: OutlookResult, commodity: str) -> Figure:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> len(commodity_fan_chart(example_result(), "textiles").axes)
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> len(commodity_fan_chart(example_outlook(), "textiles").axes)
     2
     """
     rows = result.forecast[result.forecast["commodity"] == commodity]
@@ -148,14 +148,15 @@ def turnover_fan_chart(result: OutlookResult) -> Figure:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> len(turnover_fan_chart(example_result()).axes)
-    3
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> figure = turnover_fan_chart(example_outlook())
+    >>> len([a for a in figure.axes if a.get_visible()])  # one panel per scenario
+    4
     """
     turnover = result.turnover
     scenarios = list(turnover["scenario"].unique())
     colours = scenario_colours(result)
-    target = float(result.settings.get("target_usd", 1e9))
+    target = result.settings.target_usd
     columns = min(len(scenarios), 3)
     rows_needed = int(np.ceil(len(scenarios) / columns))
     figure = _new_figure(result, 4.6 * columns, 3.8 * rows_needed)
@@ -168,7 +169,8 @@ def turnover_fan_chart(result: OutlookResult) -> Figure:
             axes.plot(
                 past["year"], past["value_usd"], color="black", linewidth=1.2, label=f"reported by {reporter}"
             )
-            _fan(axes, part[part["reporter"] == reporter], colours[scenario], f"forecast ({reporter} basis)")
+            basis = f"forecast (mirror rule '{result.settings.mirror_rule}')"
+            _fan(axes, part[part["reporter"] == reporter], colours[scenario], basis)
         axes.axhline(
             target, color="#c00000", linestyle="--", linewidth=1.2, label=f"target {target / 1e9:g} bn"
         )
@@ -186,13 +188,14 @@ def billion_probability_chart(result: OutlookResult) -> Figure:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> len(billion_probability_chart(example_result()).axes[0].lines) >= 3
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> lines = billion_probability_chart(example_outlook()).axes[0].lines
+    >>> len(lines) >= 3  # the statistical baseline and every scenario
     True
     """
     billion = result.billion.sort_values(["scenario", "year"])
     colours = scenario_colours(result)
-    target = float(result.settings.get("target_usd", 1e9))
+    target = result.settings.target_usd
     figure = _new_figure(result, 7.5, 4.2)
     axes = figure.subplots()
     for scenario, part in billion.groupby("scenario", sort=False):
@@ -217,10 +220,14 @@ def billion_probability_chart(result: OutlookResult) -> Figure:
 def mirror_history_chart(result: OutlookResult) -> Figure:
     """Each direction of trade as reported by its exporter and by its importer (mirror).
 
+    History rows of other sources for the same direction are drawn as markers beside the two
+    main series.
+
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> [a.get_title() for a in mirror_history_chart(example_result()).axes]
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> result = example_outlook()
+    >>> [a.get_title() for a in mirror_history_chart(result).axes]
     ['KAZ → PAK', 'PAK → KAZ']
     """
     mirror = mirror_table(result.history)
@@ -230,20 +237,11 @@ def mirror_history_chart(result: OutlookResult) -> Figure:
     for axes, direction in zip(panels, directions, strict=False):
         part = mirror[mirror["direction"] == direction]
         exporter, importer = direction.split(" → ")
-        axes.plot(
-            part["year"],
-            part["exporter_reported_musd"] * MUSD,
-            marker="o",
-            markersize=3,
-            label=f"reported by {exporter} (exports)",
-        )
-        axes.plot(
-            part["year"],
-            part["importer_reported_musd"] * MUSD,
-            marker="s",
-            markersize=3,
-            label=f"reported by {importer} (imports, mirror)",
-        )
+        for column, marker, label in (
+            ("exporter_reported_musd", "o", f"reported by {exporter} (exports)"),
+            ("importer_reported_musd", "s", f"reported by {importer} (imports, mirror)"),
+        ):
+            axes.plot(part["year"], part[column] * MUSD, marker=marker, markersize=3, label=label)
         others = _other_reports(result.history, exporter, importer)
         if len(others):
             axes.scatter(
@@ -283,12 +281,12 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> len(ge_effects_chart(example_result()).axes)
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> len(ge_effects_chart(example_outlook()).axes)
     2
     """
     ge = result.ge_country
-    countries, measures = ge_focus(ge, pair=tuple(result.settings.get("pair", ())))
+    countries, measures = ge_focus(ge, pair=result.settings.pair)
     scenarios = list(ge["scenario"].unique())
     colours = scenario_colours(result)
     figure = _new_figure(
@@ -330,10 +328,10 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> names = list(report_figures(example_result()))
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> names = list(report_figures(example_outlook()))
     >>> names[:2], names[-4:]
-    (['fan_coal', 'fan_hydrocarbons'], ['fan_turnover', 'billion_probability', 'mirror_history', 'ge_effects'])
+    (['fan_buses', 'fan_coal'], ['fan_turnover', 'billion_probability', 'mirror_history', 'ge_effects'])
     """
     figures = {
         figure_name(f"fan_{commodity}"): commodity_fan_chart(result, commodity)

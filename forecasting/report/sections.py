@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forecasting.projection.settings import OutlookSettings
 from forecasting.report import manifest as manifest_io
 from forecasting.report.tables import ge_focus, table_html
 
@@ -47,17 +48,8 @@ def _fmt_pct(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.0f}%" if value >= 1 else f"{value:.1f}%"
 
 
-def _is_records(value: object) -> bool:
-    """A list of dicts, or a dict of dicts: settings that read best as a table."""
-    items = value.values() if isinstance(value, dict) else value
-    items = list(items)  # type: ignore[call-overload]
-    return bool(items) and all(isinstance(item, dict) for item in items)
-
-
-def _records_frame(value: dict | list) -> pd.DataFrame:
-    if isinstance(value, dict):
-        return pd.DataFrame.from_dict(value, orient="index").reset_index(names="name")
-    return pd.DataFrame(value)
+#: Settings shown as their own tables in the methods section (one row per record).
+_RECORD_SETTINGS = ("series_methods", "elasticities", "fallbacks")
 
 
 @dataclass(frozen=True)
@@ -67,12 +59,12 @@ class ReportBook:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from forecasting.report._example import example_result
+    >>> from forecasting.projection.pipeline import example_outlook
     >>> from forecasting.report.artefacts import write_artefacts
-    >>> out = write_artefacts(example_result(commodities=("coal",)), pathlib.Path(tempfile.mkdtemp()) / "r")
+    >>> out = write_artefacts(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "r")
     >>> book = ReportBook.open(out.out_dir)
-    >>> "DEMONSTRATION" in book.banner().html
-    True
+    >>> "DEMONSTRATION" in book.banner().html, book.settings.pair
+    (True, ('KAZ', 'PAK'))
     """
 
     directory: Path
@@ -85,8 +77,9 @@ class ReportBook:
         return cls(directory=directory, manifest=manifest_io.read_manifest(directory))
 
     @property
-    def settings(self) -> dict[str, Any]:
-        return dict(self.manifest.get("settings", {}))
+    def settings(self) -> OutlookSettings:
+        """The run's typed settings, read back from the manifest."""
+        return OutlookSettings.from_dict(self.manifest["settings"])
 
     @property
     def is_demo(self) -> bool:
@@ -134,7 +127,7 @@ class ReportBook:
         """Headline numbers: latest turnover both sides, first year at the target, probabilities."""
         turnover = self.table("summary_turnover")
         billion = self.table("summary_billion")
-        target = float(self.settings.get("target_usd", 1e9))
+        target = self.settings.target_usd
         target_text = f"USD {target / 1e9:g} billion"
         items = [
             f"{r.reporter} reports turnover with {r.partner} of <b>{_fmt_musd(r.turnover_musd)}</b> in {r.year}"
@@ -142,22 +135,14 @@ class ReportBook:
             for r in turnover.itertuples(index=False)
         ]
         prob_columns = [c for c in billion.columns if c.startswith("prob_") and c[5:9].isdigit()]
-        labels = self._scenario_labels()
         for r in billion.to_dict("records"):
             chances = ", ".join(f"{_fmt_pct(r[c])} in {c[5:9]}" for c in prob_columns)
             items.append(
-                f"<b>{html.escape(labels.get(r['scenario'], r['scenario']))}</b>: median first year with turnover"
+                f"<b>{html.escape(str(r['scenario']))}</b>: median first year with turnover"
                 f" of at least {target_text}: <b>{html.escape(str(r['first_year']))}</b>; probability of"
                 f" turnover at or above it: {chances}."
             )
-        reporter = self.settings.get("reporter_choice")
-        note = ""
-        if reporter:
-            reason = self.settings.get("reporter_reason", self.settings.get("reporter_choice_reason", ""))
-            note = (
-                f"<p class='note'>Reporting basis of the forecasts: {html.escape(str(reporter))}."
-                f" {html.escape(str(reason))}</p>"
-            )
+        note = f"<p class='note'>Reporting basis of the forecasts. {html.escape(self.settings.reporting_basis)}</p>"
         listing = "".join(f"<li>{item}</li>" for item in items)
         return Section(
             f"<ul class='headline'>{listing}</ul>{note}"
@@ -189,7 +174,7 @@ class ReportBook:
             if "ge_effects" in self.figure_names()
             else ""
         )
-        countries, measures = ge_focus(ge, pair=tuple(self.settings.get("pair", ())))
+        countries, measures = ge_focus(ge, pair=self.settings.pair)
         focus = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
         # One row per measure and country, one column per corridor: reads like the book's tables.
         shown = focus.pivot_table(
@@ -223,22 +208,20 @@ class ReportBook:
         )
 
     def methods(self) -> Section:
-        """Methods, settings, sources, versions and input checksums."""
+        """Methods, settings, fall-backs, sources, versions and input checksums."""
         s = self.settings
         paragraphs = [
             "Bilateral trade is forecast per commodity group and direction with time-series models"
-            f" (model: {html.escape(str(s.get('model', 'per series, see the run settings below')))}). Each corridor scenario shifts"
-            " the baseline by the effect that the PPML gravity model (terms in the gravity table) implies for"
-            " the corridor's change in trade costs, phased in over the years the scenario states."
-            " General-equilibrium effects by country come from solving the structural gravity system with and"
-            " without the corridor, so that multilateral resistances adjust.",
-            f"Uncertainty bands (80% and 95%) and the probabilities of reaching the target come from"
-            f" {html.escape(str(s.get('draws', 'the')))} joint simulation draws (seed"
-            f" {html.escape(str(s.get('seed', '–')))}) of the baseline and the scenario effects, to"
-            f" {html.escape(str(s.get('horizon', '–')))}.",
+            " (the method of each series is listed below). Each corridor scenario shifts the baseline by"
+            " the effect that the PPML gravity model (terms in the gravity table) implies for the"
+            " corridor's change in trade costs, phased in over the years the scenario states. Scenario"
+            f" effects: {html.escape(s.ge_description)}.",
+            f"Uncertainty bands ({', '.join(f'{v}%' for v in s.levels)}) and the probabilities of reaching"
+            f" the target come from {s.draws} joint simulation draws (seed {s.seed}) of the baseline and the"
+            f" scenario effects, to {s.horizon}.",
             "Both countries' published figures are shown side by side (mirror statistics). Exports are"
             " usually valued FOB and imports CIF, so the importer's figure is expected a little higher; larger"
-            " gaps are shown as they are, not averaged away.",
+            f" gaps are shown as they are, not averaged away. {html.escape(s.reporting_basis)}",
         ]
         sources = ", ".join(sorted({str(v) for v in self.table("coverage")["source"]}))
         inputs = self.manifest.get("inputs", {})
@@ -257,20 +240,24 @@ class ReportBook:
             + list(self.manifest.get("dependencies", {}).items()),
             columns=["package", "version"],
         )
-        flat = [(k, v) for k, v in sorted(s.items()) if not isinstance(v, (dict, list)) or not _is_records(v)]
-        settings = pd.DataFrame([(k, str(v)) for k, v in flat], columns=["setting", "value"])
-        nested = {
-            k: _records_frame(v)
-            for k, v in sorted(s.items())
-            if isinstance(v, (dict, list)) and _is_records(v)
-        }
+        flat = [(f.name, str(getattr(s, f.name))) for f in fields(s) if f.name not in _RECORD_SETTINGS]
+        settings = pd.DataFrame(flat, columns=["setting", "value"])
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
         body += f"<p><b>Data sources:</b> {html.escape(sources or 'none recorded')}.</p>"
+        if s.fallbacks:
+            fallbacks = pd.DataFrame([asdict(f) for f in s.fallbacks])
+            body += table_html(
+                fallbacks, caption="Fall-backs: steps that could not run as asked, and what would lift them"
+            )
+        else:
+            body += "<p>No step fell back: every model ran as asked.</p>"
         body += table_html(self.table("scenarios"), caption="Scenario definitions")
         body += table_html(self.table("shipments"), caption="Known contracts added to the scenario paths")
         body += table_html(settings, caption="Run settings")
-        for key, frame in nested.items():
-            body += table_html(frame, caption=f"Run settings: {key.replace('_', ' ')}")
+        for key in ("series_methods", "elasticities"):
+            records = pd.DataFrame([asdict(r) for r in getattr(s, key)])
+            if len(records):
+                body += table_html(records, caption=f"Run settings: {key.replace('_', ' ')}")
         if len(input_rows):
             body += table_html(input_rows, caption="Input data files (full SHA-256 in manifest.json)")
         body += table_html(versions, caption="Software versions")
@@ -282,9 +269,3 @@ class ReportBook:
         if flags.empty:
             return Section("<p>No cleaning step changed any row.</p>")
         return Section(table_html(flags, caption="Rows touched by each cleaning step"))
-
-    def _scenario_labels(self) -> dict[str, str]:
-        scenarios = self.manifest.get("scenarios", {})
-        return {
-            name: str(spec.get("label", name)) for name, spec in scenarios.items() if isinstance(spec, dict)
-        }

@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from forecasting.errors import SchemaError
 from forecasting.files import atomic_write
 
-if TYPE_CHECKING:
-    from forecasting.outlook.result import OutlookResult
+if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
+    from forecasting.projection.result import OutlookResult
+    from forecasting.scenarios import Scenario
+
 
 MUSD = 1e6
 
@@ -68,9 +71,9 @@ def turnover_summary(result: OutlookResult) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> turnover_summary(example_result())[["reporter", "year"]].values.tolist()
-    [['KAZ', 2024], ['PAK', 2024]]
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> turnover_summary(example_outlook())[["reporter", "year"]].values.tolist()
+    [['KAZ', 2025], ['PAK', 2025]]
     """
     history = main_series(result.history)
     rows = []
@@ -99,30 +102,30 @@ def turnover_summary(result: OutlookResult) -> pd.DataFrame:
 def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 2035)) -> pd.DataFrame:
     """Per scenario: median first year at the target, probability in given years, horizon turnover.
 
-    The horizon turnover (mean and 80 percent band) is on the basis of the reporter named in
-    ``settings["reporter_choice"]`` (the first reporter when that is not set).
-
-    The probabilities are those of the ``billion`` table: the chance that turnover in that
-    year is at or above the target. A year outside the forecast gives a missing value.
+    The horizon turnover (mean and 80 percent band) is the pair's forecast turnover, on the
+    basis the settings state (``settings.reporting_basis``: one value per direction by the
+    mirror rule). The probabilities are those of the ``billion`` table: the chance that
+    turnover in that year is at or above the target. A year outside the forecast gives a
+    missing value.
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> billion_summary(example_result())["first_year"].tolist()
-    ['not by 2035', '2034', 'not by 2035']
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> table = billion_summary(example_outlook(), years=(2030,))
+    >>> list(table.columns)
+    ['scenario', 'first_year', 'prob_2030_pct', 'prob_by_horizon_pct', 'turnover_2035_musd', 'lower80_musd', 'upper80_musd']
     """
     by_year = result.billion.pivot_table(
         index="scenario", columns="year", values="probability", aggfunc="first"
     )
     turnover = result.turnover.assign(year=result.turnover["period"].dt.year)
-    last_year = int(turnover["year"].max())
-    # Turnover may be forecast on each side's basis; the headline uses the chosen reporter's.
-    reporters = sorted(turnover["reporter"].unique())
-    chosen = result.settings.get("reporter_choice")
-    reporter = chosen if chosen in reporters else reporters[0]
-    at_horizon = turnover[
-        (turnover["year"] == last_year) & (turnover["level"] == 80) & (turnover["reporter"] == reporter)
-    ].set_index("scenario")
+    last_year = result.settings.horizon
+    # Turnover rows are keyed by the pair in sorted order (one row per pair, scenario, year).
+    low, high = sorted(result.settings.pair)
+    mine = turnover[(turnover["reporter"] == low) & (turnover["partner"] == high)]
+    if mine.empty:
+        raise SchemaError(f"the turnover table has no rows for the pair {low}-{high} of the settings")
+    at_horizon = mine[(mine["year"] == last_year) & (mine["level"] == 80)].set_index("scenario")
     rows = []
     for record in result.first_year.itertuples(index=False):
         row: dict[str, object] = {"scenario": record.scenario, "first_year": str(record.label)}
@@ -187,8 +190,8 @@ def mirror_table(history: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> sorted(mirror_table(example_result().history)["direction"].unique())
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> sorted(mirror_table(example_outlook().history)["direction"].unique())
     ['KAZ → PAK', 'PAK → KAZ']
     """
     history = main_series(history)
@@ -229,8 +232,8 @@ def ge_focus(
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> countries, measures = ge_focus(example_result().ge_country, pair=("KAZ", "PAK"), max_countries=4)
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> countries, measures = ge_focus(example_outlook().ge_country, pair=("KAZ", "PAK"), max_countries=4)
     >>> countries[:2], measures
     (['KAZ', 'PAK'], ['real_gdp', 'exports'])
     """
@@ -258,8 +261,8 @@ def forecast_table(forecast: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFram
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> t = forecast_table(example_result().turnover, ("reporter", "partner"))
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> t = forecast_table(example_outlook().turnover, ("reporter", "partner"))
     >>> [c for c in t.columns if c.endswith("_musd")]
     ['mean_musd', 'lower80_musd', 'upper80_musd', 'lower95_musd', 'upper95_musd']
     """
@@ -273,18 +276,20 @@ def forecast_table(forecast: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFram
     return pd.concat(parts, axis=1).reset_index()
 
 
-def scenario_table(scenarios: Mapping[str, Mapping[str, object]]) -> pd.DataFrame:
+def scenario_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
     """Scenario definitions flattened to ``scenario, setting, value`` (values as JSON text).
 
     Examples
     --------
-    >>> scenario_table({"rail": {"phase_in": {"start": 2028}}}).values.tolist()
-    [['rail', 'phase_in', '{"start": 2028}']]
+    >>> from forecasting.scenarios import builtin_corridors
+    >>> table = scenario_table({"rail": builtin_corridors()["trans_afghan_railway"]})
+    >>> table.query("setting == 'start_year'").values.tolist()
+    [['rail', 'start_year', '2026']]
     """
     rows = [
         (name, key, value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False))
-        for name, spec in scenarios.items()
-        for key, value in spec.items()
+        for name, scenario in scenarios.items()
+        for key, value in scenario.to_dict().items()
     ]
     return pd.DataFrame(rows, columns=["scenario", "setting", "value"])
 
@@ -294,8 +299,8 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> from forecasting.report._example import example_result
-    >>> sorted(report_tables(example_result()))[:4]
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> sorted(report_tables(example_outlook()))[:4]
     ['billion_probability', 'coverage', 'data_flags', 'first_year']
     """
     coefficients = result.coefficients.copy()
@@ -327,7 +332,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
         "scenarios": scenario_table(result.scenarios),
         "data_flags": flags,
     }
-    # Tables a newer outlook carries that this report does not know yet are still published.
+    # Outlook tables shown above under another name; any other outlook table is published as it is.
     known = {
         "forecast",
         "turnover",
@@ -348,7 +353,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
 
 
 def _headline_years(result: OutlookResult) -> tuple[int, ...]:
-    horizon = int(result.settings.get("horizon", result.billion["year"].max()))
+    horizon = result.settings.horizon
     return tuple(sorted({min(2030, horizon), horizon}))
 
 

@@ -4,7 +4,16 @@ A :class:`Scenario` is a frozen, serialisable value that the gravity model, the 
 the forecast overlay all read. Its shocks change ``dist_km``, ``transit_days``,
 ``freight_cost_pct``, ``tariff_pct``, ``rta`` or ``route_available`` on sets of
 (exporter, importer) pairs, from an opening year, phased in over a ramp-up; a
-:class:`TradeCostMapping` turns them into changes of log trade costs.
+:class:`TradeCostMapping` turns them into changes of log trade costs, and
+:meth:`Scenario.cost_change_parts` splits that change into the part independent of the trade
+elasticity and its slope, for Monte Carlo over the elasticity.
+
+Modules are layered (an import-linter contract in ``pyproject.toml``): the vocabulary
+(``_checks``), the parts of a scenario (``shock``, ``parts``, ``costs``), the effect arithmetic
+(``_engine``, ``effects``, which read a scenario through a protocol and never import the
+class), the :class:`Scenario` itself, its TOML form, and the corridor library on top; the
+``Scenario`` methods delegate downward. Per-commodity GE results are added up by
+:func:`forecasting.gravity.ge.aggregate_country`.
 
 Examples
 --------
@@ -24,9 +33,8 @@ from forecasting.scenarios.cge import cge_shock_table
 from forecasting.scenarios.corridors import CENTRAL_ASIA, builtin_corridor, builtin_corridors, corridor_table
 from forecasting.scenarios.costs import TradeCostMapping
 from forecasting.scenarios.effects import (
-    aggregate_bilateral,
-    aggregate_country,
     by_commodity,
+    cost_change_parts,
     cost_changes,
     direct_effects,
     scenario_log,
@@ -48,13 +56,12 @@ __all__ = [
     "Shock",
     "TradeCostMapping",
     "Variable",
-    "aggregate_bilateral",
-    "aggregate_country",
     "builtin_corridor",
     "builtin_corridors",
     "cge_shock_table",
     "by_commodity",
     "corridor_table",
+    "cost_change_parts",
     "cost_changes",
     "direct_effects",
     "dumps_scenarios",

@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, get_args
 
-from forecasting import validation
 from forecasting.errors import ScenarioError, describe_items
 from forecasting.validation import did_you_mean
 
@@ -58,24 +57,6 @@ def iso3_codes() -> frozenset[str]:
     return frozenset(code.upper() for code in codes)
 
 
-def close_matches(word: str, choices: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` hint, or an empty string (see :func:`forecasting.validation.did_you_mean`)."""
-    return did_you_mean(word, choices)
-
-
-def choice_problem(what: str, value: object, valid: Sequence[str]) -> list[str]:
-    """A sentence when ``value`` is not one of ``valid`` spellings, naming them all."""
-    if value in valid:
-        return []
-    hint = close_matches(str(value), valid)
-    return [f"unknown {what} {value!r}{hint}; valid: {', '.join(repr(v) for v in valid)}"]
-
-
-def check_choice(what: str, value: object, valid: Sequence[str]) -> None:
-    """Raise ScenarioError when keyword option ``what`` is not one of ``valid``."""
-    validation.check_choice(what, value, valid, error=ScenarioError)
-
-
 def unknown_countries(codes: Iterable[str]) -> list[str]:
     """The codes in ``codes`` that are not current ISO3 codes, sorted."""
     valid = iso3_codes()
@@ -90,7 +71,7 @@ def country_problem(codes: Iterable[str], where: str) -> list[str]:
     hints = "".join(
         f" (did you mean {code.upper()!r}?)"
         if code.upper() in iso3_codes()
-        else close_matches(code, iso3_codes())
+        else did_you_mean(code, iso3_codes())
         for code in bad[:3]
     )
     return [
@@ -160,6 +141,6 @@ def unknown_keys(keys: Iterable[str], allowed: Iterable[str], what: str) -> list
     """Sentences naming keys of a TOML table that are not ``allowed``, with close matches."""
     allowed = sorted(allowed)
     return [
-        f"unknown key {k!r} in {what}{close_matches(str(k), allowed)}; valid keys: {', '.join(allowed)}"
+        f"unknown key {k!r} in {what}{did_you_mean(str(k), allowed)}; valid keys: {', '.join(allowed)}"
         for k in sorted(set(keys) - set(allowed), key=str)
     ]

@@ -1,12 +1,18 @@
 """The arithmetic behind the effects: which rows each shock touches, levels before and after,
 and the change in log trade each one implies. Public wrappers live in ``effects.py``.
+
+This module and ``effects.py`` sit below :mod:`forecasting.scenarios.scenario` (an
+import-linter contract keeps it so): they read a scenario through :class:`ScenarioLike`, the
+few attributes they need, and never import the ``Scenario`` class, so its methods can
+delegate here without an import circle.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -14,13 +20,27 @@ import pandas as pd
 from forecasting.errors import SchemaError, describe_items
 from forecasting.scenarios._checks import Draw, raise_problems
 from forecasting.scenarios.costs import TradeCostMapping, delta_ln_ad_valorem
-
-if TYPE_CHECKING:
-    from forecasting.scenarios.scenario import Scenario, Shock
+from forecasting.scenarios.parts import PhaseIn
+from forecasting.scenarios.shock import Shock
 
 logger = logging.getLogger(__name__)
 
 KEY = ["exporter", "importer", "commodity"]
+
+
+class ScenarioLike(Protocol):
+    """What the effect arithmetic reads of a scenario (:class:`~forecasting.scenarios.Scenario` has it)."""
+
+    name: str
+    start_year: int
+    shocks: Sequence[Shock]
+    phase_in: PhaseIn
+
+    def phase(self, year: int) -> float: ...
+
+    def availability_in(self, year: int) -> float: ...
+
+
 #: Optional columns of the pairs table holding the level of a variable before the shock.
 LEVEL_COLUMNS = ("dist_km", "transit_days", "freight_cost_pct", "tariff_pct", "rta", "route_available")
 #: Variables whose change needs the level before the shock, by mode (freight falls back to
@@ -40,6 +60,20 @@ CHANNEL_OF = {
     "route_available": "availability",
 }
 
+
+#: Column of the phased change of each channel's variable.
+CHANNEL_COLUMN = {
+    "transit_days": "delta_days",
+    "freight_cost_pct": "delta_ln_freight",
+    "tariff_pct": "delta_ln_tariff",
+    "dist_km": "delta_ln_dist",
+    "rta": "delta_rta",
+}
+#: The arrays compose_arrays sums over the shocks: the total and each channel.
+SUMMED = ("delta_log_cost", *CHANNEL_COLUMN.values())
+#: Summed only when asked for (``parts=True``): the two parts of the total, independent of the
+#: trade elasticity and its slope.
+PARTS = ("delta_fixed", "delta_per_elasticity")
 
 #: Channel names in the order their labels list them ("freight+time").
 CHANNELS = tuple(sorted(set(CHANNEL_OF.values())))
@@ -70,6 +104,10 @@ class Cells:
     change: np.ndarray
     delta_ln: np.ndarray  # log change of the variable's cost term (days for time: the day change)
     log_effect: np.ndarray  # change in log trade at full effect
+    # With parts=True: the part of log_effect that does not depend on the trade elasticity, and
+    # its slope in the elasticity (log_effect = fixed + elasticity * slope); None otherwise.
+    fixed: np.ndarray | None
+    slope: np.ndarray | None
     start: int
 
 
@@ -126,12 +164,14 @@ def prepare_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def shock_cells(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     frame: pd.DataFrame,
     mapping: TradeCostMapping,
     elasticity: np.ndarray,
     draw: Draw,
     unmatched: str = "raise",
+    *,
+    parts: bool = False,
 ) -> list[Cells]:
     """Evaluate every shock on ``frame``; raise one error naming every shock that cannot apply.
 
@@ -161,7 +201,7 @@ def shock_cells(
             continue
         if mask.sum() < len(shock.pairs) * max(1, len(shock.commodities)):
             logger.debug("%s of scenario %r applies to %d rows of the data", label, scenario.name, mask.sum())
-        cell = _evaluate(number, shock, frame, mask, mapping, elasticity, draw, found)
+        cell = _evaluate(number, shock, frame, mask, mapping, elasticity, draw, found, parts)
         if cell is not None:
             cells.append(cell)
     found += _double_counting(cells, frame, mapping)
@@ -182,6 +222,7 @@ def _evaluate(
     elasticity: np.ndarray,
     draw: Draw,
     found: list[str],
+    parts: bool = False,
 ) -> Cells | None:
     var, mode, value = shock.variable, shock.mode, shock.value_for(draw)
     label = f"shock {number} ({var}, mode {mode})"
@@ -231,6 +272,14 @@ def _evaluate(
     elif var == "rta":
         delta_ln = change
         effect = mapping.rta_effect * change
+    fixed = slope = None
+    if parts:  # the effect split into its elasticity-free part and its slope in the elasticity
+        if var == "transit_days":
+            fixed, slope = mapping.time_effect_parts(change, goods)
+        elif var in ("freight_cost_pct", "tariff_pct"):
+            fixed, slope = np.zeros(n), delta_ln
+        else:
+            fixed, slope = effect, np.zeros(n)
     zero = ~mask
 
     def masked(a: np.ndarray) -> np.ndarray:
@@ -245,6 +294,8 @@ def _evaluate(
         change=masked(change),
         delta_ln=masked(delta_ln),
         log_effect=masked(effect),
+        fixed=None if fixed is None else masked(fixed),
+        slope=None if slope is None else masked(slope),
         start=shock.start_year if shock.start_year is not None else -1,
     )
 
@@ -270,9 +321,11 @@ def _double_counting(cells: list[Cells], frame: pd.DataFrame, mapping: TradeCost
     ]
 
 
-def compose(scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: int | None) -> pd.DataFrame:
+def compose(
+    scenario: ScenarioLike, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, parts: bool = False
+) -> pd.DataFrame:
     """Sum the phased channel effects per row for one year (``None``: full, long-run effect)."""
-    arrays = compose_arrays(scenario, frame, cells, year)
+    arrays = compose_arrays(scenario, frame, cells, year, parts=parts)
     out = frame[KEY].copy()
     for name, values in arrays.items():
         out[name] = values
@@ -280,30 +333,19 @@ def compose(scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: i
 
 
 def compose_arrays(
-    scenario: Scenario, frame: pd.DataFrame, cells: list[Cells], year: int | None, *, labels: bool = True
+    scenario: ScenarioLike,
+    frame: pd.DataFrame,
+    cells: list[Cells],
+    year: int | None,
+    *,
+    labels: bool = True,
+    parts: bool = False,
 ) -> dict[str, np.ndarray]:
-    """The arrays behind :func:`compose` (``labels=False`` skips the channel names)."""
+    """The arrays behind :func:`compose` (``labels=False`` skips the channel names, ``parts=True``
+    adds the two parts of the total, ``PARTS``)."""
     n = len(frame)
-    sums = {
-        name: np.zeros(n)
-        for name in (
-            "delta_log_cost",
-            "weight_phased",
-            "weight_full",
-            "delta_days",
-            "delta_ln_freight",
-            "delta_ln_tariff",
-            "delta_ln_dist",
-            "delta_rta",
-        )
-    }
-    column_of = {
-        "transit_days": "delta_days",
-        "freight_cost_pct": "delta_ln_freight",
-        "tariff_pct": "delta_ln_tariff",
-        "dist_km": "delta_ln_dist",
-        "rta": "delta_rta",
-    }
+    summed = (*SUMMED, *PARTS) if parts else SUMMED
+    sums = {name: np.zeros(n) for name in (*summed, "weight_phased", "weight_full")}
     channel_bits = np.zeros(n, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
     avail_before = (
@@ -321,10 +363,14 @@ def compose_arrays(
             continue
         phase = 1.0 if year is None else scenario.phase_in.share(year, start)
         sums["delta_log_cost"] += phase * cell.log_effect
+        if parts:
+            assert cell.fixed is not None and cell.slope is not None  # evaluated with parts=True
+            sums["delta_fixed"] += phase * cell.fixed
+            sums["delta_per_elasticity"] += phase * cell.slope
         # Weights by absolute size keep the reported phase in [0, 1] when channels pull apart.
         sums["weight_phased"] += phase * np.abs(cell.log_effect)
         sums["weight_full"] += np.abs(cell.log_effect)
-        sums[column_of[cell.shock.variable]] += phase * cell.delta_ln
+        sums[CHANNEL_COLUMN[cell.shock.variable]] += phase * cell.delta_ln
         active = cell.mask & (phase * cell.log_effect != 0)
         channel_bits |= active.astype(np.int64) << CHANNELS.index(CHANNEL_OF[cell.shock.variable])
     if year is not None:
@@ -335,17 +381,7 @@ def compose_arrays(
         phase_share = np.where(
             sums["weight_full"] > 0, sums["weight_phased"] / sums["weight_full"], default_phase
         )
-    out = {
-        name: sums[name]
-        for name in (
-            "delta_log_cost",
-            "delta_days",
-            "delta_ln_freight",
-            "delta_ln_tariff",
-            "delta_ln_dist",
-            "delta_rta",
-        )
-    }
+    out = {name: sums[name] for name in summed}
     if labels:
         out["channel"] = channel_labels(channel_bits)
     out["phase"] = phase_share

@@ -36,33 +36,15 @@ from importlib import resources
 
 import pandas as pd
 
-from forecasting.scenarios._checks import UNITS
-from forecasting.scenarios.scenario import Scenario
+from forecasting.errors import ScenarioError
+from forecasting.scenarios.scenario import SHOCK_TABLE_COLUMNS, Scenario
 from forecasting.scenarios.toml_io import loads_scenarios
+from forecasting.validation import check_choice
 
 #: Central Asian countries whose trade with Pakistan can use the corridors.
 CENTRAL_ASIA = ("KAZ", "UZB", "KGZ", "TJK", "TKM")
-CORRIDOR_TABLE_COLUMNS = [
-    "scenario",
-    "kind",
-    "start_year",
-    "ramp_years",
-    "route",
-    "shock",
-    "variable",
-    "mode",
-    "unit",
-    "low",
-    "central",
-    "high",
-    "exporters",
-    "importers",
-    "n_pairs",
-    "commodities",
-    "assumption",
-    "source",
-    "note",
-]
+#: Columns of :func:`corridor_table`: one row per shock.
+CORRIDOR_TABLE_COLUMNS = SHOCK_TABLE_COLUMNS
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,10 +69,8 @@ def builtin_corridors() -> dict[str, Scenario]:
 
 def builtin_corridor(name: str) -> Scenario:
     """One built-in scenario by name (the error lists the valid names)."""
-    from forecasting.scenarios._checks import check_choice
-
     library = _library()
-    check_choice("built-in corridor", name, tuple(library))
+    check_choice("built-in corridor", name, tuple(library), error=ScenarioError)
     return library[name]
 
 
@@ -107,30 +87,7 @@ def corridor_table(scenarios: Mapping[str, Scenario] | None = None) -> pd.DataFr
     [-0.2, -0.4, -0.67]
     """
     scenarios = builtin_corridors() if scenarios is None else scenarios
-    rows = []
-    for name, scenario in scenarios.items():
-        for number, shock in enumerate(scenario.shocks, start=1):
-            rows.append(
-                {
-                    "scenario": name,
-                    "kind": scenario.kind,
-                    "start_year": scenario.start_year if shock.start_year is None else shock.start_year,
-                    "ramp_years": scenario.phase_in.ramp_years,
-                    "route": "-".join(scenario.route),
-                    "shock": number,
-                    "variable": shock.variable,
-                    "mode": shock.mode,
-                    "unit": "proportional change" if shock.mode == "relative" else UNITS[shock.variable],
-                    "low": shock.value_for("low"),
-                    "central": shock.value,
-                    "high": shock.value_for("high"),
-                    "exporters": " ".join(sorted({p[0] for p in shock.pairs})),
-                    "importers": " ".join(sorted({p[1] for p in shock.pairs})),
-                    "n_pairs": len(shock.pairs),
-                    "commodities": " ".join(shock.commodities) or "all",
-                    "assumption": "assumption" in shock.note.lower(),
-                    "source": shock.source,
-                    "note": shock.note,
-                }
-            )
-    return pd.DataFrame(rows, columns=CORRIDOR_TABLE_COLUMNS)
+    tables = [
+        scenario.tidy().assign(scenario=name) for name, scenario in scenarios.items() if scenario.shocks
+    ]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=CORRIDOR_TABLE_COLUMNS)

@@ -49,7 +49,9 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from forecasting.scenarios._checks import Draw, check_choice, choice_problem, number_problem, raise_problems
+from forecasting.errors import ScenarioError
+from forecasting.scenarios._checks import Draw, number_problem, raise_problems
+from forecasting.validation import check_choice, choice_problem
 
 logger = logging.getLogger(__name__)
 
@@ -187,16 +189,38 @@ class TradeCostMapping:
         return self.per_day * self.sensitivity(commodity)
 
     # ------------------------------------------------------------------ channels
+    def _sensitivities(self, commodity: Any) -> np.ndarray:
+        goods = np.atleast_1d(np.asarray(commodity, dtype=str))
+        codes, inverse = np.unique(goods, return_inverse=True)
+        return np.array([self.sensitivity(str(c)) for c in codes], dtype=float)[inverse.reshape(-1)]
+
     def time_effect(self, delta_days: Any, commodity: Any, cost_elasticity: Any = None) -> np.ndarray:
         """Change in log trade from ``delta_days`` more days in transit (vectorised)."""
-        goods = np.atleast_1d(np.asarray(commodity, dtype=str))
         days = np.asarray(delta_days, dtype=float)
-        codes, inverse = np.unique(goods, return_inverse=True)
-        sens = np.array([self.sensitivity(str(c)) for c in codes], dtype=float)[inverse.reshape(-1)]
+        sens = self._sensitivities(commodity)
         if self.time_method == "semi_elasticity":
             return self.per_day * sens * days
         eps = self.cost_elasticity if cost_elasticity is None else np.asarray(cost_elasticity, dtype=float)
         return eps * (self.ave_per_day_pct / 100.0) * sens * days
+
+    def time_effect_parts(self, delta_days: Any, commodity: Any) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`time_effect` as ``(fixed, slope)``: ``fixed + cost_elasticity * slope``.
+
+        The semi-elasticity method does not involve the trade elasticity (all ``fixed``); the
+        tariff-equivalent method is proportional to it (all ``slope``).
+
+        Examples
+        --------
+        >>> fixed, slope = TradeCostMapping(time_method="tariff_equivalent").time_effect_parts(-10.0, "TOTAL")
+        >>> float(fixed[0]), round(float(slope[0]), 3)
+        (0.0, -0.13)
+        """
+        days = np.asarray(delta_days, dtype=float)
+        sens = self._sensitivities(commodity)
+        per_day = self.per_day * sens * days
+        if self.time_method == "semi_elasticity":
+            return per_day, np.zeros_like(per_day)
+        return np.zeros_like(per_day), (self.ave_per_day_pct / 100.0) * sens * days
 
     def ad_valorem_effect(self, before_pct: Any, after_pct: Any, cost_elasticity: Any = None) -> np.ndarray:
         """Change in log trade when an ad-valorem cost moves from ``before_pct`` to ``after_pct``."""
@@ -216,7 +240,7 @@ class TradeCostMapping:
         >>> TradeCostMapping.literature("high").per_day
         -0.02
         """
-        check_choice("draw", draw, tuple(_LITERATURE_RANGE))
+        check_choice("draw", draw, tuple(_LITERATURE_RANGE), error=ScenarioError)
         per_day, ave = _LITERATURE_RANGE[draw]
         return cls(**{"per_day": per_day, "ave_per_day_pct": ave, **overrides})
 

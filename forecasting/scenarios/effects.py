@@ -19,44 +19,41 @@ constraint rather than a price, so it is reported in its own column and never fo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import ScenarioError, SchemaError, describe_items
-from forecasting.scenarios._checks import DRAWS, Draw, check_choice, raise_problems, year_problem
-from forecasting.scenarios._engine import KEY, compose, compose_arrays, prepare_pairs, shock_cells
-from forecasting.scenarios.aggregate import aggregate_bilateral, aggregate_country
+from forecasting.errors import ScenarioError, describe_items
+from forecasting.scenarios._checks import DRAWS, Draw, raise_problems, year_problem
+from forecasting.scenarios._engine import (
+    KEY,
+    PARTS,
+    SUMMED,
+    ScenarioLike,
+    compose,
+    compose_arrays,
+    prepare_pairs,
+    shock_cells,
+)
 from forecasting.scenarios.costs import TradeCostMapping
-
-if TYPE_CHECKING:
-    from forecasting.scenarios.scenario import Scenario
+from forecasting.schema import require_columns
+from forecasting.validation import check_choice
 
 __all__ = [
     "COST_CHANGE_COLUMNS",
+    "COST_PART_COLUMNS",
     "EFFECT_COLUMNS",
     "LOG_COLUMNS",
-    "aggregate_bilateral",
-    "aggregate_country",
     "by_commodity",
+    "cost_change_parts",
     "cost_changes",
     "direct_effects",
     "scenario_log",
 ]
 
-COST_CHANGE_COLUMNS = [
-    *KEY,
-    "delta_log_cost",
-    "delta_days",
-    "delta_ln_freight",
-    "delta_ln_tariff",
-    "delta_ln_dist",
-    "delta_rta",
-    "channel",
-    "phase",
-    "availability",
-]
+COST_CHANGE_COLUMNS = [*KEY, *SUMMED, "channel", "phase", "availability"]
+COST_PART_COLUMNS = [*KEY, *PARTS]
 EFFECT_COLUMNS = [*KEY, "year", "phase", "availability", "delta_log_cost", "multiplier"]
 LOG_COLUMNS = [*KEY, "year", "variable", "before", "after", "change", "shock"]
 Unmatched = Literal["raise", "skip"]
@@ -76,11 +73,31 @@ def _elasticity(
 
 
 def _setup(
-    scenario: Scenario, pairs: pd.DataFrame, mapping: TradeCostMapping | None, draw: str, unmatched: str
+    scenario: ScenarioLike, pairs: pd.DataFrame, mapping: TradeCostMapping | None, draw: str, unmatched: str
 ) -> tuple[pd.DataFrame, TradeCostMapping]:
-    check_choice("draw", draw, DRAWS)
-    check_choice("unmatched", unmatched, ("raise", "skip"))
+    check_choice("draw", draw, DRAWS, error=ScenarioError)
+    check_choice("unmatched", unmatched, ("raise", "skip"), error=ScenarioError)
     return prepare_pairs(pairs), mapping if mapping is not None else TradeCostMapping()
+
+
+def _composed(
+    scenario: ScenarioLike,
+    pairs: pd.DataFrame,
+    mapping: TradeCostMapping | None,
+    elasticity: float | None,
+    draw: str,
+    year: int | None,
+    unmatched: str,
+    *,
+    parts: bool = False,
+) -> pd.DataFrame:
+    """Every composed column for one year (``None``: the full effect) after all the checks."""
+    frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
+    if year is not None:
+        raise_problems("Year", year_problem("year", year))
+    eps = _elasticity(frame, mapping, elasticity)
+    cells = shock_cells(scenario, frame, mapping, eps, draw, unmatched, parts=parts)
+    return compose(scenario, frame, cells, year, parts=parts)
 
 
 def _years(years: Iterable[int]) -> list[int]:
@@ -93,7 +110,7 @@ def _years(years: Iterable[int]) -> list[int]:
 
 
 def cost_changes(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     pairs: pd.DataFrame,
     *,
     mapping: TradeCostMapping | None = None,
@@ -155,15 +172,45 @@ def cost_changes(
     0      KAZ             0.1    time
     1      PAK             0.0    none
     """
-    frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
-    if year is not None:
-        raise_problems("Year", year_problem("year", year))
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
-    return compose(scenario, frame, cells, year)[COST_CHANGE_COLUMNS]
+    return _composed(scenario, pairs, mapping, elasticity, draw, year, unmatched)[COST_CHANGE_COLUMNS]
+
+
+def cost_change_parts(
+    scenario: ScenarioLike,
+    pairs: pd.DataFrame,
+    *,
+    mapping: TradeCostMapping | None = None,
+    draw: Draw = "central",
+    year: int | None = None,
+    unmatched: Unmatched = "raise",
+) -> pd.DataFrame:
+    """The change in log trade cost as two parts: ``delta_fixed + elasticity * delta_per_elasticity``.
+
+    The freight and tariff channels (and time valued as a tariff equivalent) move trade through
+    the trade elasticity ``1 - sigma``; time (as a semi-elasticity), distance and agreements do
+    not. Returning both parts lets a Monte Carlo over the elasticity rebuild each draw's cost
+    change without re-evaluating the scenario: for any negative ``eps``,
+    ``cost_changes(..., elasticity=eps).delta_log_cost == delta_fixed + eps * delta_per_elasticity``.
+
+    Parameters are those of :func:`cost_changes`. Returns ``exporter, importer, commodity,
+    delta_fixed, delta_per_elasticity``, one row per input row in input order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from forecasting.scenarios import Scenario, Shock
+    >>> sc = Scenario("rail", start_year=2030, shocks=(
+    ...     Shock("transit_days", [("KAZ", "PAK")], value=-10),
+    ...     Shock("freight_cost_pct", [("KAZ", "PAK")], value=-0.4, mode="relative")))
+    >>> parts = cost_change_parts(sc, pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"]}))
+    >>> parts[["delta_fixed", "delta_per_elasticity"]].round(4).values.tolist()
+    [[0.1, -0.037]]
+    """
+    return _composed(scenario, pairs, mapping, None, draw, year, unmatched, parts=True)[COST_PART_COLUMNS]
 
 
 def direct_effects(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     pairs: pd.DataFrame,
     years: Iterable[int],
     *,
@@ -207,7 +254,7 @@ def direct_effects(
 
 
 def scenario_log(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     pairs: pd.DataFrame,
     years: Iterable[int],
     *,
@@ -226,12 +273,11 @@ def scenario_log(
     --------
     >>> import pandas as pd
     >>> from forecasting.scenarios import Scenario, Shock
-    >>> sc = Scenario("cheaper", start_year=2027,
-    ...               shocks=(Shock("freight_cost_pct", [("KAZ", "PAK")], value=-0.4, mode="relative"),))
-    >>> pairs = pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"], "freight_cost_pct": [10.0]})
-    >>> scenario_log(sc, pairs, [2026, 2027])[["year", "variable", "before", "after"]]
-       year          variable  before  after
-    0  2027  freight_cost_pct    10.0    6.0
+    >>> slower = Scenario("slower", start_year=2027, shocks=(Shock("transit_days", [("KAZ", "PAK")], value=5.0),))
+    >>> route = pd.DataFrame({"exporter": ["KAZ"], "importer": ["PAK"], "transit_days": [20.0]})
+    >>> scenario_log(slower, route, [2026, 2027])[["year", "variable", "before", "after"]]
+       year      variable  before  after
+    0  2027  transit_days    20.0   25.0
     """
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
     cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, None), draw, unmatched)
@@ -282,7 +328,7 @@ def _route_shock_numbers(cells: list, n: int) -> np.ndarray:
 
 
 def by_commodity(
-    scenario: Scenario,
+    scenario: ScenarioLike,
     pairs: pd.DataFrame,
     elasticities: Mapping[str, float] | pd.DataFrame,
     *,
@@ -297,7 +343,7 @@ def by_commodity(
     ``elasticities`` maps commodity -> ``1 - sigma_k`` (a dict, or a frame with columns
     ``commodity, elasticity``); groups it does not list take ``default``, or raise when
     ``default`` is ``None``. The frames feed one GE run per commodity; combine the GE
-    results with :func:`aggregate_bilateral`.
+    results with :func:`forecasting.gravity.ge.aggregate_bilateral`.
 
     Examples
     --------
@@ -313,11 +359,7 @@ def by_commodity(
     """
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
     if isinstance(elasticities, pd.DataFrame):
-        missing = [c for c in ("commodity", "elasticity") if c not in elasticities.columns]
-        if missing:
-            raise SchemaError(
-                f"elasticity table lacks columns {describe_items(missing)}; it needs commodity, elasticity"
-            )
+        require_columns(elasticities, ["commodity", "elasticity"], what="the elasticity table")
         table = dict(
             zip(elasticities["commodity"].astype(str), elasticities["elasticity"].astype(float), strict=True)
         )

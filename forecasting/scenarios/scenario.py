@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from forecasting.errors import ScenarioError, describe_items
 from forecasting.scenarios._checks import (
     SCENARIO_KINDS,
-    Draw,
-    choice_problem,
+    UNITS,
     country_problem,
     problems_of,
     raise_problems,
@@ -30,13 +29,40 @@ from forecasting.scenarios._checks import (
     year_problem,
     year_table,
 )
+from forecasting.scenarios.effects import (
+    cost_change_parts,
+    cost_changes,
+    direct_effects,
+    scenario_log,
+)
 from forecasting.scenarios.parts import SHIPMENT_COLUMNS, KnownShipment, PhaseIn
 from forecasting.scenarios.shock import Pair, Shock, pairs_between
+from forecasting.validation import choice_problem
 
-if TYPE_CHECKING:
-    from forecasting.scenarios.costs import TradeCostMapping
+__all__ = ["SHOCK_TABLE_COLUMNS", "KnownShipment", "Pair", "PhaseIn", "Scenario", "Shock", "pairs_between"]
 
-__all__ = ["KnownShipment", "Pair", "PhaseIn", "Scenario", "Shock", "pairs_between"]
+#: Columns of :meth:`Scenario.tidy` (and of ``corridor_table``): one row per shock.
+SHOCK_TABLE_COLUMNS = [
+    "scenario",
+    "kind",
+    "start_year",
+    "ramp_years",
+    "route",
+    "shock",
+    "variable",
+    "mode",
+    "unit",
+    "low",
+    "central",
+    "high",
+    "exporters",
+    "importers",
+    "n_pairs",
+    "commodities",
+    "assumption",
+    "source",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -208,49 +234,56 @@ class Scenario:
         return replace(self, shocks=shocks, phase_in=phase_in)
 
     def tidy(self) -> pd.DataFrame:
-        """One row per shock with its values, pairs and sources (as :func:`corridor_table`)."""
-        from forecasting.scenarios.corridors import corridor_table
+        """One row per shock with its values, pairs and sources (``SHOCK_TABLE_COLUMNS``).
 
-        return corridor_table({self.name: self})
+        ``assumption`` is True when the shock's note labels its figure an assumption.
+        """
+        rows = [
+            {
+                "scenario": self.name,
+                "kind": self.kind,
+                "start_year": self.start_year if shock.start_year is None else shock.start_year,
+                "ramp_years": self.phase_in.ramp_years,
+                "route": "-".join(self.route),
+                "shock": number,
+                "variable": shock.variable,
+                "mode": shock.mode,
+                "unit": "proportional change" if shock.mode == "relative" else UNITS[shock.variable],
+                "low": shock.value_for("low"),
+                "central": shock.value,
+                "high": shock.value_for("high"),
+                "exporters": " ".join(sorted({p[0] for p in shock.pairs})),
+                "importers": " ".join(sorted({p[1] for p in shock.pairs})),
+                "n_pairs": len(shock.pairs),
+                "commodities": " ".join(shock.commodities) or "all",
+                "assumption": "assumption" in shock.note.lower(),
+                "source": shock.source,
+                "note": shock.note,
+            }
+            for number, shock in enumerate(self.shocks, start=1)
+        ]
+        return pd.DataFrame(rows, columns=SHOCK_TABLE_COLUMNS)
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
     # ------------------------------------------------------------------ effects
-    def cost_changes(
-        self,
-        pairs: pd.DataFrame,
-        *,
-        mapping: TradeCostMapping | None = None,
-        elasticity: float | None = None,
-        draw: Draw = "central",
-        year: int | None = None,
-        unmatched: str = "raise",
-    ) -> pd.DataFrame:
+    def cost_changes(self, pairs: pd.DataFrame, **options: Any) -> pd.DataFrame:
         """Change in log trade cost per pair and commodity; see :func:`forecasting.scenarios.effects.cost_changes`."""
-        from forecasting.scenarios.effects import cost_changes
+        return cost_changes(self, pairs, **options)
 
-        return cost_changes(
-            self,
-            pairs,
-            mapping=mapping,
-            elasticity=elasticity,
-            draw=draw,
-            year=year,
-            unmatched=unmatched,  # type: ignore[arg-type]
-        )
+    def cost_change_parts(self, pairs: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        """The cost change as ``delta_fixed + elasticity * delta_per_elasticity``; see
+        :func:`forecasting.scenarios.effects.cost_change_parts`."""
+        return cost_change_parts(self, pairs, **options)
 
     def effects(self, pairs: pd.DataFrame, years: Iterable[int], **options: Any) -> pd.DataFrame:
         """Direct effects per pair, commodity and year; see :func:`forecasting.scenarios.effects.direct_effects`."""
-        from forecasting.scenarios.effects import direct_effects
-
         return direct_effects(self, pairs, years, **options)
 
     def log(self, pairs: pd.DataFrame, years: Iterable[int], **options: Any) -> pd.DataFrame:
         """Every cell the scenario changes; see :func:`forecasting.scenarios.effects.scenario_log`."""
-        from forecasting.scenarios.effects import scenario_log
-
         return scenario_log(self, pairs, years, **options)
 
     # ------------------------------------------------------------------ serialisation

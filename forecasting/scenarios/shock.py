@@ -11,19 +11,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forecasting.errors import describe_items
+from forecasting.errors import ScenarioError, describe_items
 from forecasting.scenarios._checks import (
     MODES_BY_VARIABLE,
     VARIABLES,
     Draw,
-    check_choice,
-    choice_problem,
     country_problem,
     number_problem,
     raise_problems,
     unknown_keys,
     year_problem,
 )
+from forecasting.validation import check_choice, choice_problem
 
 Pair = tuple[str, str]
 _SHOCK_KEYS = {
@@ -123,7 +122,7 @@ class Shock:
         """Every way this shock is malformed, as sentences."""
         found = choice_problem("variable", self.variable, VARIABLES)
         if not found:
-            found += choice_problem(f"mode for {self.variable}", self.mode, MODES_BY_VARIABLE[self.variable])
+            found += choice_problem(f"{self.variable} mode", self.mode, MODES_BY_VARIABLE[self.variable])
         for name in ("value", "low", "high"):
             number = getattr(self, name)
             if number is not None or name == "value":
@@ -171,7 +170,7 @@ class Shock:
 
     def value_for(self, draw: Draw) -> float:
         """The shock's value in the ``low``, ``central`` or ``high`` case."""
-        check_choice("draw", draw, ("low", "central", "high"))
+        check_choice("draw", draw, ("low", "central", "high"), error=ScenarioError)
         picked = {"low": self.low, "high": self.high}.get(draw)
         return self.value if picked is None else picked
 

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from forecasting.report import build_report, example_result, screenshot
+from forecasting.report import build_report, screenshot
 from forecasting.report.browser import find_chromium
 from forecasting.report.render import SECTION_HEADINGS
 from tests.conftest import REPO
@@ -42,8 +42,8 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, chromium):
-    return build_report(example_result(), tmp_path_factory.mktemp("browser") / "kz-pk-outlook", pdf=True)
+def report(tmp_path_factory, chromium, outlook):
+    return build_report(outlook, tmp_path_factory.mktemp("browser") / "kz-pk-outlook", pdf=True)
 
 
 def _near(pixels: np.ndarray, rgb: tuple[int, int, int], tol: int = 12) -> int:
@@ -59,14 +59,18 @@ def test_html_has_sections_tables_and_embedded_images(report):
 
 
 def test_screenshot_shows_rendered_charts_and_tables(report, tmp_path):
-    shot = screenshot(report.html, tmp_path / "report.png", width=1280, height=4000)
+    # Tall enough to reach the first charts below the summary and coverage tables of a real run.
+    shot = screenshot(report.html, tmp_path / "report.png", width=1280, height=6000)
     pixels = np.asarray(Image.open(shot).convert("RGB"))
-    assert pixels.shape == (4000, 1280, 3)
+    assert pixels.shape == (6000, 1280, 3)
     grey = pixels.mean(axis=-1)
     assert grey.std() > 20, "screenshot is blank"
     assert (grey < 245).mean() > 0.05, "almost nothing drawn"
     # Chart colours only appear if the embedded PNGs were decoded and painted.
-    assert _near(pixels, (31, 119, 180)) > 2000, "no chart pixels in the screenshot (Trans-Afghan blue)"
+    from forecasting.report.charts import _PALETTE
+
+    palette = [tuple(int(c[k : k + 2], 16) for k in (1, 3, 5)) for c in _PALETTE]
+    assert sum(_near(pixels, rgb) for rgb in palette) > 2000, "no chart colours in the screenshot"
     # The demonstration banner's pink background is in the first screenful.
     assert _near(pixels[:600], (253, 226, 226), tol=4) > 5000, "demo banner not visible at the top"
     # Table header cells' grey background.

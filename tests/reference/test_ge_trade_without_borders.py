@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ConvergenceWarning
-from forecasting.gravity.ge import counterfactual
+from forecasting.gravity.ge import GEOptions, counterfactual_from_coefficients
 from tests.conftest import shared_file
 
 pytestmark = pytest.mark.reference
@@ -60,18 +60,18 @@ def published() -> pd.DataFrame:
 def book_run(book_data: pd.DataFrame):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = counterfactual(
-            book_data, BOOK_COEFFICIENTS, {"INTL_BRDR": 0.0}, value="trade", sigma=7.0,
-            reference_importer="DEU", stopping="book", scenario="no_borders",
+        result = counterfactual_from_coefficients(
+            book_data, BOOK_COEFFICIENTS, {"INTL_BRDR": 0.0}, value="trade", scenario="no_borders",
+            options=GEOptions(sigma=7.0, reference_importer="DEU", stopping="book"),
         )  # fmt: skip
     return result, caught
 
 
 @pytest.fixture(scope="module")
 def tight_run(book_data: pd.DataFrame):
-    return counterfactual(
-        book_data, BOOK_COEFFICIENTS, {"INTL_BRDR": 0.0}, value="trade", sigma=7.0,
-        reference_importer="DEU", scenario="no_borders",
+    return counterfactual_from_coefficients(
+        book_data, BOOK_COEFFICIENTS, {"INTL_BRDR": 0.0}, value="trade", scenario="no_borders",
+        options=GEOptions(sigma=7.0, reference_importer="DEU"),
     )  # fmt: skip
 
 
@@ -168,19 +168,18 @@ def test_project_pipeline_ppml_then_ge_reproduces_the_book(
     np.testing.assert_allclose(table["std_error"], BOOK_COEFFICIENTS["std_error"], atol=5e-7)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = counterfactual(
+        result = counterfactual_from_coefficients(
             book_data,
             fit.tidy(),
             {"INTL_BRDR": 0.0},
             value="trade",
-            stopping="book",
-            reference_importer="DEU",
+            options=GEOptions(stopping="book", reference_importer="DEU"),
         )
     gap = (result.change("real_gdp").loc[published.index] - published["change_rGDP_FULL"]).abs()
     assert gap.max() < PP_TOLERANCE
     draws = ge_monte_carlo(
         book_data, fit.tidy(), {"INTL_BRDR": 0.0}, covariance=fit.vcov, value="trade", draws=40, seed=6,
-        reference_importer="DEU",
+        options=GEOptions(reference_importer="DEU"),
     )  # fmt: skip
     welfare = draws.tidy(95).query("measure == 'real_gdp'")
     assert (

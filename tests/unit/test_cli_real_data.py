@@ -42,7 +42,9 @@ def test_outlook_on_a_users_tidy_file(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     settings = manifest["settings"]
     assert settings["demo"] is False and "tidy" in settings["data_source"]
-    assert settings["ge"].startswith("direct effects only")  # no production data given
+    assert settings["ge_mode"] == "direct"  # no production data given, and the CLI says why
+    assert "fall-backs (" in printed and "no production data" in printed
+    assert [f["step"] for f in settings["fallbacks"]][:1] == ["gravity"]
     coefficients = pd.read_parquet(out / "data" / "coefficients.parquet")
     assert coefficients.model.tolist() == ["literature"]  # no covariates: the stated default is used
 

@@ -65,12 +65,12 @@ def book_full_equilibrium(
     Examples
     --------
     >>> import numpy as np
-    >>> from forecasting.gravity.ge.equilibrium import baseline_equilibrium, conditional_equilibrium
+    >>> from forecasting.gravity.ge.equilibrium import resistance_equilibrium
     >>> cost = np.log(np.array([[[1.0, 0.1], [0.1, 1.0]]]))
     >>> y = np.array([[2.0, 1.0]])
-    >>> base = baseline_equilibrium(cost, y, y, 0, tol=1e-12, max_iter=50)
+    >>> base = resistance_equilibrium(cost, y, y, 0, tol=1e-12, max_iter=50)
     >>> new = cost + np.log(np.array([[[1.0, 2.0], [2.0, 1.0]]]))
-    >>> cdl = conditional_equilibrium(new, y, y, 0, tol=1e-12, max_iter=50)
+    >>> cdl = resistance_equilibrium(new, y, y, 0, tol=1e-12, max_iter=50, stage="conditional")
     >>> full = book_full_equilibrium(new, base, cdl, 7.0, 0)
     >>> bool(full.price[0, 1] > full.price[0, 0]), full.info.iterations > 1
     (True, True)

@@ -89,9 +89,14 @@ def demo_result() -> GEResult:
     >>> demo_result().diagnostics["converged"]
     True
     """
-    from forecasting.gravity.ge.solver import counterfactual
+    from forecasting.gravity.ge.options import GEOptions
+    from forecasting.gravity.ge.solver import counterfactual_from_coefficients
 
     data, coefficients = simulate_ge_data(n_countries=6, seed=0)
-    return counterfactual(
-        data, coefficients, {"border": 0.0}, reference_importer="AAA", scenario="no_borders"
+    return counterfactual_from_coefficients(
+        data,
+        coefficients,
+        {"border": 0.0},
+        options=GEOptions(reference_importer="AAA"),
+        scenario="no_borders",
     )

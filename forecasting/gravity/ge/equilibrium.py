@@ -16,7 +16,7 @@ import numpy as np
 from forecasting.errors import ConvergenceError
 from forecasting.gravity.ge.system import SolveInfo, solve_full, solve_resistances
 
-__all__ = ["Equilibrium", "baseline_equilibrium", "conditional_equilibrium", "full_equilibrium"]
+__all__ = ["Equilibrium", "broadcast", "full_equilibrium", "resistance_equilibrium"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _from_effects(
     )
 
 
-def baseline_equilibrium(
+def resistance_equilibrium(
     log_cost: np.ndarray,
     output: np.ndarray,
     expenditure: np.ndarray,
@@ -82,47 +82,57 @@ def baseline_equilibrium(
     tol: float,
     max_iter: int,
     initial_log_a: np.ndarray | None = None,
+    stage: str = "baseline",
 ) -> Equilibrium:
-    """Fitted baseline: the PPML exporter/importer effects for the given trade costs.
+    """Equilibrium with output and expenditure held fixed: only the resistances adjust.
+
+    With the baseline trade costs this is the fitted baseline (the PPML exporter and importer
+    effects); with the counterfactual costs it is the conditional GE. ``stage`` names it in
+    the error raised when the system does not converge.
 
     Examples
     --------
     >>> import numpy as np
     >>> cost = np.log(np.array([[[1.0, 0.1], [0.1, 1.0]]]))
-    >>> eq = baseline_equilibrium(cost, np.array([[2.0, 1.0]]), np.array([[1.5, 1.5]]), 0,
-    ...                           tol=1e-10, max_iter=50)
+    >>> eq = resistance_equilibrium(cost, np.array([[2.0, 1.0]]), np.array([[1.5, 1.5]]), 0,
+    ...                             tol=1e-10, max_iter=50)
     >>> np.round(eq.flows.sum(axis=2), 6).tolist(), float(eq.imr_power[0, 0])
     ([[2.0, 1.0]], 1.0)
     """
     log_a, log_b, info = solve_resistances(
         log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter, initial_log_a=initial_log_a
     )
-    _check(info, "baseline multilateral-resistance system", max_iter, tol)
+    _check(info, f"{stage} multilateral-resistance system", max_iter, tol)
     return _from_effects(log_cost, log_a, log_b, output, expenditure, reference, info)
 
 
-def conditional_equilibrium(
-    log_cost: np.ndarray,
-    output: np.ndarray,
-    expenditure: np.ndarray,
-    reference: int,
-    *,
-    tol: float,
-    max_iter: int,
-    initial_log_a: np.ndarray | None = None,
-) -> Equilibrium:
-    """Conditional GE: new trade costs, output and expenditure held at the baseline."""
-    log_a, log_b, info = solve_resistances(
-        log_cost, output, expenditure, reference, tol=tol, max_iter=max_iter, initial_log_a=initial_log_a
+def broadcast(eq: Equilibrium, draws: int) -> Equilibrium:
+    """The same equilibrium repeated for ``draws`` problems (read-only views, no copies)."""
+    if eq.output.shape[0] == draws:
+        return eq
+
+    def spread(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, (draws, *a.shape[1:]))
+
+    info = SolveInfo(
+        eq.info.iterations, spread(np.asarray(eq.info.residual)), spread(np.asarray(eq.info.converged))
     )
-    _check(info, "conditional multilateral-resistance system", max_iter, tol)
-    return _from_effects(log_cost, log_a, log_b, output, expenditure, reference, info)
+    return Equilibrium(
+        flows=spread(eq.flows),
+        output=spread(eq.output),
+        expenditure=spread(eq.expenditure),
+        price=spread(eq.price),
+        omr_power=spread(eq.omr_power),
+        imr_power=spread(eq.imr_power),
+        exporter_effect=spread(eq.exporter_effect),
+        info=info,
+    )
 
 
 def full_equilibrium(
     log_cost: np.ndarray,
     baseline: Equilibrium,
-    sigma: float,
+    sigma: float | np.ndarray,
     reference: int,
     *,
     tol: float,
@@ -131,7 +141,8 @@ def full_equilibrium(
 ) -> tuple[Equilibrium, np.ndarray]:
     """Full-endowment GE: prices, output and expenditure adjust (equations (4)-(7)).
 
-    Returns the equilibrium and the expenditure scale factor ``kappa`` per problem.
+    ``sigma`` is one number or one per problem. Returns the equilibrium and the expenditure
+    scale factor ``kappa`` per problem.
     """
     phi = baseline.expenditure / baseline.output
     log_a0 = np.log(baseline.exporter_effect)
@@ -143,7 +154,8 @@ def full_equilibrium(
     price = np.exp(log_price)
     output = baseline.output * price
     expenditure = kappa[:, None] * phi * output
-    exporter_effect = np.exp(log_a0 + (1.0 - sigma) * log_price)
+    sigma_row = np.broadcast_to(np.asarray(sigma, dtype=float), (log_cost.shape[0],))[:, None]
+    exporter_effect = np.exp(log_a0 + (1.0 - sigma_row) * log_price)
     price_index = np.einsum("di,dij->dj", exporter_effect, np.exp(log_cost))
     flows = exporter_effect[:, :, None] * np.exp(log_cost) * (expenditure / price_index)[:, None, :]
     e_ref0 = baseline.expenditure[:, [reference]]

@@ -1,98 +1,94 @@
 """From tidy frames to the square arrays the GE solver works on, with every check up front.
 
 The solver needs, for one cross-section, a complete square of country pairs (including
-each country's trade with itself), the covariates named by the coefficient table, and the
-change to trade costs. All problems are collected and reported together, naming the pairs
-or codes at fault.
+each country's trade with itself) and the change in log trade costs, per pair (one vector)
+or per pair and Monte Carlo draw. All problems of the baseline data are collected and
+reported together, naming the pairs or codes at fault.
+
+Cost changes are given as a tidy table ``exporter, importer, delta_log_cost`` (plus
+``draw`` for one vector per draw; pairs not listed keep their costs) or as a Series indexed
+by ``exporter, importer``. Other columns are ignored (a corridor scenario's channel columns
+ride along), and said so in the log.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import ScenarioError, SchemaError, UnknownCodeError, describe_items
+from forecasting.gravity.ge.options import GEOptions
+from forecasting.schema import require_columns
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GEProblem", "build_problem", "read_coefficients"]
+__all__ = [
+    "DELTA_COLUMN",
+    "LOG_COST_COLUMN",
+    "GEBase",
+    "cost_changes",
+    "locate_pairs",
+    "read_base",
+    "read_problem",
+]
 
-#: Constant terms carry no bilateral information; the exporter/importer effects absorb them.
-CONSTANT_TERMS = frozenset({"Intercept", "intercept", "_cons", "const", "(Intercept)"})
 DELTA_COLUMN = "delta_log_cost"
+#: Baseline log trade cost per pair (e.g. the fitted beta'x of a gravity model), read when
+#: the options ask for a fitted baseline.
+LOG_COST_COLUMN = "log_cost"
 
 
 @dataclass(frozen=True)
-class GEProblem:
-    """Arrays of one GE problem over ``N`` countries and ``K`` cost terms.
+class GEBase:
+    """The base-year square of one GE problem over ``N`` countries.
 
-    ``covariates`` and ``new_covariates`` are ``(K, N, N)``; ``fixed_delta`` is the part of
-    the change in log trade costs given directly (``delta_log_cost``), ``offset`` any
-    pair-specific log cost that does not depend on the coefficients.
+    ``rows`` and ``cols`` give, for each row of the data it was read from, the position of
+    its exporter and importer, so any column of that data can be laid out as a square.
     """
 
     countries: tuple[str, ...]
     reference: int
     observed: np.ndarray
-    terms: tuple[str, ...]
-    estimate: np.ndarray
-    covariates: np.ndarray
-    new_covariates: np.ndarray
-    fixed_delta: np.ndarray
-    offset: np.ndarray
-    calibrate_to_observed: bool
+    rows: np.ndarray
+    cols: np.ndarray
 
-    def log_costs(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Baseline and counterfactual ``log T`` for coefficient vectors ``beta`` of shape ``(D, K)``."""
-        beta = np.atleast_2d(beta)
-        fitted = np.einsum("dk,kij->dij", beta, self.covariates) + self.offset
-        change = np.einsum("dk,kij->dij", beta, self.new_covariates - self.covariates) + self.fixed_delta
-        if self.calibrate_to_observed:
-            # Costs that reproduce the observed flows exactly (zeros stay zero).
-            with np.errstate(divide="ignore"):
-                base = np.broadcast_to(np.log(self.observed), fitted.shape).copy()
-        else:
-            base = fitted
-        return base, base + change
+    @property
+    def position(self) -> dict[str, int]:
+        """Country code -> index in the square."""
+        return {c: k for k, c in enumerate(self.countries)}
 
+    def square(self, data: pd.DataFrame, column: str) -> np.ndarray:
+        """Column ``column`` of the data this base was read from, as an ``(N, N)`` array."""
+        n = len(self.countries)
+        out = np.zeros((n, n))
+        out[self.rows, self.cols] = data[column].to_numpy(dtype=float)
+        return out
 
-def read_coefficients(coefficients: pd.DataFrame) -> tuple[tuple[str, ...], np.ndarray]:
-    """Terms and estimates from a COEFFICIENTS-like frame, constants set aside (and logged)."""
-    if not isinstance(coefficients, pd.DataFrame):
-        raise SchemaError(
-            f"coefficients must be a DataFrame with columns term, estimate; got {type(coefficients).__name__}"
-        )
-    missing = [c for c in ("term", "estimate") if c not in coefficients.columns]
-    if missing:
-        raise SchemaError(
-            f"coefficient table lacks columns {describe_items(missing)}; pass a COEFFICIENTS table"
-            " (e.g. the .tidy() of a PPML fit) or a frame with columns term, estimate"
-        )
-    table = coefficients
-    if "model" in table.columns and table["model"].nunique() > 1:
-        raise SchemaError(
-            f"coefficient table holds several models {describe_items(sorted(table['model'].unique()))};"
-            " select one model's rows before calling the GE solver"
-        )
-    dupes = table["term"][table["term"].duplicated()].tolist()
-    if dupes:
-        raise SchemaError(f"coefficient table repeats terms {describe_items(dupes)}")
-    constants = [t for t in table["term"] if t in CONSTANT_TERMS]
-    if constants:
-        logger.info("ignoring constant term(s) %s: exporter/importer effects absorb them", constants)
-    kept = table[~table["term"].isin(CONSTANT_TERMS)]
-    estimates = pd.to_numeric(kept["estimate"], errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(estimates)):
-        bad = kept["term"][~np.isfinite(estimates)].tolist()
-        raise SchemaError(f"coefficient estimates are missing or not finite for terms {describe_items(bad)}")
-    return tuple(kept["term"].astype(str)), estimates
+    def observed_log_cost(self) -> np.ndarray:
+        """Log trade costs that reproduce the observed flows exactly (pairs with zero trade stay at zero)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.observed)
+
+    def log_cost(self, data: pd.DataFrame, baseline: str) -> np.ndarray:
+        """Baseline log trade costs: calibrated to the observed flows, or the ``log_cost`` column."""
+        if baseline == "observed":
+            return self.observed_log_cost()
+        if LOG_COST_COLUMN not in data.columns:
+            raise SchemaError(
+                f"baseline='fitted' takes the baseline trade costs from a '{LOG_COST_COLUMN}' column"
+                " (e.g. the fitted beta'x of a gravity model), which the data lack; add it, or pass"
+                " options=GEOptions(baseline='observed') to calibrate the baseline to the observed flows"
+            )
+        return self.square(data, LOG_COST_COLUMN)
 
 
-def _square_index(data: pd.DataFrame, value: str, problems: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+def _square_problems(
+    data: pd.DataFrame, value: str, problems: list[str]
+) -> tuple[tuple[str, ...], np.ndarray]:
     for key in ("year", "commodity"):
         if key in data.columns and data[key].nunique(dropna=False) > 1:
             problems.append(
@@ -121,81 +117,29 @@ def _square_index(data: pd.DataFrame, value: str, problems: list[str]) -> tuple[
     return countries, values.to_numpy(dtype=float)
 
 
-def _to_square(
-    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int, fill: float = 0.0
-) -> np.ndarray:
-    square = np.full((n, n), fill)
-    square[rows, cols] = values
-    return square
+def read_base(
+    data: pd.DataFrame, *, value: str, reference_importer: str, numeric: Sequence[str] = ()
+) -> GEBase:
+    """Check the baseline data (and the ``numeric`` columns beside it) and lay it out as a square.
 
-
-def _changes_frame(
-    changes: pd.DataFrame | Mapping[str, float], data: pd.DataFrame, terms: tuple[str, ...]
-) -> pd.DataFrame:
-    if isinstance(changes, Mapping):
-        unknown = [k for k in changes if k not in terms]
-        if unknown:
-            raise ScenarioError(
-                f"changes name terms {describe_items(unknown)} that are not in the coefficient table"
-                f" (terms: {describe_items(terms, limit=10)})"
-            )
-        frame = data[["exporter", "importer"]].copy()
-        for term, new_value in changes.items():
-            frame[term] = float(new_value)
-        return frame
-    if not isinstance(changes, pd.DataFrame):
-        raise ScenarioError(
-            "changes must be a DataFrame (exporter, importer and new covariate values or"
-            f" '{DELTA_COLUMN}') or a mapping term -> new value; got {type(changes).__name__}"
-        )
-    missing = [c for c in ("exporter", "importer") if c not in changes.columns]
-    if missing:
-        raise ScenarioError(f"changes lack columns {describe_items(missing)}")
-    extra = [c for c in changes.columns if c not in ("exporter", "importer", DELTA_COLUMN, *terms)]
-    if extra and DELTA_COLUMN in changes.columns:
-        # Corridor scenarios add their channels (delta_days, phase, ...) beside the total.
-        logger.info("using '%s'; ignoring columns %s of changes", DELTA_COLUMN, extra)
-    elif extra:
-        raise ScenarioError(
-            f"changes have columns {describe_items(extra)} that are neither coefficient terms"
-            f" {describe_items(terms, limit=10)} nor '{DELTA_COLUMN}'; rename or drop them"
-        )
-    if len(changes.columns) == 2:
-        raise ScenarioError(f"changes give no new covariate values and no '{DELTA_COLUMN}' column")
-    return changes
-
-
-def build_problem(
-    data: pd.DataFrame,
-    coefficients: pd.DataFrame,
-    changes: pd.DataFrame | Mapping[str, float],
-    *,
-    value: str,
-    reference_importer: str,
-    pair_effect: str | None,
-    baseline: str,
-) -> GEProblem:
-    """Check the inputs and lay them out as square arrays (see :class:`GEProblem`)."""
+    Examples
+    --------
+    >>> from forecasting.gravity.ge.demo import simulate_ge_data
+    >>> base = read_base(simulate_ge_data(n_countries=3)[0], value="value_usd", reference_importer="AAA")
+    >>> base.countries, base.observed.shape
+    (('AAA', 'BBB', 'CCC'), (3, 3))
+    """
     if not isinstance(data, pd.DataFrame):
         raise SchemaError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    terms, estimate = read_coefficients(coefficients)
-    needed = ["exporter", "importer", value, *terms, *([pair_effect] if pair_effect else [])]
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise SchemaError(
-            f"data lacks columns {describe_items(missing)}: the value column and every coefficient"
-            " term must be columns of the baseline data"
-        )
+    require_columns(data, ["exporter", "importer", value, *numeric], what="GE baseline data")
     problems: list[str] = []
-    countries, values = _square_index(data, value, problems)
-    for column in [*terms, *([pair_effect] if pair_effect else [])]:
-        numbers = pd.to_numeric(data[column], errors="coerce")
-        bad = ~np.isfinite(numbers.to_numpy(dtype=float))
+    countries, values = _square_problems(data, value, problems)
+    for column in numeric:
+        numbers = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(numbers)
         if bad.any():
             shown = (data["exporter"].astype(str) + "->" + data["importer"].astype(str))[bad].tolist()
-            problems.append(
-                f"covariate '{column}' is missing or not finite for pairs {describe_items(shown)}"
-            )
+            problems.append(f"column '{column}' is missing or not finite for pairs {describe_items(shown)}")
     if problems:
         raise SchemaError("GE baseline data has problems:\n" + "\n".join(f"  - {p}" for p in problems))
     if reference_importer not in countries:
@@ -203,80 +147,109 @@ def build_problem(
             f"reference importer {reference_importer!r} is not among the {len(countries)} countries"
             f" of the data ({describe_items(countries)}); pick one of them"
         )
-    n = len(countries)
     position = {c: k for k, c in enumerate(countries)}
     rows = data["exporter"].astype(str).map(position).to_numpy()
     cols = data["importer"].astype(str).map(position).to_numpy()
-    observed = _to_square(values, rows, cols, n)
+    n = len(countries)
+    observed = np.zeros((n, n))
+    observed[rows, cols] = values
     empty = [c for k, c in enumerate(countries) if observed[k].sum() <= 0 or observed[:, k].sum() <= 0]
     if empty:
         raise SchemaError(
             f"countries {describe_items(empty)} have zero total output or expenditure; multilateral"
             " resistances are undefined for them. Drop them or add their domestic flows"
         )
-    covariates = (
-        np.stack([_to_square(data[t].to_numpy(dtype=float), rows, cols, n) for t in terms])
-        if terms
-        else np.zeros((0, n, n))
-    )
-    offset = (
-        _to_square(data[pair_effect].to_numpy(dtype=float), rows, cols, n)
-        if pair_effect
-        else np.zeros((n, n))
-    )
-    new_covariates, fixed_delta = _apply_changes(changes, data, terms, covariates, position)
-    if not np.any(fixed_delta) and np.array_equal(new_covariates, covariates):
-        logger.warning("the changes leave every trade cost as it is; the counterfactual equals the baseline")
-    return GEProblem(
-        countries=countries,
-        reference=position[reference_importer],
-        observed=observed,
-        terms=terms,
-        estimate=estimate,
-        covariates=covariates,
-        new_covariates=new_covariates,
-        fixed_delta=fixed_delta,
-        offset=offset,
-        calibrate_to_observed=baseline == "observed",
-    )
+    return GEBase(countries, position[reference_importer], observed, rows, cols)
 
 
-def _apply_changes(
-    changes: pd.DataFrame | Mapping[str, float],
-    data: pd.DataFrame,
-    terms: tuple[str, ...],
-    covariates: np.ndarray,
-    position: dict[str, int],
+def _as_frame(changes: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    if isinstance(changes, pd.Series):
+        names = list(changes.index.names)
+        if names[-2:] != ["exporter", "importer"]:
+            raise ScenarioError(
+                "a Series of cost changes must be indexed by exporter, importer (or draw, exporter,"
+                f" importer); its index levels are {names}"
+            )
+        return changes.rename(DELTA_COLUMN).reset_index()
+    if not isinstance(changes, pd.DataFrame):
+        raise ScenarioError(
+            f"delta_log_cost must be a DataFrame (exporter, importer, {DELTA_COLUMN}[, draw]) or a Series"
+            f" indexed by exporter, importer; got {type(changes).__name__}"
+        )
+    missing = [c for c in ("exporter", "importer", DELTA_COLUMN) if c not in changes.columns]
+    if missing:
+        raise ScenarioError(
+            f"cost changes lack columns {describe_items(missing)}; give exporter, importer,"
+            f" {DELTA_COLUMN} (and draw for one change per Monte Carlo draw)"
+        )
+    extra = [c for c in changes.columns if c not in ("draw", "exporter", "importer", DELTA_COLUMN)]
+    if extra:
+        # Corridor scenarios add their channels (delta_days, phase, ...) beside the total.
+        logger.info("using '%s'; ignoring columns %s of the cost changes", DELTA_COLUMN, extra)
+    return changes
+
+
+def locate_pairs(
+    base: GEBase, exporters: pd.Series, importers: pd.Series, slot: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    frame = _changes_frame(changes, data, terms)
-    n = covariates.shape[1]
-    exporters, importers = frame["exporter"].astype(str), frame["importer"].astype(str)
+    """Row and column of each (exporter, importer) in the square; unknown codes and repeated
+    pairs (within one ``slot``, e.g. one draw) are refused, naming them."""
+    exporters, importers = exporters.astype(str), importers.astype(str)
+    position = base.position
     unknown = sorted((set(exporters) | set(importers)) - set(position))
     if unknown:
         raise ScenarioError(
-            f"changes name countries {describe_items(unknown)} that are not in the baseline data;"
+            f"cost changes name countries {describe_items(unknown)} that are not in the baseline data;"
             " the GE model covers only the countries of its data"
         )
-    dup = (exporters + "->" + importers).duplicated(keep=False)
+    pair = (exporters + "->" + importers).to_numpy()
+    key = pd.DataFrame({"slot": np.zeros(len(pair), int) if slot is None else slot, "pair": pair})
+    dup = key.duplicated(keep=False).to_numpy()
     if dup.any():
         raise ScenarioError(
-            f"changes repeat pairs {describe_items((exporters + '->' + importers)[dup].unique().tolist())};"
-            " the GE model is for one aggregate (or one commodity): give one row per pair"
+            f"cost changes repeat pairs {describe_items(pd.unique(pair[dup]).tolist())}; the GE model is"
+            " for one aggregate (or one commodity): give one row per pair (and draw)"
         )
-    rows, cols = exporters.map(position).to_numpy(), importers.map(position).to_numpy()
-    new_covariates = covariates.copy()
-    for k, term in enumerate(terms):
-        if term in frame.columns:
-            new_values = pd.to_numeric(frame[term], errors="coerce").to_numpy(dtype=float)
-            if not np.all(np.isfinite(new_values)):
-                raise ScenarioError(
-                    f"new values of '{term}' are missing or not finite in some rows of changes"
-                )
-            new_covariates[k, rows, cols] = new_values
-    fixed_delta = np.zeros((n, n))
-    if DELTA_COLUMN in frame.columns:
-        delta = pd.to_numeric(frame[DELTA_COLUMN], errors="coerce").to_numpy(dtype=float)
-        if not np.all(np.isfinite(delta)):
-            raise ScenarioError(f"'{DELTA_COLUMN}' is missing or not finite in some rows of changes")
-        fixed_delta[rows, cols] = delta
-    return new_covariates, fixed_delta
+    return exporters.map(position).to_numpy(), importers.map(position).to_numpy()
+
+
+def cost_changes(base: GEBase, changes: pd.DataFrame | pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
+    """Draw ids and the ``(D, N, N)`` changes in log trade cost (``None`` and ``D = 1`` without draws).
+
+    Examples
+    --------
+    >>> from forecasting.gravity.ge.demo import simulate_ge_data
+    >>> base = read_base(simulate_ge_data(n_countries=3)[0], value="value_usd", reference_importer="AAA")
+    >>> table = pd.DataFrame({"draw": [0, 1], "exporter": "AAA", "importer": "BBB",
+    ...                       "delta_log_cost": [0.1, 0.2]})
+    >>> draws, cube = cost_changes(base, table)
+    >>> draws.tolist(), cube[:, 0, 1].tolist()
+    ([0, 1], [0.1, 0.2])
+    """
+    frame = _as_frame(changes)
+    draw_ids: np.ndarray | None = None
+    slot = np.zeros(len(frame), dtype=int)
+    if "draw" in frame.columns:
+        draw_ids, slot = np.unique(frame["draw"].to_numpy(), return_inverse=True)
+    rows, cols = locate_pairs(base, frame["exporter"], frame["importer"], slot)
+    delta = pd.to_numeric(frame[DELTA_COLUMN], errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(delta)):
+        bad = (frame["exporter"].astype(str) + "->" + frame["importer"].astype(str))[~np.isfinite(delta)]
+        raise ScenarioError(
+            f"'{DELTA_COLUMN}' is missing or not finite for pairs {describe_items(bad.tolist())}"
+        )
+    n = len(base.countries)
+    cube = np.zeros((1 if draw_ids is None else len(draw_ids), n, n))
+    cube[slot, rows, cols] = delta
+    return draw_ids, cube
+
+
+def read_problem(
+    data: pd.DataFrame, changes: pd.DataFrame | pd.Series, *, options: GEOptions, value: str
+) -> tuple[GEBase, np.ndarray, np.ndarray | None, np.ndarray]:
+    """What the GE entry points read: the base, its ``(N, N)`` baseline log costs, draw ids, changes."""
+    fitted = options.baseline == "fitted" and LOG_COST_COLUMN in getattr(data, "columns", ())
+    numeric = [LOG_COST_COLUMN] if fitted else []
+    base = read_base(data, value=value, reference_importer=options.reference_importer, numeric=numeric)
+    draw_ids, delta = cost_changes(base, changes)
+    return base, base.log_cost(data, options.baseline), draw_ids, delta

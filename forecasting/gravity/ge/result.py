@@ -36,11 +36,11 @@ MEASURES = ("exports", "imports", "gdp", "expenditure", "factory_gate_price", "o
 CONDITIONAL_MEASURES = ("exports", "imports", "omr", "imr", "real_gdp")
 
 
-def _levels(eq: Equilibrium, sigma: float) -> dict[str, np.ndarray]:
-    foreign = eq.flows.copy()
+def _levels(eq: Equilibrium, sigma: float | np.ndarray) -> dict[str, np.ndarray]:
+    foreign = np.array(eq.flows)
     n = foreign.shape[1]
     foreign[:, np.arange(n), np.arange(n)] = 0.0
-    power = 1.0 / (1.0 - sigma)
+    power = 1.0 / (1.0 - np.broadcast_to(np.asarray(sigma, dtype=float), (foreign.shape[0],))[:, None])
     imr = eq.imr_power**power
     return {
         "exports": foreign.sum(axis=2),
@@ -55,16 +55,24 @@ def _levels(eq: Equilibrium, sigma: float) -> dict[str, np.ndarray]:
 
 
 def country_measures(
-    baseline: Equilibrium, conditional: Equilibrium, full: Equilibrium | None, sigma: float
+    baseline: Equilibrium,
+    conditional: Equilibrium | None,
+    full: Equilibrium | None,
+    sigma: float | np.ndarray,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Measure name -> (baseline, counterfactual) arrays of shape ``(D, N)``."""
+    """Measure name -> (baseline, counterfactual) arrays of shape ``(D, N)`` (``sigma``: one or ``(D,)``).
+
+    A full-endowment result carries the conditional stage's measures too when it was solved.
+    """
     base = _levels(baseline, sigma)
-    cdl = _levels(conditional, sigma)
+    cdl = None if conditional is None else _levels(conditional, sigma)
     if full is None:
+        assert cdl is not None  # a conditional result always has its stage
         return {m: (base[m], cdl[m]) for m in MEASURES}
     new = _levels(full, sigma)
     measures = {m: (base[m], new[m]) for m in MEASURES}
-    measures.update({f"{m}_conditional": (base[m], cdl[m]) for m in CONDITIONAL_MEASURES})
+    if cdl is not None:
+        measures.update({f"{m}_conditional": (base[m], cdl[m]) for m in CONDITIONAL_MEASURES})
     return measures
 
 

@@ -192,7 +192,7 @@ def solve_full(
     log_a0: np.ndarray,
     output0: np.ndarray,
     phi: np.ndarray,
-    sigma: float,
+    sigma: float | np.ndarray,
     reference: int,
     *,
     tol: float = 1e-10,
@@ -200,6 +200,8 @@ def solve_full(
     initial_log_price: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, SolveInfo]:
     """Full-endowment equilibrium price changes, equation (7), by damped Newton.
+
+    Each Newton step is halved until the residual falls, problem by problem.
 
     Parameters
     ----------
@@ -210,7 +212,7 @@ def solve_full(
     output0, phi
         ``(D, N)`` baseline output :math:`Y^0` and expenditure ratios :math:`\\varphi`.
     sigma
-        Elasticity of substitution.
+        Elasticity of substitution: one number, or ``(D,)`` (one per problem of the batch).
     reference
         Index of the reference importer (:math:`P_R = 1`).
     initial_log_price
@@ -235,6 +237,9 @@ def solve_full(
     n = output0.shape[1]
     batch = np.arange(log_cost.shape[0])
     eye = np.eye(n)
+    # One elasticity per problem, shaped to broadcast over (D, N) and (D, N, N) arrays.
+    sigma_row = np.broadcast_to(np.asarray(sigma, dtype=float), (log_cost.shape[0],))[:, None]
+    sigma_cube = sigma_row[:, :, None]
     # Baseline price index of the reference importer equals its expenditure (B_R = 1).
     log_p_ref0 = np.log(phi[:, reference] * output0[:, reference])
 
@@ -244,7 +249,7 @@ def solve_full(
         output = output0 * np.exp(log_price)
         kappa = output.sum(axis=1) / (phi * output).sum(axis=1)
         expenditure = kappa[:, None] * phi * output
-        a = np.exp(log_a0 + (1.0 - sigma) * log_price)
+        a = np.exp(log_a0 + (1.0 - sigma_row) * log_price)
         price_index = _left(a, cost)
         flows = a[:, :, None] * cost * (expenditure / price_index)[:, None, :]
         sales = flows.sum(axis=2)
@@ -269,12 +274,12 @@ def solve_full(
         weighted = (phi * output).sum(axis=1, keepdims=True)
         d_log_kappa = output / total - phi * output / weighted
         jacobian = (
-            -sigma * eye
+            -sigma_cube * eye
             + sales_share
             + d_log_kappa[:, None, :]
-            + (sigma - 1.0) * sales_share @ np.swapaxes(import_share, 1, 2)
+            + (sigma_cube - 1.0) * sales_share @ np.swapaxes(import_share, 1, 2)
         )
-        jacobian[batch, reference, :] = (1.0 - sigma) * import_share[:, :, reference]
+        jacobian[batch, reference, :] = (1.0 - sigma_row) * import_share[:, :, reference]
         step = _newton_step(jacobian, gap)
         # Halve the step until the residual falls, so a poor start cannot overshoot into
         # absurd prices.

@@ -20,18 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import (
-    ConvergenceError,
-    EstimationError,
-    ForecastingWarning,
-    SchemaError,
-    describe_items,
-)
-from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEProblem, build_problem
-from forecasting.gravity.ge.options import Baseline, GEKind, GEOptions
-from forecasting.gravity.ge.result import GEResult, country_measures
-from forecasting.gravity.ge.solver import Solved, counterfactual, solve_batch
+from forecasting.errors import ForecastingWarning, SchemaError, describe_items
+from forecasting.gravity.ge.coefficients import CoefficientCosts, read_coefficient_problem
+from forecasting.gravity.ge.draws import ChunkSolver, quantile_bounds, warn_failures
+from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEBase
+from forecasting.gravity.ge.options import GEOptions
+from forecasting.gravity.ge.result import GEResult
+from forecasting.gravity.ge.solver import Solved, counterfactual_from_coefficients, solve_costs
 from forecasting.progress import track
+from forecasting.schema import require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -128,77 +125,59 @@ def draw_coefficients(
 
 def _limit_threads() -> None:
     # Two workers each running multi-threaded BLAS would fight over the same cores.
-    try:
-        from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits
 
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        pass
+    threadpool_limits(1)
 
 
-def _solve_chunk(
-    problem: GEProblem, betas: np.ndarray, options: GEOptions, warm: Solved | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-draw % changes: country ``(D, M, N)``, bilateral ``(D, N*N)``, and a failure mask."""
-    try:
-        return _changes(problem, betas, options, warm)
-    except (ConvergenceError, FloatingPointError, np.linalg.LinAlgError):
-        # Isolate the draws with no equilibrium instead of losing the whole chunk.
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
-        for row in betas:
-            try:
-                parts.append(_changes(problem, row[None, :], options, warm))
-            except (ConvergenceError, FloatingPointError, np.linalg.LinAlgError):
-                parts.append(None)
-        template = next((p for p in parts if p is not None), None)
-        if template is None:
-            n, m = len(problem.countries), len(_measure_names(options))
-            return (
-                np.full((len(betas), m, n), np.nan),
-                np.full((len(betas), n * n), np.nan),
-                np.ones(len(betas), bool),
-            )
-        country = np.concatenate([p[0] if p else np.full_like(template[0], np.nan) for p in parts])
-        bilateral = np.concatenate([p[1] if p else np.full_like(template[1], np.nan) for p in parts])
-        return country, bilateral, np.array([p is None for p in parts])
-
-
-def _measure_names(options: GEOptions) -> list[str]:
-    from forecasting.gravity.ge.result import CONDITIONAL_MEASURES, MEASURES
-
-    names = list(MEASURES)
-    if options.kind == "full":
-        names += [f"{m}_conditional" for m in CONDITIONAL_MEASURES]
-    return names
-
-
-def _changes(
-    problem: GEProblem, betas: np.ndarray, options: GEOptions, warm: Solved | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    solved = solve_batch(problem, betas, options, warm)
-    measures = country_measures(solved.baseline, solved.conditional, solved.full, options.sigma)
-    country = np.stack([(new / base - 1.0) * 100.0 for base, new in measures.values()], axis=1)
-    new = solved.full if solved.full is not None else solved.conditional
-    base_flows = solved.baseline.flows.reshape(len(betas), -1)
+def _solve_betas(
+    base: GEBase, costs: CoefficientCosts, betas: np.ndarray, options: GEOptions, warm: Solved | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-draw % changes by country and pair for coefficient vectors ``betas``, and a failure mask."""
+    fitted, change = costs.log_costs(betas)
+    log_base = fitted if options.baseline == "fitted" else base.observed_log_cost()[None]
+    solver = ChunkSolver(base, options, warm)
+    levels, flows, baseline, failed = solver.solve_isolating(
+        log_base, log_base + change, np.full(len(betas), options.sigma)
+    )
+    n = len(base.countries)
     with np.errstate(divide="ignore", invalid="ignore"):
-        bilateral = np.where(
-            base_flows > 0, (new.flows.reshape(len(betas), -1) / base_flows - 1.0) * 100.0, np.nan
-        )
-    return country, bilateral, np.zeros(len(betas), bool)
+        country = (levels[..., 1] / levels[..., 0] - 1.0) * 100.0
+        before = baseline.reshape(len(betas), n * n)
+        bilateral = np.where(before > 0, (flows.reshape(len(betas), n * n) / before - 1.0) * 100.0, np.nan)
+    return country, bilateral, failed
 
 
 def _interval_rows(point: pd.DataFrame, values: np.ndarray, levels: Sequence[float]) -> pd.DataFrame:
     blocks = []
     for level in levels:
-        tail = (100.0 - level) / 200.0
-        # Columns are either complete or undefined for every draw (zero baseline flows);
-        # np.quantile on the complete ones is far faster than nanquantile.
-        complete = np.all(np.isfinite(values), axis=0)
-        bounds = np.full((3, values.shape[1]), np.nan)
-        bounds[:, complete] = np.quantile(values[:, complete], [tail, 0.5, 1.0 - tail], axis=0)
-        lower, median, upper = bounds
+        lower, median, upper = quantile_bounds(values, level)
         blocks.append(point.assign(level=level, lower=lower, median=median, upper=upper))
     return pd.concat(blocks, ignore_index=True)
+
+
+def _coefficient_table(
+    coefficients: pd.DataFrame,
+    terms: tuple[str, ...],
+    *,
+    coefficient_draws: pd.DataFrame | None,
+    covariance: pd.DataFrame | None,
+    draws: int,
+    seed: int | None,
+) -> tuple[pd.DataFrame, np.ndarray, str]:
+    if coefficient_draws is None:
+        kept = coefficients[coefficients["term"].isin(terms)]
+        table = draw_coefficients(kept, draws=draws, seed=seed, covariance=covariance)
+        source = "normal"
+    else:
+        require_columns(coefficient_draws, ["draw", "term", "estimate"], what="coefficient_draws")
+        table = coefficient_draws.loc[:, ["draw", "term", "estimate"]]
+        source = "supplied"
+    wide = table.pivot(index="draw", columns="term", values="estimate")
+    missing = [t for t in terms if t not in wide.columns]
+    if missing:
+        raise SchemaError(f"coefficient draws lack terms {describe_items(missing)}")
+    return table, wide.loc[:, list(terms)], source
 
 
 def ge_monte_carlo(
@@ -206,6 +185,7 @@ def ge_monte_carlo(
     coefficients: pd.DataFrame,
     changes: pd.DataFrame | Mapping[str, float],
     *,
+    options: GEOptions | None = None,
     covariance: pd.DataFrame | None = None,
     coefficient_draws: pd.DataFrame | None = None,
     draws: int = 1000,
@@ -213,25 +193,22 @@ def ge_monte_carlo(
     seed: int | None = None,
     n_jobs: int = 1,
     chunk_size: int = 100,
-    sigma: float = 7.0,
-    reference_importer: str = "DEU",
-    kind: GEKind = "full",
-    tol: float = 1e-8,
-    max_iter: int = 200,
     scenario: str = "counterfactual",
     value: str = "value_usd",
     pair_effect: str | None = None,
-    baseline: Baseline = "fitted",
     progress: bool | None = None,
 ) -> GEIntervals:
     """Intervals on every GE outcome by Monte Carlo over the coefficient uncertainty.
 
+    For draws of cost changes and elasticities that a scenario supplies itself, use
+    :func:`~forecasting.gravity.ge.draws.counterfactual_draws`; both solve with the same core.
+
     Parameters
     ----------
-    data, coefficients, changes
-        As for :func:`~forecasting.gravity.ge.counterfactual`. Give ``changes`` as new
-        covariate values so each draw's coefficients also move the shock; a
-        ``delta_log_cost`` shock is held fixed across draws (a warning says so).
+    data, coefficients, changes, options, scenario, value, pair_effect
+        As for :func:`~forecasting.gravity.ge.counterfactual_from_coefficients`. Give
+        ``changes`` as new covariate values so each draw's coefficients also move the shock;
+        a ``delta_log_cost`` shock is held fixed across draws (a warning says so).
     covariance
         Coefficient covariance, a square frame indexed and columned by term.
     coefficient_draws
@@ -253,11 +230,12 @@ def ge_monte_carlo(
     >>> import numpy as np, pandas as pd
     >>> cov = pd.DataFrame(np.diag(coefs["std_error"] ** 2), index=coefs["term"], columns=coefs["term"])
     >>> mc = ge_monte_carlo(data, coefs, {"border": 0.0}, covariance=cov, draws=50, seed=1,
-    ...                     reference_importer="AAA")
+    ...                     options=GEOptions(reference_importer="AAA"))
     >>> row = mc.tidy(95).query("country == 'BBB' and measure == 'real_gdp'").iloc[0]
     >>> bool(row.lower < row.change_pct < row.upper)
     True
     """
+    options = options or GEOptions()
     levels = [float(level)] if np.isscalar(level) else [float(v) for v in level]  # type: ignore[arg-type, union-attr]
     if not all(0.0 < v < 100.0 for v in levels):
         raise SchemaError(f"level must be percentages between 0 and 100 (e.g. 95 or (80, 95)); got {level!r}")
@@ -265,14 +243,14 @@ def ge_monte_carlo(
         raise SchemaError(
             f"draws must be at least 2 and chunk_size, n_jobs at least 1; got {draws}, {chunk_size}, {n_jobs}"
         )
-    point = counterfactual(
-        data, coefficients, changes, sigma=sigma, reference_importer=reference_importer, kind=kind,
-        tol=tol, max_iter=max_iter, scenario=scenario, value=value, pair_effect=pair_effect, baseline=baseline,
-    )  # fmt: skip
-    options = point.options
-    problem = build_problem(
-        data, coefficients, changes, value=value, reference_importer=reference_importer,
-        pair_effect=pair_effect, baseline=baseline,
+    if options.stopping == "book":
+        raise SchemaError("ge_monte_carlo solves with stopping='tight'; the book's loop is for replication")
+    point = counterfactual_from_coefficients(
+        data, coefficients, changes, options=options, scenario=scenario, value=value, pair_effect=pair_effect
+    )
+    base, costs = read_coefficient_problem(
+        data, coefficients, changes, value=value, reference_importer=options.reference_importer,
+        pair_effect=pair_effect,
     )  # fmt: skip
     if isinstance(changes, pd.DataFrame) and DELTA_COLUMN in changes.columns:
         warnings.warn(
@@ -281,53 +259,32 @@ def ge_monte_carlo(
             ForecastingWarning,
             stacklevel=2,
         )
-    if coefficient_draws is None:
-        kept = coefficients[coefficients["term"].isin(problem.terms)]
-        draw_table = draw_coefficients(kept, draws=draws, seed=seed, covariance=covariance)
-        source = "normal"
-    else:
-        absent = [c for c in ("draw", "term", "estimate") if c not in coefficient_draws.columns]
-        if absent:
-            raise SchemaError(
-                f"coefficient_draws lack columns {describe_items(absent)} (need draw, term, estimate)"
-            )
-        draw_table = coefficient_draws.loc[:, ["draw", "term", "estimate"]]
-        source = "supplied"
-    wide = draw_table.pivot(index="draw", columns="term", values="estimate")
-    missing = [t for t in problem.terms if t not in wide.columns]
-    if missing:
-        raise SchemaError(f"coefficient draws lack terms {describe_items(missing)}")
-    betas = wide.loc[:, list(problem.terms)].to_numpy(dtype=float)
+    draw_table, wide, source = _coefficient_table(
+        coefficients, costs.terms, coefficient_draws=coefficient_draws, covariance=covariance,
+        draws=draws, seed=seed,
+    )  # fmt: skip
+    betas = wide.to_numpy(dtype=float)
     # Start every draw's Newton iterations from the point solution.
-    warm = solve_batch(problem, problem.estimate[None, :], options)
+    fitted, change = costs.log_costs(costs.estimate[None, :])
+    log_base = fitted if options.baseline == "fitted" else base.observed_log_cost()[None]
+    warm = solve_costs(base, log_base, log_base + change, options.sigma, options)
     chunks = [betas[start : start + chunk_size] for start in range(0, len(betas), chunk_size)]
-    results: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if n_jobs > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=n_jobs, initializer=_limit_threads) as pool:
-            futures = [pool.submit(_solve_chunk, problem, chunk, options, warm) for chunk in chunks]
+            futures = [pool.submit(_solve_betas, base, costs, chunk, options, warm) for chunk in chunks]
             results = [
                 f.result() for f in track(futures, total=len(futures), desc="GE draws", enabled=progress)
             ]
     else:
         results = [
-            _solve_chunk(problem, c, options, warm)
+            _solve_betas(base, costs, c, options, warm)
             for c in track(chunks, total=len(chunks), desc="GE draws", enabled=progress)
         ]
     country_values = np.concatenate([r[0] for r in results])
     bilateral_values = np.concatenate([r[1] for r in results])
     failed = np.concatenate([r[2] for r in results])
     failed_ids = wide.index[failed].tolist()
-    if failed.all():
-        raise EstimationError(
-            f"no draw had an equilibrium ({len(failed)} tried); check the scenario and coefficients"
-        )
-    if failed.any():
-        warnings.warn(
-            f"{failed.sum()} of {len(failed)} draws had no equilibrium and are left out of the"
-            f" intervals (draws {describe_items(failed_ids)}); see diagnostics['failed_draws']",
-            ForecastingWarning,
-            stacklevel=2,
-        )
+    warn_failures(failed, failed_ids, f"GE Monte Carlo '{scenario}'")
     # Country values are (draw, measure, country); the point table is measure-major.
     flat_country = country_values[~failed].reshape(int((~failed).sum()), -1)
     return GEIntervals(

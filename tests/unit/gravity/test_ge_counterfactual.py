@@ -1,4 +1,4 @@
-"""counterfactual(): known truths, economic sanity, input checks and table contracts."""
+"""counterfactual() and its coefficient route: known truths, economic sanity, input checks, contracts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,22 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ConvergenceError, ScenarioError, SchemaError, UnknownCodeError
-from forecasting.gravity.ge import counterfactual, simulate_ge_data
+from forecasting.gravity.ge import (
+    GEOptions,
+    counterfactual,
+    counterfactual_from_coefficients,
+    simulate_ge_data,
+)
 from forecasting.schema import GE_BILATERAL, GE_COUNTRY, validate
+
+SOLVE_KEYS = ("sigma", "reference_importer", "kind", "stopping", "tol", "max_iter", "baseline")
+
+
+def by_coefficients(data, coefs, changes, **options):
+    """The coefficient route with GE options given as keywords (AAA the reference importer)."""
+    options.setdefault("reference_importer", "AAA")
+    solve = GEOptions(**{k: options.pop(k) for k in SOLVE_KEYS if k in options})
+    return counterfactual_from_coefficients(data, coefs, changes, options=solve, **options)
 
 
 @pytest.fixture(scope="module")
@@ -17,15 +31,14 @@ def world() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _no_borders(data, coefs, **options):
-    options.setdefault("reference_importer", "AAA")
-    return counterfactual(data, coefs, {"border": 0.0}, **options)
+    return by_coefficients(data, coefs, {"border": 0.0}, **options)
 
 
 @pytest.mark.parametrize("kind", ["full", "conditional"])
 def test_zero_shock_changes_nothing(world, kind) -> None:
     data, coefs = world
     same = data[["exporter", "importer", "border"]]
-    result = counterfactual(data, coefs, same, reference_importer="AAA", kind=kind)
+    result = by_coefficients(data, coefs, same, kind=kind)
     assert result.country["change_pct"].abs().max() < 1e-9
     assert result.bilateral["change_pct"].abs().max() < 1e-9
 
@@ -79,7 +92,7 @@ def test_removing_borders_raises_trade_and_welfare_everywhere(world) -> None:
 def test_cheaper_route_diverts_trade_from_third_countries(world) -> None:
     data, coefs = world
     cut = pd.DataFrame({"exporter": ["AAA"], "importer": ["BBB"], "delta_log_cost": [0.5]})
-    result = counterfactual(data, coefs, cut, reference_importer="AAA", kind="conditional")
+    result = by_coefficients(data, coefs, cut, kind="conditional")
     pairs = result.bilateral.set_index(["exporter", "importer"])["change_pct"]
     assert pairs["AAA", "BBB"] > 50.0
     third = pairs.xs("BBB", level="importer").drop("AAA")
@@ -90,7 +103,7 @@ def test_delta_log_cost_equals_new_covariate_values(world) -> None:
     data, coefs = world
     beta_border = float(coefs.set_index("term").loc["border", "estimate"])
     delta = data[["exporter", "importer"]].assign(delta_log_cost=-beta_border * data["border"])
-    by_delta = counterfactual(data, coefs, delta, reference_importer="AAA")
+    by_delta = by_coefficients(data, coefs, delta)
     by_value = _no_borders(data, coefs)
     np.testing.assert_allclose(by_delta.country["change_pct"], by_value.country["change_pct"], atol=1e-9)
 
@@ -133,7 +146,7 @@ def test_incomplete_square_names_the_missing_pairs(world) -> None:
     [
         (lambda d: d.assign(value_usd=d["value_usd"].where(d.index != 3, -1.0)), SchemaError, "negative"),
         (lambda d: d.assign(year=np.arange(len(d)) % 2 + 2000), SchemaError, "several values of 'year'"),
-        (lambda d: d.drop(columns="ln_dist"), SchemaError, "lacks columns 'ln_dist'"),
+        (lambda d: d.drop(columns="ln_dist"), SchemaError, r"lacks column\(s\) 'ln_dist'"),
         (lambda d: pd.concat([d, d.iloc[[0]]]), SchemaError, "repeat a pair: 'AAA->AAA'"),
         (lambda d: d.assign(ln_dist=d["ln_dist"].where(d.index != 5, np.nan)), SchemaError, "ln_dist"),
     ],
@@ -153,12 +166,11 @@ def test_bad_choices_are_reported(world) -> None:
     with pytest.raises(SchemaError, match="sigma must be greater than 1"):
         _no_borders(data, coefs, sigma=0.5)
     with pytest.raises(ScenarioError, match="'tariff'"):
-        counterfactual(data, coefs, {"tariff": 0.0}, reference_importer="AAA")
+        by_coefficients(data, coefs, {"tariff": 0.0})
     with pytest.raises(ScenarioError, match="'QQQ'"):
-        counterfactual(
-            data, coefs, pd.DataFrame({"exporter": ["QQQ"], "importer": ["AAA"], "delta_log_cost": [0.1]}),
-            reference_importer="AAA",
-        )  # fmt: skip
+        by_coefficients(
+            data, coefs, pd.DataFrame({"exporter": ["QQQ"], "importer": ["AAA"], "delta_log_cost": [0.1]})
+        )
     with pytest.raises(SchemaError, match="several models"):
         _no_borders(data, pd.concat([coefs.assign(model="a"), coefs.assign(model="b")]))
 
@@ -189,14 +201,49 @@ def test_corridor_scenario_frame_is_accepted(world) -> None:
         }
     )
     result = counterfactual(
-        data, changes=changes, coefficients=coefs, reference_importer="AAA", scenario="rail"
+        data, changes, options=GEOptions(reference_importer="AAA", baseline="observed"), scenario="rail"
     )
     pairs = result.bilateral.set_index(["exporter", "importer"])["change_pct"]
     assert pairs["AAA", "BBB"] > 0 and pairs["BBB", "AAA"] > 0
     assert set(result.country["scenario"]) == {"rail"}
     with pytest.raises(ScenarioError, match="one row per pair"):
-        counterfactual(data, coefs, pd.concat([changes, changes]), reference_importer="AAA")
-    with pytest.raises(ScenarioError, match="'channel'"):
         counterfactual(
-            data, coefs, changes.drop(columns="delta_log_cost").assign(border=0.0), reference_importer="AAA"
+            data,
+            pd.concat([changes, changes]),
+            options=GEOptions(reference_importer="AAA", baseline="observed"),
         )
+    with pytest.raises(ScenarioError, match="'channel'"):
+        by_coefficients(data, coefs, changes.drop(columns="delta_log_cost").assign(border=0.0))
+    with pytest.raises(ScenarioError, match="lack columns 'delta_log_cost'"):
+        counterfactual(
+            data,
+            changes.drop(columns="delta_log_cost"),
+            options=GEOptions(reference_importer="AAA", baseline="observed"),
+        )
+
+
+def test_direct_cost_change_equals_the_coefficient_route(world) -> None:
+    """The one entry point, given the cost change the coefficient route computes, gives its numbers."""
+    data, coefs = world
+    beta = coefs.set_index("term")["estimate"]
+    fitted = data.assign(log_cost=beta["ln_dist"] * data["ln_dist"] + beta["border"] * data["border"])
+    delta = data[["exporter", "importer"]].assign(delta_log_cost=-beta["border"] * data["border"])
+    direct = counterfactual(fitted, delta, options=GEOptions(reference_importer="AAA"))
+    route = _no_borders(data, coefs)
+    pd.testing.assert_frame_equal(direct.country, route.country, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(direct.bilateral, route.bilateral, rtol=1e-12, atol=1e-12)
+
+
+def test_fitted_baseline_without_log_costs_is_refused(world) -> None:
+    data, _ = world
+    cut = pd.DataFrame({"exporter": ["AAA"], "importer": ["BBB"], "delta_log_cost": [0.5]})
+    with pytest.raises(SchemaError, match="baseline='observed'"):
+        counterfactual(data, cut, options=GEOptions(reference_importer="AAA"))
+    series = cut.set_index(["exporter", "importer"])["delta_log_cost"]
+    observed = GEOptions(reference_importer="AAA", baseline="observed")
+    pd.testing.assert_frame_equal(
+        counterfactual(data, series, options=observed).country,
+        counterfactual(data, cut, options=observed).country,
+    )
+    with pytest.raises(ScenarioError, match="counterfactual_draws"):
+        counterfactual(data, pd.concat([cut.assign(draw=0), cut.assign(draw=1)]), options=observed)

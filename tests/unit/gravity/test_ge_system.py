@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting.gravity.ge.book import book_full_equilibrium
-from forecasting.gravity.ge.equilibrium import baseline_equilibrium, conditional_equilibrium, full_equilibrium
+from forecasting.gravity.ge.equilibrium import full_equilibrium, resistance_equilibrium
 from forecasting.gravity.ge.system import solve_full, solve_resistances
 
 
@@ -67,7 +67,7 @@ def test_full_equilibrium_clears_markets_from_ces_primitives(sigma: float) -> No
     """Rebuild demand from CES primitives (preference weights, prices, costs) and check it."""
     log_cost, flows = _world(7, 11)
     output, expenditure = flows.sum(axis=1)[None], flows.sum(axis=0)[None]
-    base = baseline_equilibrium(log_cost, output, expenditure, 0, tol=1e-12, max_iter=50)
+    base = resistance_equilibrium(log_cost, output, expenditure, 0, tol=1e-12, max_iter=50)
     new_cost = log_cost + 0.8 * (1.0 - np.eye(7))  # every international cost falls
     full, kappa = full_equilibrium(new_cost, base, sigma, 0, tol=1e-12, max_iter=50)
     # Baseline prices are 1, so (beta_i)^(1-sigma) is the baseline exporter term up to scale.
@@ -91,9 +91,11 @@ def test_newton_equals_the_books_loop_run_to_convergence_when_trade_is_balanced(
     log_cost, flows = _world(8, 5, symmetric=True)
     output, expenditure = flows.sum(axis=1)[None], flows.sum(axis=0)[None]
     np.testing.assert_allclose(output, expenditure)
-    base = baseline_equilibrium(log_cost, output, expenditure, 3, tol=1e-12, max_iter=50)
+    base = resistance_equilibrium(log_cost, output, expenditure, 3, tol=1e-12, max_iter=50)
     new_cost = log_cost + 1.5 * (1.0 - np.eye(8))
-    cdl = conditional_equilibrium(new_cost, output, expenditure, 3, tol=1e-12, max_iter=50)
+    cdl = resistance_equilibrium(
+        new_cost, output, expenditure, 3, tol=1e-12, max_iter=50, stage="conditional"
+    )
     newton, _ = full_equilibrium(new_cost, base, 7.0, 3, tol=1e-12, max_iter=50)
     loop = book_full_equilibrium(new_cost, base, cdl, 7.0, 3, rule="tight", tol=1e-12, max_iter=2000)
     np.testing.assert_allclose(loop.price, newton.price, rtol=1e-8)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from forecasting.errors import ConvergenceError, ForecastingWarning, SchemaError
-from forecasting.gravity.ge import ge_monte_carlo, simulate_ge_data
-from forecasting.gravity.ge import uncertainty as mc_module
+from forecasting.gravity.ge import GEOptions, ge_monte_carlo, simulate_ge_data
+from forecasting.gravity.ge import draws as draws_module
 from forecasting.gravity.ge.uncertainty import draw_coefficients
 
 
@@ -22,12 +22,15 @@ def world() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return data, coefs, cov
 
 
+AAA = GEOptions(reference_importer="AAA")
+
+
 def _run(world, **options):
     data, coefs, cov = world
     options.setdefault("covariance", cov)
     options.setdefault("draws", 60)
     options.setdefault("seed", 7)
-    return ge_monte_carlo(data, coefs, {"border": 0.0}, reference_importer="AAA", **options)
+    return ge_monte_carlo(data, coefs, {"border": 0.0}, options=AAA, **options)
 
 
 def test_same_seed_same_intervals_whatever_n_jobs(world) -> None:
@@ -73,7 +76,7 @@ def test_draws_follow_the_covariance(world) -> None:
 
 
 def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
-    real = mc_module._changes
+    real = draws_module.ChunkSolver.solve
     data, coefs, cov = world
     draws = pd.DataFrame(
         {
@@ -83,12 +86,12 @@ def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
         }
     )
 
-    def flaky(problem, betas, options, warm):
-        if np.any(betas == 99.0):
+    def flaky(self, log_base, log_new, sigma):
+        if np.any(log_base > 50.0):  # the draw with a border coefficient of 99
             raise ConvergenceError("simulated failure")
-        return real(problem, betas, options, warm)
+        return real(self, log_base, log_new, sigma)
 
-    monkeypatch.setattr(mc_module, "_changes", flaky)
+    monkeypatch.setattr(draws_module.ChunkSolver, "solve", flaky)
     with pytest.warns(ForecastingWarning, match="1 of 4 draws had no equilibrium"):
         result = _run(world, coefficient_draws=draws)
     assert result.diagnostics["failed_draws"] == [2]
@@ -99,14 +102,12 @@ def test_failed_draws_are_reported_not_hidden(world, monkeypatch) -> None:
 def test_missing_uncertainty_inputs_are_explained(world) -> None:
     data, coefs, _ = world
     with pytest.raises(SchemaError, match="covariance matrix or a complete std_error"):
-        ge_monte_carlo(
-            data, coefs.drop(columns="std_error"), {"border": 0.0}, reference_importer="AAA", draws=5
-        )
+        ge_monte_carlo(data, coefs.drop(columns="std_error"), {"border": 0.0}, options=AAA, draws=5)
     with pytest.warns(ForecastingWarning, match="independently"):
-        ge_monte_carlo(data, coefs, {"border": 0.0}, reference_importer="AAA", draws=5, seed=1)
+        ge_monte_carlo(data, coefs, {"border": 0.0}, options=AAA, draws=5, seed=1)
     fixed = data[["exporter", "importer"]].assign(delta_log_cost=2.0 * data["border"])
     with pytest.warns(ForecastingWarning, match="held fixed across draws"):
-        ge_monte_carlo(data, coefs, fixed, covariance=world[2], reference_importer="AAA", draws=5, seed=1)
+        ge_monte_carlo(data, coefs, fixed, covariance=world[2], options=AAA, draws=5, seed=1)
     with pytest.raises(SchemaError, match="level"):
         _run(world, level=120)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: one synthetic outlook and one written report directory per session."""
+"""Shared fixtures: one written report directory per session, on the real outlook run of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from forecasting.outlook.result import OutlookResult
+from forecasting.projection.result import OutlookResult
 from forecasting.report import write_artefacts
-from forecasting.report._example import example_result
 from forecasting.report.artefacts import ReportArtefacts
-
-
-@pytest.fixture(scope="session")
-def outlook() -> OutlookResult:
-    return example_result()
-
 
 INPUT_TEXT = "reporter,partner\nKAZ,PAK\n"
 

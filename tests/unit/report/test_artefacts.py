@@ -97,17 +97,25 @@ def test_missing_input_stops_before_anything_is_written(fresh_dir, outlook):
 def test_check_result_lists_every_broken_table(outlook):
     broken = dataclasses.replace(
         outlook,
-        forecast=outlook.forecast.drop(columns=["upper"]),
+        forecast=outlook.forecast.assign(level=-1),
         billion=outlook.billion.assign(probability=1.5),
-        history=outlook.history.drop(columns=["basis"]),
     )
     with pytest.raises(SchemaError) as caught:
         check_result(broken)
     message = str(caught.value)
-    assert "3 problem(s)" in message
-    assert "forecast: missing columns 'upper'" in message
+    assert "3 problem(s)" in message and "forecast: column 'level' has" in message  # and the duplicate keys
     assert "billion: probability outside [0, 1] in rows 0, 1, 2, 3, 4 (and" in message
-    assert "history: missing columns 'basis'" in message
+
+
+def test_a_table_without_its_columns_cannot_even_be_built(outlook):
+    with pytest.raises(SchemaError) as caught:
+        dataclasses.replace(
+            outlook,
+            forecast=outlook.forecast.drop(columns=["upper"]),
+            history=outlook.history.drop(columns=["basis"]),
+        )
+    message = str(caught.value)
+    assert "forecast: missing 'upper'" in message and "history: missing 'basis'" in message
 
 
 def test_check_result_rejects_other_objects():

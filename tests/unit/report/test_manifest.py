@@ -81,7 +81,19 @@ def test_written_manifest_lists_every_artefact_with_its_checksum(written):
         assert digest["sha256"] == hashlib.sha256(data).hexdigest(), relative
         assert digest["size_bytes"] == len(data)
     assert content["title"] == "Test outlook" and content["demo"] is True
-    assert set(content["scenarios"]) == {"trans_afghan_rail", "qtta_karakoram"}
+    assert set(content["scenarios"]) == {"baseline", "trans_afghan_railway", "border_closure_stress"}
+
+
+def test_manifest_settings_read_back_as_the_typed_settings_of_the_run(written, outlook):
+    from forecasting.projection import OutlookSettings
+    from forecasting.scenarios import Scenario
+
+    content = manifest.read_manifest(written.out_dir)
+    assert OutlookSettings.from_dict(content["settings"]) == outlook.settings
+    assert (
+        Scenario.from_dict(content["scenarios"]["trans_afghan_railway"])
+        == outlook.scenarios["trans_afghan_railway"]
+    )
 
 
 def test_is_report_directory_needs_our_generator(tmp_path):

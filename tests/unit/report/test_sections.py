@@ -6,17 +6,27 @@ import base64
 import dataclasses
 
 from forecasting.report import ReportBook
+from forecasting.report.tables import main_series
 
 
 def test_executive_summary_shows_latest_turnover_of_both_sides(written, outlook):
     html = ReportBook.open(written.out_dir).executive_summary().html
-    history = outlook.history[outlook.history["year"] == 2024]
+    history = main_series(outlook.history)
+    history = history[history["year"] == outlook.settings.base_year]
     for reporter in ("KAZ", "PAK"):
         total = history.loc[history["reporter"] == reporter, "value_usd"].sum() / 1e6
         assert f"USD {total:,.1f} m" in html
-    assert "Trans-Afghan railway" in html and "<b>2034</b>" in html
-    assert "in 2030" in html and "in 2035" in html
+    for label in outlook.first_year["label"]:
+        assert f"<b>{label}</b>" in html
+    assert "<b>trans_afghan_railway</b>" in html and "in 2030" in html
     assert html.count("<table") == 2
+
+
+def test_the_reporting_basis_shown_is_the_one_derived_for_this_run(written, outlook):
+    import html as html_module
+
+    summary = ReportBook.open(written.out_dir).executive_summary().html
+    assert html_module.escape(outlook.settings.reporting_basis) in summary
 
 
 def test_banner_only_for_demonstration_data(written):
@@ -50,37 +60,31 @@ def test_every_section_renders_html(written):
     fans = book.fan_charts().html
     assert fans.count("data:image/png;base64") == len([n for n in written.figures if n.startswith("fan_")])
     methods = book.methods().html
-    assert "demo_kaz_stat" in methods and "Scenario definitions" in methods and "pandas" in methods
+    assert "demo" in methods and "Scenario definitions" in methods and "pandas" in methods
 
 
-def test_nested_settings_become_their_own_tables(written):
-    book = ReportBook.open(written.out_dir)
-    settings = {
-        **book.settings,
-        "series_methods": [
-            {"commodity": "coal", "method": "ets"},
-            {"commodity": "buses", "method": "resample"},
-        ],
-        "elasticities": {"coal": {"estimate": -5.65, "origin": "pooled"}},
-    }
-    nested = dataclasses.replace(book, manifest={**book.manifest, "settings": settings})
-    html = nested.methods().html
+def test_methods_list_every_fall_back_and_the_typed_records(written, outlook):
+    html = ReportBook.open(written.out_dir).methods().html
+    assert "Fall-backs: steps that could not run as asked" in html
+    assert html.count("<td>trade elasticity (") == sum(
+        e.origin == "pooled" for e in outlook.settings.elasticities
+    )
     assert "Run settings: series methods" in html and "<td>resample</td>" in html
     assert "Run settings: elasticities" in html and "<td>pooled</td>" in html
+    assert outlook.settings.ge_description in html
 
 
 def test_ge_section_is_one_row_per_measure_and_country(written, outlook):
     html = ReportBook.open(written.out_dir).ge_effects().html
-    assert "<th>trans afghan rail</th>" in html and "<th>qtta karakoram</th>" in html
-    n_rows = 2 * outlook.ge_country["country"].nunique()  # two measures, seven countries
+    assert "<th>trans afghan railway</th>" in html
+    n_rows = 2 * min(10, outlook.ge_country["country"].nunique())  # two measures, the ten countries shown
     assert html.split("General-equilibrium changes")[1].count("<tr>") == n_rows + 1
 
 
-def test_report_without_history_or_ge_still_renders_every_section(tmp_path):
-    from forecasting.report._example import example_result
+def test_report_without_history_or_ge_still_renders_every_section(tmp_path, small_outlook):
     from forecasting.report.artefacts import write_artefacts
 
-    result = example_result(commodities=("coal",))
+    result = small_outlook
     bare = dataclasses.replace(
         result, history=result.history.iloc[0:0], ge_country=result.ge_country.iloc[0:0]
     )

@@ -14,9 +14,8 @@ from forecasting.scenarios import (
     Scenario,
     Shock,
     TradeCostMapping,
-    aggregate_bilateral,
-    aggregate_country,
     by_commodity,
+    cost_change_parts,
     cost_changes,
     direct_effects,
     scenario_log,
@@ -292,59 +291,12 @@ def test_by_commodity_uses_each_groups_elasticity():
     assert out["textiles"]["delta_log_cost"][0] == 0.0
 
 
-def test_aggregate_bilateral_sums_levels_then_recomputes_change():
-    def ge(base, cf):
-        return pd.DataFrame(
-            {
-                "scenario": "rail",
-                "exporter": ["KAZ", "PAK"],
-                "importer": ["PAK", "KAZ"],
-                "baseline_usd": base,
-                "counterfactual_usd": cf,
-                "change_pct": np.nan,
-            }
-        )
-
-    out = aggregate_bilateral(
-        {"coal": ge([10.0, 0.0], [20.0, 0.0]), "pharma": ge([90.0, 50.0], [90.0, 55.0])}
-    )
-    total = out.query("commodity == 'TOTAL'").set_index("exporter")
-    assert total.loc["KAZ", "change_pct"] == pytest.approx(10.0)
-    assert total.loc["PAK", "change_pct"] == pytest.approx(10.0)
-    assert len(out) == 6 and out["scenario"].eq("rail").all()
-    with pytest.raises(ScenarioError, match="'TOTAL' is the name"):
-        aggregate_bilateral({"TOTAL": ge([1.0, 1.0], [1.0, 1.0])})
-    with pytest.raises(SchemaError, match="counterfactual_usd"):
-        aggregate_bilateral({"coal": ge([1.0, 1.0], [1.0, 1.0]).drop(columns="counterfactual_usd")})
-
-
 def test_effects_do_not_depend_on_trade_values():
     # Scaling all trade leaves percentage changes unchanged: the direct effect ignores levels of trade.
     sc = one(Shock("transit_days", KZ_PK, value=-10))
     small = cost_changes(sc, pairs(value_usd=[1.0, 2.0, 3.0]))
     big = cost_changes(sc, pairs(value_usd=[1e9, 2e9, 3e9]))
     pd.testing.assert_frame_equal(small, big)
-
-
-def test_aggregate_country_adds_flows_only():
-    def ge(base, cf):
-        return pd.DataFrame(
-            {
-                "country": ["KAZ", "KAZ"],
-                "measure": ["exports", "real_gdp"],
-                "baseline": base,
-                "counterfactual": cf,
-                "change_pct": np.nan,
-            }
-        )
-
-    out = aggregate_country({"coal": ge([10.0, 1.0], [15.0, 1.1]), "pharma": ge([30.0, 1.0], [30.0, 1.0])})
-    assert set(out["measure"]) == {"exports"}
-    total = out.query("commodity == 'TOTAL'")
-    assert total[["baseline", "counterfactual"]].values.tolist() == [[40.0, 45.0]]
-    assert total["change_pct"].item() == pytest.approx(12.5)
-    with pytest.raises(ScenarioError, match="'real_gdp' do not add up"):
-        aggregate_country({"coal": ge([1.0, 1.0], [1.0, 1.0])}, measures=("exports", "real_gdp"))
 
 
 def test_scenario_tidy_lists_its_shocks():
@@ -366,3 +318,46 @@ def test_scenario_tidy_lists_its_shocks():
     assert table["variable"].tolist() == ["transit_days", "freight_cost_pct"]
     assert table[["low", "central", "high"]].values.tolist()[0] == [-5.0, -10.0, -15.0]
     assert table["assumption"].tolist() == [True, False] and table["n_pairs"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("time_method", ["semi_elasticity", "tariff_equivalent"])
+def test_cost_change_parts_rebuild_the_cost_change_for_any_elasticity(time_method):
+    sc = Scenario(
+        "mixed",
+        start_year=2030,
+        phase_in=PhaseIn(ramp_years=4),
+        shocks=(
+            Shock("transit_days", KZ_PK, value=-10, low=-5, high=-15),
+            Shock("freight_cost_pct", KZ_PK, value=-0.4, mode="relative"),
+            Shock("tariff_pct", [("PAK", "KAZ")], value=-2.0, commodities=("textiles",)),
+            Shock("rta", [("KAZ", "UZB")], value=1.0, mode="set"),
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "exporter": ["KAZ", "PAK", "PAK", "KAZ"],
+            "importer": ["PAK", "KAZ", "KAZ", "UZB"],
+            "commodity": ["coal", "textiles", "pharma", "coal"],
+            "tariff_pct": [5.0, 12.0, 3.0, 0.0],
+            "rta": [0, 0, 0, 0],
+        }
+    )
+    mapping = TradeCostMapping(time_method=time_method)
+    for draw in ("low", "central", "high"):
+        for year in (None, 2031):
+            parts = cost_change_parts(sc, frame, mapping=mapping, draw=draw, year=year)
+            assert list(parts.columns) == [
+                "exporter",
+                "importer",
+                "commodity",
+                "delta_fixed",
+                "delta_per_elasticity",
+            ]
+            for eps in (-0.7, -4.0, -11.0):
+                direct = cost_changes(sc, frame, mapping=mapping, elasticity=eps, draw=draw, year=year)
+                rebuilt = parts["delta_fixed"] + eps * parts["delta_per_elasticity"]
+                np.testing.assert_allclose(rebuilt, direct["delta_log_cost"], rtol=1e-12, atol=1e-15)
+    # Freight and tariffs move with the elasticity; days (as a semi-elasticity) and agreements do not.
+    full = sc.cost_change_parts(frame, mapping=TradeCostMapping())
+    assert (full["delta_per_elasticity"].iloc[:3] != 0).all() and full["delta_per_elasticity"].iloc[3] == 0
+    assert full["delta_fixed"].iloc[3] == pytest.approx(0.557)

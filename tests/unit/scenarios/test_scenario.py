@@ -61,8 +61,8 @@ def test_lower_case_country_code_gets_upper_case_hint():
     [
         ("route_available", "set", 1.2, r"must lie in \[0, 1\]"),
         ("rta", "set", 0.5, "0/1 dummy"),
-        ("rta", "add", 1.0, "unknown mode for rta"),
-        ("route_available", "relative", -0.5, "unknown mode for route_available"),
+        ("rta", "add", 1.0, "rta mode='add' is not valid"),
+        ("route_available", "relative", -0.5, "route_available mode='relative' is not valid"),
         ("freight_cost_pct", "relative", -1.5, "below -1"),
         ("dist_km", "set", 0.0, "zero distance"),
         ("tariff_pct", "set", -2.0, "negative"),

@@ -122,7 +122,7 @@ pairs = [["KAZ", "PAK"]]
     text = str(caught.value)
     assert str(bad) in text
     assert "scenario 'one'" in text and "'PAQ'" in text
-    assert "scenario 'two'" in text and "'colour'" in text and "unknown variable 'distance'" in text
+    assert "scenario 'two'" in text and "'colour'" in text and "variable='distance' is not valid" in text
     assert len(caught.value.problems) == 3
 
 

@@ -24,7 +24,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from forecasting.outlook.result import SERIES_KEYS
+from forecasting.projection.result import SERIES_KEYS
 from forecasting.timeseries import simulate_paths
 
 logger = logging.getLogger(__name__)

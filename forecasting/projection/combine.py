@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.outlook.result import SERIES_KEYS
+from forecasting.projection.result import SERIES_KEYS
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecasting.outlook.result import SERIES_KEYS
+from forecasting.projection.result import SERIES_KEYS
 from forecasting.scenarios import Scenario
 
 _FLIP = {"export": "import", "import": "export"}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.outlook.combine import (
+from forecasting.projection.combine import (
     ScenarioPath,
     billion_table,
     combine_draws,
@@ -14,7 +14,7 @@ from forecasting.outlook.combine import (
     summarise,
     turnover_draws,
 )
-from forecasting.outlook.result import SERIES_KEYS
+from forecasting.projection.result import SERIES_KEYS
 
 YEARS = [2026, 2027, 2028]
 

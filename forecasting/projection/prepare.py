@@ -1,0 +1,121 @@
+"""Stage (a) of the outlook: prepare the data once for every pair and model that reads it.
+
+FLOWS (any frequency, HS codes or named groups) -> named commodity groups -> annual totals ->
+mirror reconciliation by a stated rule (one value per direction, both sides' reports kept) ->
+a :class:`PreparedData` with the base year, the rows set aside and the cleaning flags. Without
+flows, the bundled simulated demonstration panel is used, with its production and covariate
+tables, and a :class:`~forecasting.errors.DemoDataWarning` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forecasting.data.bundled import load_country_facts, load_demo_flows, load_demo_production
+from forecasting.data.clean.aggregate import to_frequency
+from forecasting.data.clean.flags import describe_flags
+from forecasting.data.clean.grouping import group_commodities
+from forecasting.data.clean.mirror import check_rule, reconcile_mirror
+from forecasting.data.simulate import DEMO_LABEL, demo_covariates
+from forecasting.errors import DemoDataWarning
+from forecasting.projection.settings import user_stacklevel
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["PreparedData", "prepare_data"]
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """The outlook's data after cleaning, shared by every pair and model.
+
+    Attributes
+    ----------
+    annual
+        FLOWS at annual frequency, both sides' reports (what the history tables show).
+    reconciled
+        One value per direction (``exporter, importer, period, commodity, value_usd``),
+        chosen by ``mirror_rule``.
+    production, covariates
+        Gross output by ``country, commodity, year`` (``output_usd``) and gravity covariates
+        by ``exporter, importer, year, commodity``, or None when not given.
+    base_year
+        Last year of the reconciled data.
+    rows_set_aside, flags
+        Rows the aggregation and reconciliation set aside, and the cleaning-flag summary.
+    demo, data_label, data_source
+        Whether this is the bundled simulated panel, its label, and where the data came from.
+    """
+
+    annual: pd.DataFrame
+    reconciled: pd.DataFrame
+    production: pd.DataFrame | None
+    covariates: pd.DataFrame | None
+    base_year: int
+    mirror_rule: str
+    rows_set_aside: int
+    flags: pd.DataFrame
+    demo: bool
+    data_label: str
+    data_source: str
+
+
+def _to_groups(flows: pd.DataFrame) -> pd.DataFrame:
+    hs = flows.classification.astype(str).str.startswith("HS")
+    if not hs.any():
+        return flows
+    grouped, dropped = group_commodities(flows)
+    if len(dropped):
+        logger.info("grouping set aside %d rows", len(dropped))
+    return grouped
+
+
+def prepare_data(
+    flows: pd.DataFrame | None = None,
+    *,
+    production: pd.DataFrame | None = None,
+    covariates: pd.DataFrame | None = None,
+    mirror_rule: str = "importer",
+    data_source: str | None = None,
+) -> PreparedData:
+    """Group, aggregate to years and reconcile ``flows`` (the bundled demo panel when ``None``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the DemoDataWarning of the bundled data
+    ...     data = prepare_data()
+    >>> data.demo, data.base_year, data.mirror_rule
+    (True, 2025, 'importer')
+    """
+    check_rule(mirror_rule)
+    demo = flows is None
+    if demo:
+        warnings.warn(
+            f"the outlook runs on the bundled {DEMO_LABEL}", DemoDataWarning, stacklevel=user_stacklevel()
+        )
+        flows, production = load_demo_flows(), load_demo_production()
+        years = sorted(flows.period.dt.year.unique())
+        covariates = demo_covariates(load_country_facts(), years=years)
+    annual, dropped_freq = to_frequency(_to_groups(flows), "A")
+    reconciled, dropped_mirror = reconcile_mirror(annual, rule=mirror_rule)  # type: ignore[arg-type]
+    base_year = int(reconciled.period.dt.year.max())
+    logger.info("reconciled %d flows, base year %d", len(reconciled), base_year)
+    return PreparedData(
+        annual=annual,
+        reconciled=reconciled,
+        production=production,
+        covariates=covariates,
+        base_year=base_year,
+        mirror_rule=mirror_rule,
+        rows_set_aside=len(dropped_freq) + len(dropped_mirror),
+        flags=describe_flags(reconciled),
+        demo=demo,
+        data_label=DEMO_LABEL if demo else "",
+        data_source=data_source or ("bundled demo data (simulated)" if demo else "user data"),
+    )

@@ -1,0 +1,240 @@
+"""The typed settings of an outlook run: what was asked, what was used, and every fall-back taken.
+
+:class:`OutlookSettings` is frozen and holds only typed fields; the report, the CLI summary
+and the manifest read these fields and nothing else. ``to_dict`` gives the JSON form the
+manifest stores and ``from_dict`` reads it back (the report notebook does), so the two
+cannot drift apart.
+
+A step that cannot run as asked and falls back to something weaker (a literature trade
+elasticity instead of an estimated one, direct effects instead of general equilibrium,
+resampling instead of a time-series model) returns a :class:`Fallback`; the one producer of
+the outlook result announces them all (:func:`announce`: logged, and warned as
+:class:`~forecasting.errors.FallbackWarning` pointing at the caller's code) and records them
+on the settings, so the console summary and the report say which step fell back, why, and
+what data would lift it. The stages themselves stay quiet, so a stage run on a cluster worker
+hands its fall-backs back as data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, get_args
+
+from forecasting.errors import FallbackWarning, SchemaError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ELASTICITY_ORIGINS",
+    "GE_MODES",
+    "Elasticity",
+    "Fallback",
+    "OutlookSettings",
+    "SeriesMethod",
+    "announce",
+    "user_stacklevel",
+]
+
+_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package.
+
+    Pass it straight to ``warnings.warn(..., stacklevel=user_stacklevel())``: however deep
+    inside the outlook a warning is raised, it then points at the user's cell or script.
+    """
+    frame, level = inspect.currentframe(), 0
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+ElasticityOrigin = Literal["estimated", "pooled", "literature"]
+ELASTICITY_ORIGINS: tuple[str, ...] = get_args(ElasticityOrigin)
+GEMode = Literal["full", "direct"]
+GE_MODES: tuple[str, ...] = get_args(GEMode)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """One step that fell back: which step (and what it concerns), why, and what would lift it.
+
+    Examples
+    --------
+    >>> str(Fallback("GE effects", "no production data", "pass production="))
+    'GE effects: no production data; pass production='
+    """
+
+    step: str
+    reason: str
+    remedy: str
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.reason}; {self.remedy}"
+
+
+def announce(fallbacks: tuple[Fallback, ...]) -> tuple[Fallback, ...]:
+    """Log every fall-back, warn once listing them all (:class:`FallbackWarning`), return them."""
+    for taken in fallbacks:
+        logger.warning("fall-back: %s", taken)
+    if fallbacks:
+        listing = "\n".join(f"  - {taken}" for taken in fallbacks)
+        message = (
+            f"the outlook took {len(fallbacks)} fall-back(s), recorded in settings.fallbacks:\n{listing}"
+        )
+        warnings.warn(message, FallbackWarning, stacklevel=user_stacklevel())
+    return fallbacks
+
+
+@dataclass(frozen=True)
+class Elasticity:
+    """Trade-cost elasticity (``1 - sigma``) of one commodity and where it came from.
+
+    ``origin`` is ``"estimated"`` (the commodity's own PPML coefficient), ``"pooled"`` (the
+    precision-weighted mean of the commodities whose estimate is usable) or ``"literature"``
+    (no gravity estimate at all); ``source`` says which coefficient or publication.
+    """
+
+    commodity: str
+    estimate: float
+    std_error: float
+    origin: ElasticityOrigin
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.origin not in ELASTICITY_ORIGINS:
+            raise SchemaError(
+                f"elasticity origin {self.origin!r} is not one of {', '.join(ELASTICITY_ORIGINS)}"
+            )
+
+
+@dataclass(frozen=True)
+class SeriesMethod:
+    """How one series of the pair was projected (``"ets"`` or ``"resample"``) and why."""
+
+    reporter: str
+    partner: str
+    flow: str
+    commodity: str
+    method: str
+    recent_zeros: int
+    years: int
+
+
+@dataclass(frozen=True)
+class OutlookSettings:
+    """Everything that defines an outlook run, typed.
+
+    Attributes
+    ----------
+    pair
+        The two countries (ISO3); series are oriented from the first.
+    horizon, base_year
+        Last forecast year and last data year.
+    draws, ge_draws, seed, levels
+        Monte Carlo draws of the outlook and of the GE step, the seed, interval levels (%).
+    target_usd
+        The turnover target (USD) whose probability is reported.
+    demo, data_label, data_source
+        Whether the run used the bundled simulated data, the label every product then
+        carries (empty for real data), and where the data came from.
+    mirror_rule, reporting_basis
+        The rule that values each direction when both sides report it, and the statement of
+        what it means for this pair's data (derived from both sides' reports, see
+        :func:`forecasting.projection.history.reporting_basis`).
+    ge_mode, reference_importer
+        ``"full"`` (full-endowment GE on the base year) or ``"direct"`` (direct effects only),
+        and the GE numeraire.
+    rows_set_aside
+        Rows the cleaning steps set aside (aggregation and mirror reconciliation).
+    series_methods, elasticities
+        The projection method of each series and the trade elasticity of each commodity.
+    fallbacks
+        Every fall-back the run took, in the order taken.
+    """
+
+    pair: tuple[str, str]
+    horizon: int
+    base_year: int
+    draws: int
+    ge_draws: int
+    seed: int
+    levels: tuple[int, ...]
+    target_usd: float
+    demo: bool
+    data_label: str
+    data_source: str
+    mirror_rule: str
+    reporting_basis: str
+    ge_mode: GEMode
+    reference_importer: str
+    rows_set_aside: int
+    series_methods: tuple[SeriesMethod, ...] = ()
+    elasticities: tuple[Elasticity, ...] = ()
+    fallbacks: tuple[Fallback, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in ("pair", "levels", "series_methods", "elasticities", "fallbacks"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        found = []
+        if len(self.pair) != 2 or self.pair[0] == self.pair[1]:
+            found.append(f"pair must be two different countries, got {self.pair!r}")
+        if not self.horizon > self.base_year:
+            found.append(f"horizon {self.horizon} must be after the base year {self.base_year}")
+        if self.ge_mode not in GE_MODES:
+            found.append(f"ge_mode {self.ge_mode!r} is not one of {', '.join(GE_MODES)}")
+        if not all(0 < level < 100 for level in self.levels):
+            found.append(f"levels must be percentages between 0 and 100, got {self.levels!r}")
+        if found:
+            raise SchemaError("outlook settings: " + "; ".join(found))
+
+    @property
+    def ge_description(self) -> str:
+        """The GE step in words, for the CLI summary and the report's methods."""
+        if self.ge_mode == "direct":
+            return "direct (partial) effects of each corridor's cost change, no general equilibrium"
+        return (
+            f"full-endowment GE on the {self.base_year} base year (observed flows, reference importer"
+            f" {self.reference_importer}), {self.ge_draws} joint draws of elasticity and corridor case,"
+            " each solved"
+        )
+
+    def elasticity(self, commodity: str) -> Elasticity:
+        """The elasticity used for ``commodity``."""
+        for item in self.elasticities:
+            if item.commodity == commodity:
+                return item
+        known = ", ".join(e.commodity for e in self.elasticities)
+        raise SchemaError(f"no elasticity recorded for {commodity!r}; the run has {known}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary (tuples as lists, records as dictionaries).
+
+        Examples
+        --------
+        >>> s = OutlookSettings(("KAZ", "PAK"), 2030, 2025, 10, 10, 1, (80,), 1e9, False, "", "x",
+        ...                     "importer", "...", "direct", "DEU", 0)
+        >>> OutlookSettings.from_dict(s.to_dict()) == s
+        True
+        """
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> OutlookSettings:
+        """Inverse of :meth:`to_dict`; unknown keys are an error (they mean the versions differ)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise SchemaError(f"outlook settings have unknown fields {unknown}; written by another version?")
+        values = dict(raw)
+        records = {"series_methods": SeriesMethod, "elasticities": Elasticity, "fallbacks": Fallback}
+        for name, kind in records.items():
+            values[name] = tuple(kind(**item) for item in values.get(name, ()))
+        values["pair"], values["levels"] = tuple(values["pair"]), tuple(values["levels"])
+        return cls(**values)
