@@ -141,10 +141,10 @@ def shrunk_covariance(residuals: np.ndarray) -> np.ndarray:
     xs = x / sd
     corr = xs.T @ xs / n_obs
     w = xs[:, :, None] * xs[:, None, :]
+    # Variance of each correlation estimate, 1 / (n (n - 1)) * sum_t (w_t - mean w)^2, as in
+    # Schafer & Strimmer (2005) and Hyndman's hts::shrink.estim.
     var_corr = (
-        n_obs / (n_obs - 1) ** 2 * ((w - w.mean(axis=0)) ** 2).sum(axis=0)
-        if n_obs > 1
-        else np.zeros_like(corr)
+        ((w - w.mean(axis=0)) ** 2).sum(axis=0) / (n_obs * (n_obs - 1)) if n_obs > 1 else np.zeros_like(corr)
     )
     off = ~np.eye(len(cov), dtype=bool)
     denom = float((corr[off] ** 2).sum())

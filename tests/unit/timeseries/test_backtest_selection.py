@@ -10,6 +10,7 @@ from forecasting.errors import ForecastingError, SeriesTooShortError
 from forecasting.schema import ACCURACY, validate
 from forecasting.timeseries import backtest, forecast, select_models
 from forecasting.timeseries import metrics as m
+from forecasting.timeseries.combination import ANNUAL_MEMBERS
 
 
 def linear_and_flat() -> pd.DataFrame:
@@ -107,61 +108,62 @@ def test_ensemble_is_the_mean_of_its_members(annual_panel):
     pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
 
 
-MEMBERS = ["AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES"]
-
-
-def combined(base: pd.DataFrame, index: list[str], with_bounds: list[str]) -> pd.DataFrame:
-    """Mean of the members' means; bounds at that mean plus the average offsets of ``with_bounds``."""
-    mean = base.groupby(index)["mean"].mean()
-    bounded = base[base["model"].isin(with_bounds)]
-    offsets = bounded[["lower", "upper"]].sub(bounded["mean"], axis=0).join(bounded[index])
-    spread = offsets.groupby(index)[["lower", "upper"]].mean()
-    return spread.add(mean, axis=0).assign(mean=mean)[["mean", "lower", "upper"]]
-
-
-def test_auto_is_the_equal_weight_combination_of_its_members(annual_panel):
+def test_auto_mean_is_the_equal_weight_combination_of_the_annual_members(annual_panel):
     auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3)
-    base = forecast(annual_panel, keys=["commodity", "flow"], models=MEMBERS, horizon=3)
-    assert set(base["model"]) == set(MEMBERS)
+    base = forecast(annual_panel, keys=["commodity", "flow"], models=list(ANNUAL_MEMBERS), horizon=3)
     index = ["commodity", "flow", "period", "level"]
-    # AutoCES adds its mean only; the bounds come from the three members with cheap intervals.
-    expected = combined(base, index, MEMBERS[:3])
-    got = auto.set_index(index)[["mean", "lower", "upper"]]
-    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
-    assert (auto["lower"] <= auto["mean"]).all() and (auto["mean"] <= auto["upper"]).all()
+    expected = base.groupby(index)["mean"].mean()
+    pd.testing.assert_series_equal(
+        auto.set_index(index)["mean"].sort_index(), expected.sort_index(), rtol=1e-10
+    )
+
+
+def test_auto_intervals_are_conformal_symmetric_and_grow_linearly_for_annual_series(annual_panel):
+    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=4)
+    half = (auto["upper"] - auto["mean"]).to_numpy()
+    np.testing.assert_allclose(half, (auto["mean"] - auto["lower"]).to_numpy(), rtol=1e-10)
+    step = auto.groupby(["commodity", "flow", "level"]).cumcount() + 1
+    per_step = pd.Series(half / step.to_numpy()).groupby([auto["commodity"], auto["flow"], auto["level"]])
+    assert (per_step.std() < 1e-9 * per_step.mean()).all()  # growth 1: the same width per step
+    assert (half > 0).all()
+
+
+def test_auto_width_is_the_conformal_rank_of_the_pooled_rolling_origin_errors():
+    # One series, 3 members; recompute the 80 % width by hand from the combination's own errors.
+    rng = np.random.default_rng(4)
+    values = 100 + np.cumsum(rng.normal(1.0, 3.0, 20))
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2020), "value": values})
+    auto = forecast(df, keys=["hs"], models="auto", horizon=2, level=80, n_windows=5)
+    scores = []
+    for window in range(5):
+        cut = 20 - 2 - (4 - window)
+        train = df.iloc[:cut]
+        fc = forecast(train, keys=["hs"], models=list(ANNUAL_MEMBERS), horizon=2, level=80)
+        combined = fc.groupby("period")["mean"].mean().to_numpy()
+        scores += list(np.abs(values[cut : cut + 2] - combined) / np.array([1.0, 2.0]))
+    rank = int(np.ceil(11 * 0.8))  # 10 normalised errors
+    width = np.sort(scores)[rank - 1]
+    np.testing.assert_allclose(
+        (auto["upper"] - auto["mean"]).to_numpy(), width * np.array([1.0, 2.0]), rtol=1e-8
+    )
 
 
 def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel, caplog):
-    # 6 observations: AutoETS needs 7, so the combination is Theta, DOTM and CES only.
-    short = annual_panel[annual_panel["period"] < 2006]
-    with caplog.at_level("WARNING", logger="forecasting.timeseries.selection"):
-        auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2)
+    short = annual_panel[annual_panel["period"] < 2006]  # 6 observations; AutoETS needs 7
+    options = {"auto": {"members": ["Naive", "AutoETS"]}}
+    with caplog.at_level("WARNING", logger="forecasting.timeseries.combination"):
+        auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2, options=options)
     assert (
-        "6 series are too short" in caplog.text and "AutoTheta, DynamicOptimizedTheta, AutoCES" in caplog.text
+        "6 series are too short for part of the combination" in caplog.text
+        and "combines Naive" in caplog.text
     )
-    base = forecast(short, keys=["commodity", "flow"], models=MEMBERS[1:], horizon=2)
-    index = ["commodity", "flow", "period", "level"]
-    expected = combined(base, index, MEMBERS[1:3])
-    pd.testing.assert_frame_equal(
-        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
-    )
+    naive = forecast(short, keys=["commodity", "flow"], models="Naive", horizon=2)
+    np.testing.assert_allclose(auto["mean"].to_numpy(), naive["mean"].to_numpy(), rtol=1e-12)
 
 
-def test_auto_with_chosen_members_averages_their_bounds(annual_panel):
-    members = ["AutoETS", "RandomWalkWithDrift"]
-    options = {"auto": {"members": members}}
-    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3, options=options)
-    base = forecast(annual_panel, keys=["commodity", "flow"], models=members, horizon=3)
-    index = ["commodity", "flow", "period", "level"]
-    expected = base.groupby(index)[["mean", "lower", "upper"]].mean()
-    pd.testing.assert_frame_equal(
-        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
-    )
-
-
-def test_auto_on_series_too_short_for_every_member_states_the_need():
-    df = pd.DataFrame({"hs": "27", "period": range(2000, 2003), "value": [1.0, 2.0, 3.0]})
-    with pytest.raises(SeriesTooShortError, match="needs at least 4 observations"):
+def test_auto_on_series_too_short_for_calibrated_intervals_states_the_need():
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2004), "value": [1.0, 2.0, 3.0, 3.5]})
+    with pytest.raises(SeriesTooShortError, match="need at least 5 observations.*hs=27"):
         forecast(df, keys=["hs"], models="auto", horizon=2)
 
 
