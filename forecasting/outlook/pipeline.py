@@ -50,6 +50,7 @@ from forecasting.outlook.effects import (
     spread_draws,
 )
 from forecasting.outlook.history import forecast_input_history, published_history, reported_history
+from forecasting.outlook.pair_backtest import baseline_backtest
 from forecasting.outlook.result import SERIES_KEYS, OutlookResult
 from forecasting.outlook.shipments import shipments_for_pair
 from forecasting.progress import track
@@ -134,6 +135,7 @@ def outlook(
     coefficients, elasticities = _gravity(reconciled, covariates)
     series = pair_series(reconciled, pair)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=rng_seed)
+    pair_backtest = baseline_backtest(series, methods)
     commodities = sorted(series.commodity.unique())
     bases: dict[str, pd.DataFrame | None] = {
         k: ge_base_year(reconciled, production, year=base_year, commodity=k)
@@ -223,6 +225,7 @@ def outlook(
         scenarios={name: sc.to_dict() for name, sc in scenarios.items()},
         flags=flags,
         settings=settings,
+        baseline_backtest=pair_backtest,
     )
 
 

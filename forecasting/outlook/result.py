@@ -19,6 +19,8 @@ BILLION_COLUMNS = ("scenario", "year", "probability")
 FIRST_YEAR_COLUMNS = ("scenario", "median_year", "label", "probability_by_horizon")
 HISTORY_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd", "source", "basis", "commodity")
 SHIPMENT_COLUMNS = ("name", "reporter", "partner", "flow", "commodity", "year", "value_usd", "source")
+BASELINE_BACKTEST_COLUMNS = (*SERIES_KEYS, "model", "horizon", "n_windows", "first_origin", "mase",
+                             "relative_mase", "smape", "coverage_80", "coverage_95")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class OutlookResult:
     pair_effects
         The full (phased-in) effect of each scenario on each of the pair's series, percent:
         SERIES_KEYS + ``scenario, median_pct, direct_median_pct, lower_95, upper_95``.
+    baseline_backtest
+        The pair's own rolling-origin backtest of the statistical baseline against naive and
+        drift (``BASELINE_BACKTEST_COLUMNS``), on the log scale, one row per series and model:
+        ``model`` is ``"baseline (auto)"``, ``"naive"`` or ``"drift"``; ``horizon`` years ahead
+        from ``n_windows`` origins starting at ``first_origin``; ``mase`` (scaled by the
+        in-sample naive error), ``relative_mase`` (vs naive: below 1 beats it), ``smape`` and
+        the share of outcomes inside the 80 and 95 % intervals. Series the baseline models
+        with ``auto``, plus the pair's turnover (``flow == commodity == "TOTAL"``); empty when
+        the history is too short for a backtest.
     """
 
     forecast: pd.DataFrame
@@ -73,6 +84,9 @@ class OutlookResult:
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["flag", "rows", "share"]))
     settings: dict[str, Any] = field(default_factory=dict)
     pair_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    baseline_backtest: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(BASELINE_BACKTEST_COLUMNS))
+    )
 
     @property
     def is_demo(self) -> bool:

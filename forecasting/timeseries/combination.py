@@ -100,16 +100,15 @@ def combination(
     data, lambdas = transforms.forward(panel.data, settings.transform, panel.labels())
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none")
-    wide, errors, growth = calibrated(fitted, specs, plain, label=label)
-    widths = conformal.half_widths(errors, settings.levels, growth)
-    wide = conformal.apply_widths(wide, widths, list(settings.levels), growth)
+    wide, errors = calibrated(fitted, specs, plain, label=label)
+    wide = conformal.apply_widths(wide, conformal.half_widths(errors, settings.levels), list(settings.levels))
     return transforms.backward(wide, settings.transform, lambdas, list(settings.levels))
 
 
 def calibrated(
     panel: Panel, specs: Sequence[ModelSpec], settings: RunSettings, *, label: str
-) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Combined point forecasts, their calibration errors and the step growth, on the panel's scale."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Combined point forecasts and their calibration errors, on the panel's scale."""
     wide = combined_points(panel, specs, settings, label=label)
 
     def at_origin(train: Panel, _specs: object, run: RunSettings, exog_future: object = None) -> pd.DataFrame:
@@ -123,8 +122,7 @@ def calibrated(
         panel, specs, settings, at_origin, need=fits[-1] if fits else needs[0]
     )
     logger.info("%s intervals calibrated on %d origins of %d steps", label, windows, horizon)
-    growth = conformal.STEP_GROWTH[panel.freq.code]
-    return wide, errors, growth
+    return wide, errors
 
 
 def combined_points(

@@ -4,10 +4,10 @@ Draw ``d`` of every series comes from one joint draw, so sums over series (a pai
 turnover, a commodity's two directions) get coherent intervals:
 
 1. each series' path is its combined point forecast plus a calibrated error; the error at
-   step ``h`` is ``q_i(Z) * h ** p``, where ``q_i`` is series ``i``'s conformal quantile
+   step ``h`` is ``q_i(Z) * f(h)``, where ``q_i`` is series ``i``'s conformal quantile
    function (piecewise linear through the normalised half-widths at ``PATH_LEVELS``, the
-   same calibration that gives ``forecast(models="auto")`` its bounds) and ``p`` the step
-   growth of :mod:`forecasting.timeseries.conformal`; so the paths' 80 % and 95 % bands
+   same calibration that gives ``forecast(models="auto")`` its bounds) and ``f`` the series'
+   step growth from :mod:`forecasting.timeseries.conformal` (``step_factor``); so the paths' 80 % and 95 % bands
    equal the forecast's intervals (up to simulation noise);
 2. ``Z`` is standard normal at every step, a random walk scaled to unit variance (so a path
    that starts high tends to stay high), and correlated across series with the shrunk
@@ -44,17 +44,20 @@ def auto_paths(
     data, lambdas = transforms.forward(panel.data, transform, panel.labels())
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none", levels=PATH_LEVELS)
-    wide, errors, growth = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
-    widths = conformal.half_widths(errors, PATH_LEVELS, growth).set_index("unique_id")
+    wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
+    widths = conformal.half_widths(errors, PATH_LEVELS).set_index("unique_id")
     ids = fitted.ids
     horizon = settings.horizon
     draws = joint_normal(error_correlation(errors, ids), n_paths, horizon, np.random.default_rng(seed))
-    steps = np.arange(1, horizon + 1) ** growth
+    steps = np.arange(1, horizon + 1)
     pieces = []
     for i, uid in enumerate(ids):
         mean = wide.loc[wide["unique_id"] == uid, "mean"].to_numpy()
         known = [0.0, *(widths.loc[uid, f"w_{lv}"] for lv in PATH_LEVELS)]
-        values = mean[None, :] + quantile_map(draws[:, i, :], np.asarray(known, dtype=float)) * steps[None, :]
+        factor = conformal.step_factor(steps, widths.loc[uid, "growth"], widths.loc[uid, "calibrated"])
+        values = (
+            mean[None, :] + quantile_map(draws[:, i, :], np.asarray(known, dtype=float)) * factor[None, :]
+        )
         if transform != "none":
             values = transforms.inverse_box_cox(values, lambdas[uid])
         dates = wide.loc[wide["unique_id"] == uid, "ds"].to_numpy()

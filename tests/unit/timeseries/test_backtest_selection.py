@@ -118,14 +118,16 @@ def test_auto_mean_is_the_equal_weight_combination_of_the_annual_members(annual_
     )
 
 
-def test_auto_intervals_are_conformal_symmetric_and_grow_linearly_for_annual_series(annual_panel):
+def test_auto_intervals_are_symmetric_and_grow_as_a_power_of_the_step(annual_panel):
     auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=4)
     half = (auto["upper"] - auto["mean"]).to_numpy()
     np.testing.assert_allclose(half, (auto["mean"] - auto["lower"]).to_numpy(), rtol=1e-10)
-    step = auto.groupby(["commodity", "flow", "level"]).cumcount() + 1
-    per_step = pd.Series(half / step.to_numpy()).groupby([auto["commodity"], auto["flow"], auto["level"]])
-    assert (per_step.std() < 1e-9 * per_step.mean()).all()  # growth 1: the same width per step
     assert (half > 0).all()
+    for _, rows in auto.assign(half=half).groupby(["commodity", "flow", "level"]):
+        widths = rows.sort_values("period")["half"].to_numpy()
+        growth = np.log(widths[1] / widths[0]) / np.log(2)
+        assert 0.5 - 1e-9 <= growth <= 1 + 1e-9
+        np.testing.assert_allclose(widths, widths[0] * np.arange(1, 5) ** growth, rtol=1e-9)
 
 
 def test_auto_width_is_the_conformal_rank_of_the_pooled_rolling_origin_errors():
@@ -134,18 +136,20 @@ def test_auto_width_is_the_conformal_rank_of_the_pooled_rolling_origin_errors():
     values = 100 + np.cumsum(rng.normal(1.0, 3.0, 20))
     df = pd.DataFrame({"hs": "27", "period": range(2000, 2020), "value": values})
     auto = forecast(df, keys=["hs"], models="auto", horizon=2, level=80, n_windows=5)
-    scores = []
+    errors = []
     for window in range(5):
         cut = 20 - 2 - (4 - window)
         train = df.iloc[:cut]
         fc = forecast(train, keys=["hs"], models=list(ANNUAL_MEMBERS), horizon=2, level=80)
         combined = fc.groupby("period")["mean"].mean().to_numpy()
-        scores += list(np.abs(values[cut : cut + 2] - combined) / np.array([1.0, 2.0]))
+        errors.append(np.abs(values[cut : cut + 2] - combined))
+    errors = np.array(errors)  # 5 origins x 2 steps
+    mean_1, mean_2 = errors.mean(axis=0)
+    growth = float(np.clip(np.log(mean_2 / mean_1) / np.log(2), 0.5, 1.0))
+    steps = np.array([1.0, 2.0]) ** growth
     rank = int(np.ceil(11 * 0.8))  # 10 normalised errors
-    width = np.sort(scores)[rank - 1]
-    np.testing.assert_allclose(
-        (auto["upper"] - auto["mean"]).to_numpy(), width * np.array([1.0, 2.0]), rtol=1e-8
-    )
+    width = np.sort((errors / steps).ravel())[rank - 1]
+    np.testing.assert_allclose((auto["upper"] - auto["mean"]).to_numpy(), width * steps, rtol=1e-8)
 
 
 def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel, caplog):

@@ -1,0 +1,77 @@
+"""The pair's own rolling-origin backtest: the baseline against naive and drift on its history.
+
+An economist reading a flat or a rising baseline path should be able to see why: this table
+scores, on the pair's own series (each commodity and direction the baseline models with
+``auto``, and the pair's total turnover), how the baseline forecast did at past origins
+against the two simplest benchmarks: the last value (``Naive``) and the last value plus the
+average past change (``RandomWalkWithDrift``). All three run on the log scale over the same
+years the baseline is fitted on, with the same horizon (capped by the history).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from forecasting.errors import SeriesTooShortError
+from forecasting.outlook.result import BASELINE_BACKTEST_COLUMNS, SERIES_KEYS
+from forecasting.timeseries import backtest
+
+logger = logging.getLogger(__name__)
+
+MODELS = {"auto": "baseline (auto)", "Naive": "naive", "RandomWalkWithDrift": "drift"}
+TURNOVER = "TOTAL"
+
+
+def baseline_backtest(
+    series: pd.DataFrame, methods: pd.DataFrame, *, horizon: int = 6, n_windows: int = 3, step: int = 2
+) -> pd.DataFrame:
+    """Backtest of the baseline vs naive vs drift on the pair's series (``BASELINE_BACKTEST_COLUMNS``).
+
+    ``series`` and ``methods`` are what :func:`~forecasting.outlook.baseline.baseline_paths`
+    reads and returns. The horizon shrinks to what the shortest modelled history allows;
+    with no room for a backtest the table is empty and the reason is logged.
+    """
+    keys = list(SERIES_KEYS)
+    chosen = methods[methods.method == "auto"]
+    window = series.merge(chosen[[*keys, "fitted_from"]], on=keys)
+    window = window[window.period.dt.year >= window.fitted_from][[*keys, "period", "value"]]
+    if window.empty:
+        return pd.DataFrame(columns=list(BASELINE_BACKTEST_COLUMNS))
+    total = series.groupby("period", as_index=False).value.sum()
+    if (total.value > 0).all():
+        total = total.assign(reporter=series.reporter.iloc[0], partner=series.partner.iloc[0], flow=TURNOVER,
+                             commodity=TURNOVER)  # fmt: skip
+        window = pd.concat([window, total[[*keys, "period", "value"]]], ignore_index=True)
+    shortest = int(window.groupby(keys).size().min())
+    # The baseline needs 5 years for its calibration at the first origin (2 + 3 origins).
+    room = shortest - 5 - (n_windows - 1) * step
+    fit_horizon = min(horizon, room)
+    if fit_horizon < 1:
+        logger.info("no room for a baseline backtest: the shortest modelled series has %d years", shortest)
+        return pd.DataFrame(columns=list(BASELINE_BACKTEST_COLUMNS))
+    try:
+        result = backtest(
+            window, keys=keys, models=list(MODELS), horizon=fit_horizon, n_windows=n_windows, step=step,
+            transform="log", freq="A",
+        )  # fmt: skip
+    except SeriesTooShortError as exc:
+        logger.info("no baseline backtest: %s", exc)
+        return pd.DataFrame(columns=list(BASELINE_BACKTEST_COLUMNS))
+    table = result.accuracy.pivot_table(
+        index=[*keys, "model"], columns="metric", values="value"
+    ).reset_index()
+    windows = result.accuracy.groupby([*keys, "model"]).n_windows.first().reset_index()
+    table = table.merge(windows, on=[*keys, "model"])
+    naive = table[table.model == "Naive"].set_index(keys)["MASE"]
+    table["relative_mase"] = (
+        table["MASE"].to_numpy() / naive.reindex(pd.MultiIndex.from_frame(table[keys])).to_numpy()
+    )
+    table["model"] = table["model"].map(MODELS)
+    table = table.rename(columns={"MASE": "mase", "sMAPE": "smape"})
+    table["horizon"] = fit_horizon
+    table["first_origin"] = (window.period.dt.year.max() - fit_horizon - (n_windows - 1) * step).astype(int)
+    order = {label: i for i, label in enumerate(MODELS.values())}
+    table = table.sort_values([*keys, "model"], key=lambda c: c.map(order) if c.name == "model" else c)
+    return table[list(BASELINE_BACKTEST_COLUMNS)].reset_index(drop=True)
