@@ -31,6 +31,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from forecasting.outlook.drivers import income_anchored
 from forecasting.outlook.result import SERIES_KEYS
 from forecasting.timeseries import simulate_paths
 from forecasting.timeseries.selection import INTERMITTENT_ZERO_SHARE
@@ -134,11 +135,16 @@ def baseline_paths(
     draws: int,
     seed: int,
     min_years: int = MIN_YEARS,
+    gdp: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sample paths of every series to ``last_year`` and the method used for each.
 
     Returns ``(paths, methods)``: paths with the series keys, ``draw``, ``year``, ``value``;
-    methods as :func:`classify_series`.
+    methods as :func:`classify_series`. With ``gdp`` (``country, year, real_gdp_growth_pct``
+    for both countries of the pair and every forecast year) the ``auto`` series' paths are
+    re-centred on the growth of the product of incomes
+    (:func:`forecasting.outlook.drivers.income_anchored`); a missing country or year raises
+    ``MissingDriverError`` naming them.
     """
     methods = classify_series(series, min_years=min_years)
     end = int(series.period.dt.year.max())
@@ -172,5 +178,12 @@ def baseline_paths(
             }
         )
         frames.append(frame.assign(**dict(zip(keys, key, strict=True))))
-    paths = pd.concat(frames, ignore_index=True)
-    return paths[[*keys, "draw", "year", "value"]], methods
+    paths = pd.concat(frames, ignore_index=True)[[*keys, "draw", "year", "value"]]
+    if gdp is not None:
+        pair = (str(series.reporter.iloc[0]), str(series.partner.iloc[0]))
+        paths = income_anchored(paths, methods, gdp, pair)
+        methods = methods.assign(
+            reason=np.where(methods.method == "auto", methods.reason + "; centre grows with the pair's GDP path",
+                            methods.reason)
+        )  # fmt: skip
+    return paths, methods

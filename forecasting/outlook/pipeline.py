@@ -83,6 +83,7 @@ def outlook(
     target_usd: float = 1e9,
     reference_importer: str = "DEU",
     data_source: str | None = None,
+    gdp: pd.DataFrame | None = None,
 ) -> OutlookResult:
     """Forecast a pair's trade by commodity and direction under each scenario, with uncertainty.
 
@@ -105,6 +106,11 @@ def outlook(
         and the GE numeraire.
     mirror_rule
         How each direction is valued when both sides report it (default: the importer's report).
+    gdp
+        Optional GDP growth paths (``country, year, real_gdp_growth_pct``) of both countries for
+        every forecast year: the baseline then grows with the product of incomes
+        (:mod:`forecasting.outlook.drivers`; e.g. ``hold_last_rate(load_gdp_projections(),
+        until=horizon)``). Not the default: it was not shown to beat it.
 
     Examples
     --------
@@ -134,7 +140,7 @@ def outlook(
 
     coefficients, elasticities = _gravity(reconciled, covariates)
     series = pair_series(reconciled, pair)
-    paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=rng_seed)
+    paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=rng_seed, gdp=gdp)
     pair_backtest = baseline_backtest(series, methods)
     commodities = sorted(series.commodity.unique())
     bases: dict[str, pd.DataFrame | None] = {
@@ -208,6 +214,8 @@ def outlook(
         else "direct effects only (no production data)",
         "rows_set_aside": int(len(dropped)),
         "series_methods": methods.to_dict("records"),
+        "baseline_model": "forecast(models='auto') on log values: Naive + Theta + AutoTheta, conformal intervals"
+        + ("; centre anchored on the GDP path" if gdp is not None else ""),
         "elasticities": {k: vars(v) for k, v in elasticities.items()},
     }
     return OutlookResult(
