@@ -3,6 +3,11 @@
 Origins are counted back from each series' own end: window ``w`` of ``n_windows`` holds out
 the last ``horizon + (n_windows - 1 - w) * step`` observations. Scaled errors use the
 training part of each window only, as in the M-competitions.
+
+Kept rather than ``StatsForecast.cross_validation``: the origins here run any model the
+toolkit knows (pmdarima, statsmodels, the meta models with their own nested backtests and
+calibration) on the log or Box-Cox scale with exact back-transforms, which the statsforecast
+routine (its own models only) cannot.
 """
 
 from __future__ import annotations

@@ -18,6 +18,11 @@ Reconciled means are ``S @ G @ y_hat`` (Wickramasuriya, Athanasopoulos & Hyndman
 Intervals are coherent: with base variances ``D_h`` (read off each base interval as a normal
 spread) and the residual correlation ``R`` (identity without residuals), the reconciled
 variance is ``S G (D R D) G' S'``, and bounds are ``mean +/- z * sd``. They nest by construction.
+
+Kept rather than ``hierarchicalforecast``: that package is not a dependency of the toolkit
+and is not installed here, so no test could show equal results (its non-negative MinT needs
+a QP solver on top); this module reads the hierarchy from the key values and gives coherent
+intervals in the FORECAST schema.
 """
 
 from __future__ import annotations
