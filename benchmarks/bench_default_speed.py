@@ -83,12 +83,15 @@ def run_direct(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     final["step"] = final.groupby("unique_id").cumcount() + 1
     factor = final["step"] ** final["unique_id"].map(growth)
     for level in LEVELS:
-        width = table.groupby("unique_id")["score"].agg(
-            lambda s: np.sort(s.to_numpy())[min(len(s), math.ceil((len(s) + 1) * level / 100)) - 1]
-        )
+        width = table.groupby("unique_id")["score"].agg(conformal_quantile, level=level)
         final[f"lo-{level}"] = final["mean"] - final["unique_id"].map(width) * factor
         final[f"hi-{level}"] = final["mean"] + final["unique_id"].map(width) * factor
     return time.perf_counter() - start, final
+
+
+def conformal_quantile(scores: pd.Series, level: int) -> float:
+    ordered = np.sort(scores.to_numpy())
+    return float(ordered[min(len(ordered), math.ceil((len(ordered) + 1) * level / 100)) - 1])
 
 
 def run_pmdarima(frame: pd.DataFrame) -> float:
