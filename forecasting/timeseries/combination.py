@@ -115,13 +115,13 @@ def calibrated(
         return combined_points(train, specs, run, label=label, quiet=True)
 
     season = panel.freq.season_length
-    shortest = min(panel.lengths().values())
     needs = sorted(s.required_length(season) for s in specs)
-    fits = [n for n in needs if n <= shortest - conformal.MIN_CALIBRATION_WINDOWS]
-    errors, windows, horizon = conformal.calibration_errors(
-        panel, specs, settings, at_origin, need=fits[-1] if fits else needs[0]
-    )
-    logger.info("%s intervals calibrated on %d origins of %d steps", label, windows, horizon)
+    # Per series, the most demanding member its calibration origins can still fit.
+    per_series = {
+        uid: max([r for r in needs if r <= n - conformal.MIN_CALIBRATION_WINDOWS] or needs[:1])
+        for uid, n in panel.lengths().items()
+    }
+    errors = conformal.calibration_errors(panel, specs, settings, at_origin, need=per_series)
     return wide, errors
 
 

@@ -45,26 +45,34 @@ MIN_CALIBRATION_WINDOWS = 3
 GROWTH_RANGE = (0.5, 1.0)
 
 
-def calibration_plan(panel: Panel, need: int, settings: RunSettings) -> tuple[int, int]:
-    """Windows and calibrated horizon that the shortest series allows.
+def calibration_plan(
+    panel: Panel, need: int | dict[str, int], settings: RunSettings
+) -> dict[str, tuple[int, int]]:
+    """Per series id: the calibration windows and calibrated horizon its history allows.
 
-    ``need`` is the models' minimum history. Raises ``SeriesTooShortError`` naming the series
-    too short for ``MIN_CALIBRATION_WINDOWS`` one-step calibration forecasts.
+    ``need`` is the models' minimum history (one number, or one per series id). Each series
+    is planned on its own length, so a series' intervals do not depend on which other series
+    are forecast with it (chunked and serial runs agree). Raises ``SeriesTooShortError``
+    naming every series too short for ``MIN_CALIBRATION_WINDOWS`` one-step forecasts.
     """
-    shortest = min(panel.lengths().values())
-    room = shortest - need
-    if room < MIN_CALIBRATION_WINDOWS:
-        short = [panel.labels()[u] for u, n in panel.lengths().items() if n - need < MIN_CALIBRATION_WINDOWS]
+    lengths, labels = panel.lengths(), panel.labels()
+    needs = need if isinstance(need, dict) else dict.fromkeys(lengths, need)
+    short = [f"{labels[u]} ({n} obs.)" for u, n in lengths.items() if n - needs[u] < MIN_CALIBRATION_WINDOWS]
+    if short:
+        least = min(needs.values()) + MIN_CALIBRATION_WINDOWS
         raise SeriesTooShortError(
-            f"calibrated intervals need at least {need + MIN_CALIBRATION_WINDOWS} observations per series"
-            f" (the models' minimum {need} plus {MIN_CALIBRATION_WINDOWS} calibration forecasts); too short:"
-            f" {describe_items(short)}. Extend or drop these series; a forecast with no honest interval is not given"
+            f"calibrated intervals need at least {least} observations per series (the models' minimum plus"
+            f" {MIN_CALIBRATION_WINDOWS} calibration forecasts); too short: {describe_items(short)}. Extend or"
+            " drop these series: a forecast without an honest interval is not given"
         )
-    # Cover as many steps as the history allows with at least the minimum of origins, then
-    # add origins up to the default: short histories keep multi-step errors to calibrate on.
-    horizon = max(1, min(settings.horizon, room - MIN_CALIBRATION_WINDOWS + 1))
-    windows = min(settings.n_windows or DEFAULT_CALIBRATION_WINDOWS, room - horizon + 1)
-    return windows, horizon
+    plans = {}
+    for uid, n in lengths.items():
+        room = n - needs[uid]
+        # Cover as many steps as the history allows with at least the minimum of origins, then
+        # add origins up to the default: short histories keep multi-step errors to calibrate on.
+        horizon = max(1, min(settings.horizon, room - MIN_CALIBRATION_WINDOWS + 1))
+        plans[uid] = (min(settings.n_windows or DEFAULT_CALIBRATION_WINDOWS, room - horizon + 1), horizon)
+    return plans
 
 
 def calibration_errors(
@@ -73,12 +81,13 @@ def calibration_errors(
     settings: RunSettings,
     forecaster: Forecaster,
     *,
-    need: int | None = None,
-) -> tuple[pd.DataFrame, int, int]:
-    """Signed errors ``unique_id, model, window, step, error`` of rolling-origin point forecasts.
+    need: int | dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Signed errors ``unique_id, model, cutoff, step, error`` of rolling-origin point forecasts.
 
     ``need`` (default: the most any of ``specs`` needs) is the shortest history a calibration
-    origin may leave. Returns the table with the number of windows and the calibrated horizon.
+    origin may leave, for all series or per series id. Series with the same plan are
+    forecast together.
     """
     if settings.exog_columns:
         raise ForecastingError(
@@ -87,17 +96,21 @@ def calibration_errors(
         )
     if need is None:
         need = max(s.required_length(panel.freq.season_length) for s in specs)
-    windows, cal_horizon = calibration_plan(panel, need, settings)
-    calib = replace(settings, horizon=cal_horizon, point_only=True)
+    plans = calibration_plan(panel, need, settings)
     errors = []
-    for window in range(windows):
-        train, rest = cut_panel(panel, cal_horizon + (windows - 1 - window))
-        points = forecaster(train, specs, calib)[["unique_id", "ds", "model", "mean"]]
-        points["step"] = points.groupby(["unique_id", "model"], sort=False).cumcount() + 1
-        merged = points.merge(rest[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner")
-        merged["error"] = merged["y"] - merged["mean"]
-        errors.append(merged.assign(window=window)[["unique_id", "model", "window", "step", "error"]])
-    return pd.concat(errors, ignore_index=True), windows, cal_horizon
+    for (windows, cal_horizon), ids in pd.Series(plans).groupby(pd.Series(plans)).groups.items():
+        group = panel.subset(list(ids))
+        calib = replace(settings, horizon=cal_horizon, point_only=True)
+        logger.debug("calibrating %d series on %d origins of %d steps", len(ids), windows, cal_horizon)
+        for window in range(windows):
+            train, rest = cut_panel(group, cal_horizon + (windows - 1 - window))
+            points = forecaster(train, specs, calib)[["unique_id", "ds", "model", "mean"]]
+            points["step"] = points.groupby(["unique_id", "model"], sort=False).cumcount() + 1
+            points["cutoff"] = points["unique_id"].map(train.last_period())
+            merged = points.merge(rest[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner")
+            merged["error"] = merged["y"] - merged["mean"]
+            errors.append(merged[["unique_id", "model", "cutoff", "step", "error"]])
+    return pd.concat(errors, ignore_index=True)
 
 
 def step_factor(step: np.ndarray, growth: float | np.ndarray, calibrated: int | np.ndarray) -> np.ndarray:
@@ -188,7 +201,7 @@ def conformal_bounds(
     function that produced ``wide``), so the calibrated model is the one forecast.
     """
     specs = [MODELS[name] for name in model_names]
-    errors, _, _ = calibration_errors(panel, specs, settings, forecaster)
+    errors = calibration_errors(panel, specs, settings, forecaster)
     return apply_widths(wide, half_widths(errors, settings.levels), settings.levels)
 
 

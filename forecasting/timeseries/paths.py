@@ -96,7 +96,7 @@ def error_correlation(errors: pd.DataFrame, ids: list[str]) -> np.ndarray:
     """Shrunk correlation across series of normalised calibration errors at common origins."""
     if len(ids) == 1:
         return np.ones((1, 1))
-    wide = errors.pivot_table(index=["window", "step"], columns="unique_id", values="error").reindex(
+    wide = errors.pivot_table(index=["cutoff", "step"], columns="unique_id", values="error").reindex(
         columns=ids
     )
     complete = wide.dropna().to_numpy()
