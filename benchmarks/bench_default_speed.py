@@ -4,7 +4,7 @@ Series: 1,000 TRADHIST annual export/import series (log values, 30 to 65 years; 
 loader as benchmarks/accuracy_real_data.py, every series evenly spaced by id), horizon 6,
 80 and 95 % intervals. Measured in one run, one process, BLAS limited to one thread:
 
-1. ``forecast(models="auto")`` on all 1,000 series (the default: Naive + Theta + AutoTheta,
+1. ``forecast(models="auto")`` on all 1,000 series (the default: Naive + Theta + DynamicOptimizedTheta,
    conformal intervals from 10 rolling origins, so 11 fits per series);
 2. the same work called on statsforecast directly: the three models fitted at the same 11
    origins with ``StatsForecast.forecast``, the equal-weight mean, the pooled conformal
@@ -55,7 +55,7 @@ def run_toolkit(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
 def run_direct(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     """The default's work on statsforecast directly (no toolkit code)."""
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoTheta, Naive, Theta
+    from statsforecast.models import DynamicOptimizedTheta, Naive, Theta
     from threadpoolctl import threadpool_limits
 
     os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
@@ -63,18 +63,18 @@ def run_direct(frame: pd.DataFrame) -> tuple[float, pd.DataFrame]:
                         y=frame["value"])[["unique_id", "ds", "y"]]  # fmt: skip
     start = time.perf_counter()
     with threadpool_limits(limits=1):
-        engine = StatsForecast(models=[Naive(), Theta(), AutoTheta()], freq="YS", n_jobs=1)
+        engine = StatsForecast(models=[Naive(), Theta(), DynamicOptimizedTheta()], freq="YS", n_jobs=1)
         position = data.groupby("unique_id").cumcount(ascending=False)
         errors = []
         for window in range(WINDOWS):
             holdout = HORIZON + (WINDOWS - 1 - window)
             fc = engine.forecast(df=data[position >= holdout], h=HORIZON)
-            fc["mean"] = fc[["Naive", "Theta", "AutoTheta"]].mean(axis=1)
+            fc["mean"] = fc[["Naive", "Theta", "DynamicOptimizedTheta"]].mean(axis=1)
             fc["step"] = fc.groupby("unique_id").cumcount() + 1
             merged = fc.merge(data, on=["unique_id", "ds"])
             errors.append(merged.assign(abs_error=(merged["y"] - merged["mean"]).abs()))
         final = engine.forecast(df=data, h=HORIZON)
-    final["mean"] = final[["Naive", "Theta", "AutoTheta"]].mean(axis=1)
+    final["mean"] = final[["Naive", "Theta", "DynamicOptimizedTheta"]].mean(axis=1)
     table = pd.concat(errors)
     by_step = table.groupby(["unique_id", "step"])["abs_error"].mean().unstack()
     slope = np.polyfit(np.log(np.arange(1, HORIZON + 1)), np.log(by_step.to_numpy().T), 1)[0]

@@ -9,7 +9,7 @@ reason, in the ``method`` and ``reason`` columns of :func:`classify_series`):
 
 ``"auto"``
     The toolkit's default forecast, ``forecast(models="auto")`` on the log scale: the
-    equal-weight combination of Naive, Theta and AutoTheta with conformal intervals from its
+    equal-weight combination of Naive, Theta and DynamicOptimizedTheta with conformal intervals from its
     own rolling-origin errors, fitted on the years since the series' last zero. Its sample
     paths are joint across every such series (:func:`forecasting.timeseries.simulate_paths`),
     so turnover intervals are coherent, and their 80/95 % bands are the forecast's intervals.

@@ -214,7 +214,7 @@ def outlook(
         else "direct effects only (no production data)",
         "rows_set_aside": int(len(dropped)),
         "series_methods": methods.to_dict("records"),
-        "baseline_model": "forecast(models='auto') on log values: Naive + Theta + AutoTheta, conformal intervals"
+        "baseline_model": "forecast(models='auto') on log values: Naive + Theta + DOTM, conformal intervals"
         + ("; centre anchored on the GDP path" if gdp is not None else ""),
         "elasticities": {k: vars(v) for k, v in elasticities.items()},
     }

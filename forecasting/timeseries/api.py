@@ -102,7 +102,7 @@ def forecast(
         Columns that identify a series (e.g. ``("reporter", "partner", "flow", "commodity")``).
     models
         Names from ``MODEL_NAMES``. ``"auto"`` (the default) is an equal-weight combination
-        with calibrated (conformal) intervals: Naive, Theta and AutoTheta for annual series;
+        with calibrated (conformal) intervals: Naive, Theta and DynamicOptimizedTheta for annual series;
         AutoETS, AutoTheta, DynamicOptimizedTheta and AutoCES for seasonal ones (see
         :mod:`forecasting.timeseries.combination`); series with many zeros get the
         intermittent-demand model with the best backtest. ``"select"`` picks per series by

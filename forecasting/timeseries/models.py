@@ -77,7 +77,7 @@ _SPECS = (
         "auto",
         "meta",
         2,
-        doc="calibrated combination (annual: Naive, Theta, AutoTheta); intermittent series by backtest",
+        doc="calibrated combination (annual: Naive, Theta, DOTM); intermittent series by backtest",
     ),
     ModelSpec("select", "meta", 8, doc="per-series choice by rolling-origin backtest"),
     ModelSpec("ensemble", "meta", 8, doc="equal-weight mean of the best candidates by backtest"),
