@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--pmdarima-series", type=int, default=100)
     args = parser.parse_args()
     frame = pick(load_tradhist(), args.series)
+    # Warm-up: statsforecast compiles its numba kernels on first use; neither side pays it.
+    run_direct(pick(frame, 3))
+    run_toolkit(pick(frame, 3))
     direct_seconds, direct = run_direct(frame)
     toolkit_seconds, out = run_toolkit(frame)
     subset = pick(frame, args.pmdarima_series)
