@@ -26,12 +26,13 @@ series with many zeros go to the intermittent-demand model with the best backtes
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
 import pandas as pd
 
-from forecasting.errors import ForecastingError
+from forecasting.errors import DataQualityWarning, ForecastingError, describe_items
 from forecasting.timeseries import conformal, transforms
 from forecasting.timeseries.core import Forecaster, RunSettings, forecast_base
 from forecasting.timeseries.frame import Frequency, Panel
@@ -103,7 +104,18 @@ def combination(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none")
     wide, errors = calibrated(fitted, specs, plain, label=label)
-    wide = conformal.apply_widths(wide, conformal.half_widths(errors, settings.levels), list(settings.levels))
+    widths = conformal.half_widths(errors, settings.levels)
+    flat = widths.loc[widths[f"w_{max(settings.levels)}"] <= 0, "unique_id"].tolist()
+    if flat:
+        labels = panel.labels()
+        message = (
+            f"{len(flat)} series were forecast without error at every calibration origin (constant"
+            f" histories?), so their '{label}' intervals have zero width: {describe_items([labels[u] for u in flat])}."
+            " Treat these intervals as missing, not as certainty"
+        )
+        logger.warning(message)
+        warnings.warn(message, DataQualityWarning, stacklevel=2)
+    wide = conformal.apply_widths(wide, widths, list(settings.levels))
     return transforms.backward(wide, settings.transform, lambdas, list(settings.levels))
 
 

@@ -214,3 +214,11 @@ def test_backtest_too_short_states_the_need():
     df = pd.DataFrame({"hs": "27", "period": range(2000, 2010), "value": np.arange(10.0) + 1})
     with pytest.raises(SeriesTooShortError, match="needs 14 observations per series"):
         backtest(df, keys=["hs"], models="AutoETS", horizon=5, n_windows=3)
+
+
+def test_auto_flags_zero_width_intervals_of_a_constant_history():
+    from forecasting.errors import DataQualityWarning
+
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2015), "value": 5.0})
+    with pytest.warns(DataQualityWarning, match="zero width: 'hs=27'"):
+        forecast(df, keys=["hs"], models="auto", horizon=2)
