@@ -24,7 +24,7 @@ three origins 3 years apart for M3 yearly), horizon 12 for Kazakhstan (3 origins
 for M3 monthly (3 origins 6 months apart). Coverage is the share of outcomes inside the 80 %
 and 95 % intervals (bands set by issue 12: [0.75, 0.85] and [0.90, 0.97]).
 
-Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 200]
+Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 60]
 Writes benchmarks/results/accuracy_real_data.md
 """
 
