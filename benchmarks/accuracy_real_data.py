@@ -167,7 +167,7 @@ def split_tables(name: str, accuracy: pd.DataFrame, note: str, seconds: float) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--m3-monthly", type=int, default=200, help="M3 monthly series per half (evenly spaced)"
+        "--m3-monthly", type=int, default=60, help="M3 monthly series per half (evenly spaced)"
     )
     args = parser.parse_args()
     lines = ["# Accuracy and coverage on real series: development and evaluation sets", "",
