@@ -128,47 +128,64 @@ def step_factor(step: np.ndarray, growth: float | np.ndarray, calibrated: int | 
     return inside * np.sqrt(np.maximum(step, calibrated) / calibrated)
 
 
-def step_growth(errors: pd.DataFrame) -> float:
-    """Growth exponent of one series' absolute errors with the step (see module notes).
+def step_growth(errors: pd.DataFrame) -> pd.Series:
+    """Growth exponent of each series' absolute errors with the step (see module notes).
 
-    The slope of ``log(mean |e_j|)`` on ``log(j)``, clipped to ``GROWTH_RANGE``; with errors
-    at one step only there is nothing to fit and the random walk's 0.5 is used.
+    Per ``unique_id, model``: the least-squares slope of ``log(mean |e_j|)`` on ``log(j)``,
+    clipped to ``GROWTH_RANGE``; with errors at one step only there is nothing to fit and the
+    random walk's 0.5 is used.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> errs = pd.DataFrame({"step": [1, 2, 4], "error": [1.0, -2.0, 4.0]})
-    >>> step_growth(errs)
-    1.0
+    >>> errs = pd.DataFrame({"unique_id": "a", "model": "m", "step": [1, 2, 4], "error": [1.0, -2.0, 4.0]})
+    >>> step_growth(errs).tolist()
+    [1.0]
     """
-    mean = errors.assign(abs_error=errors["error"].abs()).groupby("step")["abs_error"].mean()
-    mean = mean[mean > 0]
-    if len(mean) < 2:
-        return 0.5
-    slope = np.polyfit(np.log(mean.index.to_numpy(dtype=float)), np.log(mean.to_numpy()), 1)[0]
-    return float(np.clip(slope, *GROWTH_RANGE))
+    keys = ["unique_id", "model"]
+    mean = (
+        errors.assign(abs_error=errors["error"].abs())
+        .groupby([*keys, "step"], sort=False)["abs_error"]
+        .mean()
+    )
+    mean = mean[mean > 0].reset_index()
+    mean["x"], mean["y"] = np.log(mean["step"].astype(float)), np.log(mean["abs_error"])
+    mean["xx"], mean["xy"] = mean["x"] ** 2, mean["x"] * mean["y"]
+    sums = mean.groupby(keys, sort=False)[["x", "y", "xx", "xy"]].sum()
+    count = mean.groupby(keys, sort=False).size()
+    var = sums["xx"] - sums["x"] ** 2 / count
+    slope = (sums["xy"] - sums["x"] * sums["y"] / count) / var.where(var > 1e-12)
+    slope = slope.where(count >= 2).fillna(0.5).clip(*GROWTH_RANGE)
+    every = errors[keys].drop_duplicates().set_index(keys).index
+    return slope.reindex(every).fillna(0.5).rename("growth")
 
 
 def half_widths(errors: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
     """Per ``unique_id, model``: normalised conformal half-widths ``w_<L>``, the step ``growth``
     and the number of ``calibrated`` steps (see module notes)."""
-    rows = []
+    keys = ["unique_id", "model"]
+    growth = step_growth(errors)
+    table = errors.merge(growth.reset_index(), on=keys, how="left")
+    table["score"] = table["error"].abs() / table["step"] ** table["growth"]
+    table = table.sort_values([*keys, "score"], kind="stable")
+    table["rank"] = table.groupby(keys, sort=False).cumcount() + 1
+    summary = table.groupby(keys, sort=False).agg(n=("score", "size"), calibrated=("step", "max"))
+    out = growth.to_frame().join(summary).reset_index()
     capped = False
-    for (uid, model), group in errors.groupby(["unique_id", "model"], sort=False):
-        growth = step_growth(group)
-        ordered = np.sort((group["error"].abs() / group["step"] ** growth).to_numpy())
-        row: dict[str, object] = {"unique_id": uid, "model": model, "growth": growth}
-        row["calibrated"] = int(group["step"].max())
-        for level in levels:
-            capped |= math.ceil((len(ordered) + 1) * level / 100) > len(ordered)
-            row[f"w_{level}"] = ordered[conformal_rank(len(ordered), level) - 1]
-        rows.append(row)
+    for level in levels:
+        wanted = np.ceil((out["n"] + 1) * level / 100).astype(int)
+        capped |= bool((wanted > out["n"]).any())
+        pick = out[keys].assign(rank=np.minimum(wanted, out["n"]))
+        out[f"w_{level}"] = pick.merge(table[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
+            "score"
+        ].to_numpy()
     if capped:
         logger.warning(
             "calibrated intervals: too few calibration errors for the exact conformal quantile at the"
             " highest level; the largest error was used (conservative)"
         )
-    return pd.DataFrame(rows)
+    out["calibrated"] = out["calibrated"].astype(int)
+    return out[[*keys, "growth", "calibrated", *[f"w_{level}" for level in levels]]]
 
 
 def apply_widths(wide: pd.DataFrame, widths: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
