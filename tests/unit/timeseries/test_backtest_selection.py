@@ -222,3 +222,15 @@ def test_auto_flags_zero_width_intervals_of_a_constant_history():
     df = pd.DataFrame({"hs": "27", "period": range(2000, 2015), "value": 5.0})
     with pytest.warns(DataQualityWarning, match="zero width: 'hs=27'"):
         forecast(df, keys=["hs"], models="auto", horizon=2)
+
+
+def test_a_series_auto_forecast_does_not_depend_on_the_other_series(annual_panel):
+    # Calibration is planned per series, so chunked (Dask, processes) and serial runs agree.
+    mixed = annual_panel[~((annual_panel["commodity"] == "coal") & (annual_panel["period"] < 2010))]
+    together = forecast(mixed, keys=["commodity", "flow"], models="auto", horizon=3)
+    alone = forecast(
+        mixed[mixed["commodity"] == "pharma"], keys=["commodity", "flow"], models="auto", horizon=3
+    )
+    pd.testing.assert_frame_equal(
+        together[together["commodity"] == "pharma"].reset_index(drop=True), alone, rtol=1e-10
+    )
