@@ -198,7 +198,7 @@ def write_artefacts(
     >>> from forecasting.report._example import example_result
     >>> out = write_artefacts(example_result(commodities=("coal",)), pathlib.Path(tempfile.mkdtemp()) / "r")
     >>> sorted(out.tables)[:2], out.manifest.name
-    (['billion_probability', 'coverage'], 'manifest.json')
+    (['baseline_backtest', 'billion_probability'], 'manifest.json')
     """
     result = check_result(result)
     out_dir = Path(out_dir)

@@ -296,7 +296,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
     --------
     >>> from forecasting.report._example import example_result
     >>> sorted(report_tables(example_result()))[:4]
-    ['billion_probability', 'coverage', 'data_flags', 'first_year']
+    ['baseline_backtest', 'billion_probability', 'coverage', 'data_flags']
     """
     coefficients = result.coefficients.copy()
     if "model" not in coefficients.columns:
