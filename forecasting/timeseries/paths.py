@@ -74,7 +74,9 @@ def quantile_map(z: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """Map standard normal draws to errors through calibrated half-widths at ``PATH_LEVELS``.
 
     Piecewise linear in ``|z|`` through ``(0, 0)`` and ``(z_L, w_L)``; beyond the widest level
-    it continues with the last segment's slope. Symmetric, like the conformal intervals.
+    it grows like a normal tail, ``w_95 * |z| / z_95`` (the calibration says nothing about
+    the far tail, and on the log scale a steeper guess there would let a few extreme draws
+    dominate the mean). Symmetric, like the conformal intervals.
 
     Examples
     --------
@@ -82,13 +84,14 @@ def quantile_map(z: np.ndarray, widths: np.ndarray) -> np.ndarray:
     >>> z80 = 1.2815515655446004
     >>> float(quantile_map(np.array([-z80]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
     -2.0
+    >>> float(quantile_map(np.array([2 * 1.959963984540054]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
+    6.0
     """
     knots = np.array([0.0, *(stats.norm.ppf(0.5 + lv / 200) for lv in PATH_LEVELS)])
     widths = np.maximum.accumulate(widths)
     magnitude = np.abs(z)
     inside = np.interp(magnitude, knots, widths)
-    slope = (widths[-1] - widths[-2]) / (knots[-1] - knots[-2])
-    beyond = widths[-1] + slope * (magnitude - knots[-1])
+    beyond = widths[-1] * magnitude / knots[-1]
     return np.sign(z) * np.where(magnitude > knots[-1], beyond, inside)
 
 
