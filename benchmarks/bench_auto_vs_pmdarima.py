@@ -209,7 +209,7 @@ def write(results: dict, development: dict) -> None:
         f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()},"
         " 2 cores (other jobs may share the machine: wall times are indicative and affect both sides).",
         "One process each; BLAS limited to one thread for both.",
-        "Command: `.venv/bin/python benchmarks/bench_auto_vs_pmdarima.py`",
+        f"Command: `.venv/bin/python benchmarks/bench_auto_vs_pmdarima.py --per-freq {results['yearly']['n']}`",
         "",
         "* `auto` = `forecasting.timeseries.forecast(models='auto')`: equal-weight combination with conformal",
         "  80/95 % intervals calibrated on 10 rolling origins: Naive, Theta and DynamicOptimizedTheta for yearly",
