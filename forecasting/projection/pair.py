@@ -19,7 +19,7 @@ from forecasting.data.bundled import load_published_figures
 from forecasting.gravity.ge import aggregate_country
 from forecasting.progress import track
 from forecasting.projection import combine
-from forecasting.projection.baseline import baseline_paths, pair_series
+from forecasting.projection.baseline import BASELINE_MODEL, baseline_paths, pair_series
 from forecasting.projection.effects import effect_summary, scenario_effects, spread_draws
 from forecasting.projection.estimate import GravityEstimate
 from forecasting.projection.history import (
@@ -28,6 +28,7 @@ from forecasting.projection.history import (
     reported_history,
     reporting_basis,
 )
+from forecasting.projection.pair_backtest import baseline_backtest
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
 from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
@@ -58,23 +59,17 @@ def _series_methods(methods: pd.DataFrame) -> tuple[tuple[SeriesMethod, ...], li
     records, fallbacks = [], []
     for row in methods.itertuples(index=False):
         record = SeriesMethod(
-            row.reporter,
-            row.partner,
-            row.flow,
-            row.commodity,
-            str(row.method),
-            int(row.recent_zeros),
-            int(row.years),
-        )
+            row.reporter, row.partner, row.flow, row.commodity, str(row.method), str(row.reason),
+            int(row.fitted_from), int(row.years),
+        )  # fmt: skip
         records.append(record)
-        if record.method == "resample":
+        if record.method != "auto":
             fallbacks.append(
                 Fallback(
                     f"baseline ({record.reporter}->{record.partner} {record.flow}, {record.commodity})",
-                    f"{record.recent_zeros} zero years among the recent ones: too intermittent for a"
-                    " time-series model",
-                    "future years are resampled from the recent years; enter large known contracts as"
-                    " shipments of the scenario",
+                    f"{record.method}: {record.reason}",
+                    "enter large known contracts as shipments of the scenario; a longer or less"
+                    " intermittent history gives a calibrated statistical forecast",
                 )
             )
     return tuple(records), fallbacks
@@ -99,6 +94,7 @@ def pair_outlook(
     level: Sequence[int] = (80, 95),
     target_usd: float = 1e9,
     reference_importer: str = "DEU",
+    gdp: pd.DataFrame | None = None,
 ) -> OutlookResult:
     """Forecast one pair's trade by commodity and direction under each scenario, with uncertainty.
 
@@ -113,7 +109,8 @@ def pair_outlook(
     if horizon <= base_year:
         raise ValueError(f"horizon {horizon} must be after the last data year {base_year}")
     series = pair_series(prepared.reconciled, pair)
-    paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed))
+    paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
+    backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
     fallbacks = [*gravity.fallbacks, *fallbacks]
     commodities = sorted(series.commodity.unique())
@@ -167,6 +164,7 @@ def pair_outlook(
         reference_importer=reference_importer,
         rows_set_aside=prepared.rows_set_aside,
         series_methods=series_methods,
+        baseline_model=BASELINE_MODEL + ("; centre anchored on the GDP path" if gdp is not None else ""),
         elasticities=tuple(gravity.elasticities[k] for k in commodities),
         fallbacks=announce(tuple(dict.fromkeys(fallbacks))),
     )
@@ -186,6 +184,7 @@ def pair_outlook(
         pair_effects=_frame(pd.concat(summaries, ignore_index=True) if summaries else None, "pair_effects"),
         shipments=_frame(pd.concat(shipments, ignore_index=True) if shipments else None, "shipments"),
         flags=_frame(prepared.flags, "flags"),
+        baseline_backtest=_frame(backtest, "baseline_backtest"),
         scenarios=scenarios,
         settings=settings,
     )

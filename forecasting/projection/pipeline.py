@@ -47,6 +47,7 @@ def outlook(
     target_usd: float = 1e9,
     reference_importer: str = "DEU",
     data_source: str | None = None,
+    gdp: pd.DataFrame | None = None,
 ) -> OutlookResult:
     """Forecast a pair's trade by commodity and direction under each scenario, with uncertainty.
 
@@ -72,6 +73,11 @@ def outlook(
         How each direction is valued when both sides report it (default: the importer's report).
     data_source
         Where ``flows`` came from, for the settings and the report.
+    gdp
+        Optional GDP growth paths (``country, year, real_gdp_growth_pct``) of both countries for
+        every forecast year: the baseline then grows with the product of incomes
+        (:mod:`forecasting.projection.drivers`; e.g. ``hold_last_rate(load_gdp_projections(),
+        until=horizon)``). Not the default: it was not shown to beat it.
 
     Examples
     --------
@@ -90,6 +96,7 @@ def outlook(
     return pair_outlook(
         prepared, estimate_gravity(prepared), pair=pair, scenarios=scenarios, horizon=horizon, draws=draws,
         ge_draws=ge_draws, seed=seed, level=level, target_usd=target_usd, reference_importer=reference_importer,
+        gdp=gdp,
     )  # fmt: skip
 
 

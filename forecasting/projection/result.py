@@ -36,6 +36,8 @@ GE_COUNTRY_COLUMNS = ("scenario", "country", "measure", "baseline", "counterfact
 PAIR_EFFECT_COLUMNS = (*SERIES_KEYS, "scenario", "median_pct", "direct_median_pct", "lower_95", "upper_95")
 SHIPMENT_COLUMNS = ("scenario", *SCENARIO_SHIPMENT_COLUMNS)
 FLAG_COLUMNS = ("flag", "rows", "share", "value_usd", "description")
+BASELINE_BACKTEST_COLUMNS = (*SERIES_KEYS, "model", "horizon", "n_windows", "first_origin", "mase",
+                             "relative_mase", "smape", "coverage_80", "coverage_95")  # fmt: skip
 
 #: Table name -> its columns, in the order ``tables()`` and ``to_parquet`` list them.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,6 +51,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "pair_effects": PAIR_EFFECT_COLUMNS,
     "shipments": SHIPMENT_COLUMNS,
     "flags": FLAG_COLUMNS,
+    "baseline_backtest": BASELINE_BACKTEST_COLUMNS,
 }
 
 
@@ -89,6 +92,15 @@ class OutlookResult:
         ``SHIPMENT_COLUMNS``: known contracts entered on top of the statistical baseline.
     flags
         ``FLAG_COLUMNS``: the data-cleaning summary of ``describe_flags``.
+    baseline_backtest
+        ``BASELINE_BACKTEST_COLUMNS``: the pair's own rolling-origin backtest of the
+        statistical baseline against naive and drift, on the log scale, one row per series and
+        model: ``model`` is ``"baseline (auto)"``, ``"naive"`` or ``"drift"``; ``horizon``
+        years ahead from ``n_windows`` origins starting at ``first_origin``; ``mase`` (scaled
+        by the in-sample naive error), ``relative_mase`` (vs naive: below 1 beats it),
+        ``smape`` and the share of outcomes inside the 80 and 95 % intervals. Series the
+        baseline models with ``auto``, plus the pair's turnover (``flow == commodity ==
+        "TOTAL"``); empty when the history is too short for a backtest.
     scenarios
         The scenario values by name (the manifest records their ``to_dict()``).
     settings
@@ -105,6 +117,7 @@ class OutlookResult:
     pair_effects: pd.DataFrame
     shipments: pd.DataFrame
     flags: pd.DataFrame
+    baseline_backtest: pd.DataFrame
     scenarios: Mapping[str, Scenario]
     settings: OutlookSettings
 

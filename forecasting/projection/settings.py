@@ -116,14 +116,21 @@ class Elasticity:
 
 @dataclass(frozen=True)
 class SeriesMethod:
-    """How one series of the pair was projected (``"ets"`` or ``"resample"``) and why."""
+    """How one series of the pair was projected and why.
+
+    ``method`` is ``"auto"`` (the default forecast), ``"resample"`` (intermittent) or
+    ``"no statistical forecast"`` (too short), see :mod:`forecasting.projection.baseline`;
+    ``reason`` says why in words, ``fitted_from`` is the first year the method uses and
+    ``years`` how many years that is.
+    """
 
     reporter: str
     partner: str
     flow: str
     commodity: str
     method: str
-    recent_zeros: int
+    reason: str
+    fitted_from: int
     years: int
 
 
@@ -153,8 +160,9 @@ class OutlookSettings:
         and the GE numeraire.
     rows_set_aside
         Rows the cleaning steps set aside (aggregation and mirror reconciliation).
-    series_methods, elasticities
-        The projection method of each series and the trade elasticity of each commodity.
+    series_methods, baseline_model, elasticities
+        The projection method of each series, the statistical baseline model in words, and
+        the trade elasticity of each commodity.
     fallbacks
         Every fall-back the run took, in the order taken.
     """
@@ -176,6 +184,7 @@ class OutlookSettings:
     reference_importer: str
     rows_set_aside: int
     series_methods: tuple[SeriesMethod, ...] = ()
+    baseline_model: str = ""
     elasticities: tuple[Elasticity, ...] = ()
     fallbacks: tuple[Fallback, ...] = field(default=())
 

@@ -185,7 +185,7 @@ def write_artefacts(
     >>> from forecasting.projection.pipeline import example_outlook
     >>> out = write_artefacts(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "r")
     >>> sorted(out.tables)[:2], out.manifest.name
-    (['billion_probability', 'coverage'], 'manifest.json')
+    (['baseline_backtest', 'billion_probability'], 'manifest.json')
     """
     result = check_result(result)
     out_dir = Path(out_dir)

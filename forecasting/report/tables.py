@@ -301,7 +301,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> sorted(report_tables(example_outlook()))[:4]
-    ['billion_probability', 'coverage', 'data_flags', 'first_year']
+    ['baseline_backtest', 'billion_probability', 'coverage', 'data_flags']
     """
     coefficients = result.coefficients.copy()
     if "model" not in coefficients.columns:

@@ -1,8 +1,8 @@
 """Time-series baselines for every trade series, behind one forecast contract.
 
 ``forecast`` returns the FORECAST schema whatever the engine (statsforecast, pmdarima,
-statsmodels); the default ``models="auto"`` is an equal-weight combination of four
-state-space models; ``backtest`` scores models by rolling origin; ``select_models`` picks
+statsmodels); the default ``models="auto"`` is an equal-weight combination with calibrated
+(conformal) intervals (annual: Naive, Theta, DOTM); ``backtest`` scores models by rolling origin; ``select_models`` picks
 per series; ``reconcile`` makes commodity, total and turnover forecasts add
 up; ``simulate_paths`` draws joint future paths for scenario work.
 """

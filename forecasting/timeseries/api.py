@@ -12,25 +12,14 @@ from forecasting.errors import ForecastingError, describe_items
 from forecasting.schema import ACCURACY, FORECAST, validate
 from forecasting.timeseries import transforms
 from forecasting.timeseries.backtest import BacktestResult, run_backtest
-from forecasting.timeseries.core import (
-    IntervalMethod,
-    RunSettings,
-    forecast_panel,
-    normalise_levels,
-    systems,
-    to_long,
-)
+from forecasting.timeseries.core import IntervalMethod, RunSettings, normalise_levels, systems, to_long
+from forecasting.timeseries.dispatch import forecast_panel
 from forecasting.timeseries.distributed import map_chunks
 from forecasting.timeseries.exog import attach_history, driver_columns, future_frame
 from forecasting.timeseries.frame import GapPolicy, Panel, to_panel
 from forecasting.timeseries.models import ModelSpec, check_length, get_model, resolve_models
-from forecasting.timeseries.selection import (
-    COMBINATION_MEMBERS,
-    INTERMITTENT_ZERO_SHARE,
-    Selection,
-    intermittent,
-    select_panel,
-)
+from forecasting.timeseries.paths import auto_paths
+from forecasting.timeseries.selection import Selection, select_panel
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +101,11 @@ def forecast(
     keys
         Columns that identify a series (e.g. ``("reporter", "partner", "flow", "commodity")``).
     models
-        Names from ``MODEL_NAMES``. ``"auto"`` combines AutoETS, AutoTheta,
-        DynamicOptimizedTheta and AutoCES with equal weights (series with many zeros get the
-        intermittent-demand model with the best backtest); ``"select"`` picks per series by
+        Names from ``MODEL_NAMES``. ``"auto"`` (the default) is an equal-weight combination
+        with calibrated (conformal) intervals: Naive, Theta and DynamicOptimizedTheta for annual series;
+        AutoETS, AutoTheta, DynamicOptimizedTheta and AutoCES for seasonal ones (see
+        :mod:`forecasting.timeseries.combination`); series with many zeros get the
+        intermittent-demand model with the best backtest. ``"select"`` picks per series by
         backtest MASE; ``"ensemble"`` averages the best three by backtest.
     horizon
         Periods ahead.
@@ -129,7 +120,8 @@ def forecast(
         ``"log"`` or ``"boxcox"`` fit on that scale; bounds map back exactly and the mean is
         bias-adjusted (see :mod:`forecasting.timeseries.transforms`).
     intervals
-        ``"model"`` (the model's predictive distribution) or ``"conformal"``.
+        ``"model"`` (the model's predictive distribution) or ``"conformal"``; ``auto`` is
+        always calibrated by conformal intervals (its members' own intervals under-cover).
     scenario
         Label written in the ``scenario`` column.
     n_jobs, backend
@@ -144,7 +136,7 @@ def forecast(
         ``{"select": {"candidates": [...]}}`` the candidates.
     n_windows
         Backtest windows used by ``select``/``ensemble`` (and ``auto`` on intermittent
-        series) and by conformal calibration.
+        series) and calibration origins of conformal intervals (default 10).
 
     Returns
     -------
@@ -221,7 +213,7 @@ def backtest(
         transform=transform, intervals=intervals, n_jobs=1, time_col=time_col, value_col=value_col,
         gaps=gaps, joint_by=joint_by, options=options, n_windows=None, require_future=False,
     )  # fmt: skip
-    result = run_backtest(panel, specs, settings, n_windows=n_windows, step=step)
+    result = run_backtest(panel, specs, settings, forecaster=forecast_panel, n_windows=n_windows, step=step)
     validate(result.accuracy, ACCURACY, keys=panel.keys)
     return result
 
@@ -254,14 +246,14 @@ def select_models(
         exog_future=None, transform=transform, intervals="model", n_jobs=1, time_col=time_col,
         value_col=value_col, gaps=gaps, joint_by=None, options=None, n_windows=n_windows,
     )  # fmt: skip
-    return select_panel(panel, settings, candidates=candidates, metric=metric)
+    return select_panel(panel, settings, forecaster=forecast_panel, candidates=candidates, metric=metric)
 
 
 def simulate_paths(
     series: pd.DataFrame,
     *,
     keys: Sequence[str],
-    model: str = "AutoETS",
+    model: str = "auto",
     horizon: int,
     n_paths: int = 1000,
     seed: int = 0,
@@ -271,6 +263,8 @@ def simulate_paths(
     time_col: str = "period",
     value_col: str = "value",
     gaps: GapPolicy = "raise",
+    options: dict[str, dict] | None = None,
+    n_windows: int | None = None,
 ) -> pd.DataFrame:
     """Joint sample paths of each series' future: ``keys..., path, period, value``.
 
@@ -280,9 +274,11 @@ def simulate_paths(
     across horizons. ``error_distribution="bootstrap"`` resamples the model's residuals instead of
     drawing normal errors. With ``transform="log"``/``"boxcox"`` the paths are simulated on
     that scale and mapped back draw by draw, so they are log-normal-like and never negative.
-    The same ``seed`` gives the same paths. ``model="auto"`` draws an equal share of the paths
-    from each member of the combination (a mixture), so their mean matches the combined
-    forecast; series with many zeros are refused there (pick an intermittent model instead).
+    The same ``seed`` gives the same paths. ``model="auto"`` (the default of ``forecast``) draws
+    calibrated joint paths around the combined forecast: their 80 % and 95 % bands match
+    ``forecast(models="auto")``'s intervals, and draw ``d`` of every series comes from one joint
+    draw (see :mod:`forecasting.timeseries.paths`); ``options``/``n_windows`` are those of
+    ``forecast``. Series with many zeros are refused there (pick an intermittent model instead).
 
     Examples
     --------
@@ -293,53 +289,48 @@ def simulate_paths(
     ((15, 4), ['hs', 'path', 'period', 'value'])
     """
     spec = get_model(model)
-    combined = spec.name == "auto"
-    if not combined and (spec.engine != "statsforecast" or not spec.native_intervals):
-        valid = ["auto", "AutoARIMA", "AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES", "Naive",
-                 "SeasonalNaive", "RandomWalkWithDrift"]  # fmt: skip
+    if spec.name != "auto" and (spec.engine != "statsforecast" or not spec.native_intervals):
+        valid = ["auto", "AutoARIMA", "AutoETS", "AutoTheta", "Theta", "DynamicOptimizedTheta", "AutoCES",
+                 "Naive", "SeasonalNaive", "RandomWalkWithDrift"]  # fmt: skip
         raise ForecastingError(f"simulate_paths supports {', '.join(valid)}; got {model!r}")
     if not isinstance(n_paths, int) or n_paths < 1:
         raise ForecastingError(f"n_paths must be a positive integer, got {n_paths!r}")
     panel = to_panel(series, keys=keys, time_col=time_col, value_col=value_col, freq=freq, gaps=gaps)
-    members = resolve_models(list(COMBINATION_MEMBERS)) if combined else [spec]
-    for member in members:
-        check_length(member, panel.lengths(), panel.freq.season_length, panel.labels())
-    if combined:
-        _refuse_intermittent(panel)
-    data, lambdas = transforms.forward(panel.data, transform, panel.labels())
-    from forecasting.timeseries.engines import _statsforecast
-
-    pieces = []
-    # Member i draws paths i, i + k, i + 2k, ... so every prefix of paths is balanced across members.
-    for i, member in enumerate(members):
-        count = len(range(i, n_paths, len(members)))
-        if count == 0:
-            continue
-        drawn = _statsforecast.simulate(
-            data, member, horizon=horizon, n_paths=count, seed=seed + i, freq=panel.freq,
-            error_distribution=error_distribution,
-        )  # fmt: skip
-        drawn["path"] = drawn["path"] * len(members) + i
-        pieces.append(drawn)
-    raw = pd.concat(pieces, ignore_index=True)
-    if transform != "none":
-        raw = raw.reset_index(drop=True)
-        raw["value"] = raw.groupby("unique_id", sort=False)["value"].transform(
-            lambda v: transforms.inverse_box_cox(v.to_numpy(), lambdas[v.name])
+    if spec.name == "auto":
+        settings = RunSettings(
+            horizon=horizon, levels=(80, 95), options=dict(options or {}), n_windows=n_windows
         )
+        raw = auto_paths(panel, settings, n_paths=n_paths, seed=seed, transform=transform)
+    else:
+        raw = _model_paths(panel, spec, horizon, n_paths, seed, transform, error_distribution)
     raw = raw.sort_values(["unique_id", "path", "ds"], kind="stable").rename(columns={"ds": "period"})
     raw["period"] = pd.to_datetime(raw["period"]).astype("datetime64[ns]")
     return panel.attach_keys(raw[["unique_id", "path", "period", "value"]]).reset_index(drop=True)
 
 
-def _refuse_intermittent(panel: Panel) -> None:
-    sparse = intermittent(panel)
-    many = [panel.labels()[u] for u in sparse.index[sparse]]
-    if many:
-        raise ForecastingError(
-            f"{len(many)} series have at least {INTERMITTENT_ZERO_SHARE:.0%} zeros, where the combination does not"
-            f" apply: {describe_items(many)}. Simulate them with a single model (e.g. model='Naive') or drop them"
+def _model_paths(
+    panel: Panel,
+    spec: ModelSpec,
+    horizon: int,
+    n_paths: int,
+    seed: int,
+    transform: str,
+    error_distribution: str,
+) -> pd.DataFrame:
+    """Paths from one statsforecast model's own state-space recursion."""
+    check_length(spec, panel.lengths(), panel.freq.season_length, panel.labels())
+    data, lambdas = transforms.forward(panel.data, transform, panel.labels())  # type: ignore[arg-type]
+    from forecasting.timeseries.engines import _statsforecast
+
+    raw = _statsforecast.simulate(
+        data, spec, horizon=horizon, n_paths=n_paths, seed=seed, freq=panel.freq,
+        error_distribution=error_distribution,
+    )  # fmt: skip
+    if transform != "none":
+        raw["value"] = raw.groupby("unique_id", sort=False)["value"].transform(
+            lambda v: transforms.inverse_box_cox(v.to_numpy(), lambdas[v.name])
         )
+    return raw
 
 
 def in_sample_residuals(

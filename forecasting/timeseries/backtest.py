@@ -3,13 +3,18 @@
 Origins are counted back from each series' own end: window ``w`` of ``n_windows`` holds out
 the last ``horizon + (n_windows - 1 - w) * step`` observations. Scaled errors use the
 training part of each window only, as in the M-competitions.
+
+Kept rather than ``StatsForecast.cross_validation``: the origins here run any model the
+toolkit knows (pmdarima, statsmodels, the meta models with their own nested backtests and
+calibration) on the log or Box-Cox scale with exact back-transforms, which the statsforecast
+routine (its own models only) cannot.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,7 +22,7 @@ import pandas as pd
 from forecasting.errors import SeriesTooShortError, describe_items
 from forecasting.progress import track
 from forecasting.timeseries import metrics
-from forecasting.timeseries.core import RunSettings, forecast_panel
+from forecasting.timeseries.core import Forecaster, RunSettings
 from forecasting.timeseries.frame import Panel
 from forecasting.timeseries.models import ModelSpec
 
@@ -101,10 +106,15 @@ def backtest_panel(
     specs: Sequence[ModelSpec],
     settings: RunSettings,
     *,
+    forecaster: Forecaster,
     n_windows: int,
     step: int = 1,
 ) -> pd.DataFrame:
-    """Wide forecasts at every origin with ``cutoff`` and ``actual``; the engine of ``backtest``."""
+    """Wide forecasts at every origin with ``cutoff`` and ``actual``; the engine of ``backtest``.
+
+    ``forecaster`` runs the models at each origin (the dispatcher for public backtests, the
+    single-model runner inside model selection), so this layer imports no model code.
+    """
     horizon = settings.horizon
     check_windows(panel, specs, horizon, n_windows, step)
     pieces = []
@@ -114,7 +124,7 @@ def backtest_panel(
         future = None
         if settings.exog_columns:
             future = rest.groupby("unique_id", sort=False).head(horizon).drop(columns="y")
-        wide = forecast_panel(train.with_data(train.data), specs, settings, exog_future=future)
+        wide = forecaster(train, specs, settings, exog_future=future)
         actual = rest[["unique_id", "ds", "y"]].rename(columns={"y": "actual"})
         wide = wide.merge(actual, on=["unique_id", "ds"], how="left")
         cutoff = train.last_period()
@@ -176,10 +186,12 @@ def run_backtest(
     specs: Sequence[ModelSpec],
     settings: RunSettings,
     *,
+    forecaster: Forecaster,
     n_windows: int,
     step: int,
 ) -> BacktestResult:
-    wide = backtest_panel(panel, specs, settings, n_windows=n_windows, step=step)
+    """Backtest ``specs`` on ``panel`` and score them (see :func:`backtest_panel`)."""
+    wide = backtest_panel(panel, specs, settings, forecaster=forecaster, n_windows=n_windows, step=step)
     levels = list(settings.levels)
     accuracy = panel.attach_keys(score(wide, levels))
     accuracy["n_windows"] = accuracy["n_windows"].astype("int64")
@@ -192,7 +204,3 @@ def run_backtest(
     columns = ["unique_id", "cutoff", "ds", "model", "level", "mean", "lower", "upper", "actual"]
     long = pd.concat(long_pieces, ignore_index=True)[columns].rename(columns={"ds": "period"})
     return BacktestResult(panel.attach_keys(long), accuracy.reset_index(drop=True), panel.keys)
-
-
-def with_horizon(settings: RunSettings, horizon: int) -> RunSettings:
-    return replace(settings, horizon=horizon)

@@ -1,14 +1,15 @@
-"""Running models on a panel: dispatch to engines, transform, intervals, one wide result.
+"""Running single models on a panel: dispatch to engines and transforms, one wide result.
 
-``forecast_panel`` is the single path every public verb uses (``forecast``, ``backtest``,
-model selection, conformal calibration), so they agree by construction. Its result is wide
-(``unique_id, ds, model, mean, lower_<L>, upper_<L>``) on the caller's scale.
+This is the bottom of the time-series layers: it knows nothing of backtests, conformal
+calibration or the meta models (``auto``, ``select``, ``ensemble``), which sit above it and
+call :func:`forecast_base`. Results are wide (``unique_id, ds, model, mean, lower_<L>,
+upper_<L>``) on the caller's scale.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,9 @@ from forecasting.timeseries.models import ModelSpec, check_length
 logger = logging.getLogger(__name__)
 
 IntervalMethod = Literal["model", "conformal"]
+# What the layers above pass down instead of importing each other: a function forecasting a
+# panel with some models, ``(panel, specs, settings, exog_future=None) -> wide frame``.
+Forecaster = Callable[..., pd.DataFrame]
 INTERVAL_METHODS = ("model", "conformal")
 
 
@@ -63,41 +67,24 @@ def normalise_levels(level: Sequence[int] | int) -> tuple[int, ...]:
     return tuple(sorted({int(v) if float(v).is_integer() else v for v in values}))  # type: ignore[misc]
 
 
-def forecast_panel(
+def forecast_base(
     panel: Panel,
     specs: Sequence[ModelSpec],
     settings: RunSettings,
     *,
     exog_future: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Forecast every series of ``panel`` with every model in ``specs`` (see module notes)."""
+    """Forecast every series of ``panel`` with single (non-meta) models, on the caller's scale.
+
+    Models without a predictive distribution leave their bounds missing here; the dispatcher
+    (:mod:`forecasting.timeseries.dispatch`) fills them by conformal calibration.
+    """
     lengths, labels = panel.lengths(), panel.labels()
     for spec in specs:
-        if spec.engine != "meta":
-            check_length(spec, lengths, panel.freq.season_length, labels)
-    levels = list(settings.levels)
+        check_length(spec, lengths, panel.freq.season_length, labels)
     data, lambdas = transforms.forward(panel.data, settings.transform, labels)
-    pieces = []
-    base = [s for s in specs if s.engine != "meta"]
-    if base:
-        raw = run_engines(panel.with_data(data), base, settings, exog_future=exog_future)
-        pieces.append(transforms.backward(raw, settings.transform, lambdas, levels))
-    meta = [s for s in specs if s.engine == "meta"]
-    if meta:
-        from forecasting.timeseries.selection import meta_forecast
-
-        for spec in meta:
-            pieces.append(meta_forecast(panel, spec.name, settings, exog_future=exog_future))
-    wide = pd.concat(pieces, ignore_index=True)
-    needs_conformal = settings.intervals == "conformal" or any(not s.native_intervals for s in base)
-    if needs_conformal and not settings.point_only:
-        from forecasting.timeseries.conformal import conformal_bounds
-
-        chosen = {s.name for s in base if settings.intervals == "conformal" or not s.native_intervals}
-        if settings.intervals == "conformal":
-            chosen |= {s.name for s in meta}
-        wide = conformal_bounds(panel, wide, sorted(chosen), settings)
-    return wide
+    raw = run_engines(panel.with_data(data), specs, settings, exog_future=exog_future)
+    return transforms.backward(raw, settings.transform, lambdas, list(settings.levels))
 
 
 def run_engines(

@@ -4,6 +4,11 @@ Scaled errors (MASE, RMSSE) divide by the in-sample error of the (seasonal) naiv
 forecast on the training part only, so they are unit-free: a series in pounds and the same
 series in dollars score the same. sMAPE follows the M3 competition (0-200 scale). The
 Winkler score of a ``level`` % interval is its width plus ``2 / alpha`` times any miss.
+
+Kept beside ``utilsforecast.losses`` (which gives the same MASE and, times 200, sMAPE:
+tests/unit/timeseries/test_building_blocks.py) because the backtest scores every series,
+model and window in one vectorised pass with each window's own training scale, where
+``utilsforecast.losses.mase`` takes one training frame per call.
 """
 
 from __future__ import annotations

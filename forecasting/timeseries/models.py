@@ -56,6 +56,7 @@ _SPECS = (
     ModelSpec("AutoARIMA", "statsforecast", 6, uses_exog=True, doc="stepwise auto ARIMA"),
     ModelSpec("AutoETS", "statsforecast", 7, doc="exponential smoothing, AICc choice"),
     ModelSpec("AutoTheta", "statsforecast", 4, doc="Theta family, MSE choice"),
+    ModelSpec("Theta", "statsforecast", 4, doc="standard Theta method (Assimakopoulos & Nikolopoulos 2000)"),
     ModelSpec(
         "DynamicOptimizedTheta", "statsforecast", 4, doc="dynamic optimised Theta (Fiorucci et al. 2016)"
     ),
@@ -73,7 +74,10 @@ _SPECS = (
     ModelSpec("VAR", "statsmodels", 10, multivariate=True, doc="vector autoregression"),
     ModelSpec("VECM", "statsmodels", 12, multivariate=True, doc="vector error correction"),
     ModelSpec(
-        "auto", "meta", 8, doc="combination of ETS, Theta, DOTM and CES; intermittent series by backtest"
+        "auto",
+        "meta",
+        2,
+        doc="calibrated combination (annual: Naive, Theta, DOTM); intermittent series by backtest",
     ),
     ModelSpec("select", "meta", 8, doc="per-series choice by rolling-origin backtest"),
     ModelSpec("ensemble", "meta", 8, doc="equal-weight mean of the best candidates by backtest"),

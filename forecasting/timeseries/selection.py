@@ -1,20 +1,19 @@
-"""The automatic forecast, per-series model choice and simple ensembles.
+"""Per-series model choice by backtest (``select``), simple ensembles, and the intermittent rule.
 
-``auto`` (the default) forecasts smooth series with the equal-weight combination of four
-state-space models, AutoETS, AutoTheta, DynamicOptimizedTheta and AutoCES, and chooses among
-intermittent-demand models by backtest for series with many zeros (at least
-``INTERMITTENT_ZERO_SHARE`` of observations). ``select`` picks, per series, the candidate
-with the lowest rolling-origin backtest MASE. ``ensemble`` averages the ``top_k`` best
-candidates per series by backtest.
+``select`` picks, per series, the candidate with the lowest rolling-origin backtest MASE.
+``ensemble`` averages the ``top_k`` best candidates per series by backtest, bounds included
+(every member's intervals nest, so the averages do). A series is *intermittent* when at
+least ``INTERMITTENT_ZERO_SHARE`` of its observations are zero; this one rule routes series
+to intermittent-demand models everywhere (``auto``, ``select``, ``simulate_paths`` and the
+outlook baseline).
 
-Why a fixed combination rather than a per-series choice: on M3 series kept apart from the
-benchmark (benchmarks/bench_auto_vs_pmdarima.py, "development set"), choosing per series on
-a few rolling origins was less accurate than the combination (monthly sMAPE 15.9 vs 14.1,
-MASE 0.857 vs 0.785), because a short backtest is a noisy judge; combining forecasts
-averages that noise away, as the M3 and M4 competitions found. Combined bounds sit at the
-combined mean plus the members' average distances from their own means to their bounds
-(AutoCES contributes its mean only); ``ensemble`` averages its members' bounds. Both keep
-80 % inside 95 % because every member's intervals nest.
+Why the default ``auto`` is a fixed combination rather than a per-series choice: on M3
+series kept apart from the benchmark (benchmarks/bench_auto_vs_pmdarima.py, "development
+set"), choosing per series on a few rolling origins was less accurate than combining
+(monthly sMAPE 15.9 vs 14.1), because a short backtest is a noisy judge.
+
+This layer sits above the backtest: the function that runs models at each origin is passed
+in (``forecaster``), never imported from the dispatcher above.
 """
 
 from __future__ import annotations
@@ -26,20 +25,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import ForecastingError
 from forecasting.timeseries.backtest import BacktestResult, choose, run_backtest
-from forecasting.timeseries.core import RunSettings, forecast_panel
+from forecasting.timeseries.core import Forecaster, RunSettings
 from forecasting.timeseries.frame import Panel
-from forecasting.timeseries.models import ModelSpec, check_length, resolve_models
+from forecasting.timeseries.models import ModelSpec, resolve_models
 
 logger = logging.getLogger(__name__)
 
 INTERMITTENT_ZERO_SHARE = 0.3
-COMBINATION_MEMBERS = ("AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES")
-# statsforecast 2.1 draws CES intervals from 5,000 Python-level simulations per series, which
-# dominated the combination's run time when profiled on M3 series; CES then adds its point
-# forecast only, and the bounds come from the other members (see combine).
-POINT_ONLY_MEMBERS = frozenset({"AutoCES"})
 # Candidates of ``select``/``ensemble`` for smooth series. AutoARIMA is left out by default
 # (and out of the combination): on M3 monthly series statsforecast 2.1 needs many times
 # AutoETS's time per series, and far more on some; add it through
@@ -107,6 +100,7 @@ def select_panel(
     panel: Panel,
     settings: RunSettings,
     *,
+    forecaster: Forecaster,
     candidates: Sequence[str] | None = None,
     metric: str = "MASE",
     intervals: bool = True,
@@ -129,86 +123,12 @@ def select_panel(
         horizon, windows = selection_windows(sub, specs, settings)
         logger.info("selecting among %s for %d series on %d windows of %d", names, len(ids), windows, horizon)
         window_settings = replace(settings, horizon=horizon, intervals="model", point_only=not intervals)
-        result = run_backtest(sub, specs, window_settings, n_windows=windows, step=1)
+        result = run_backtest(sub, specs, window_settings, forecaster=forecaster, n_windows=windows, step=1)
         results.append(result)
         choices.append(choose(result.accuracy, list(panel.keys), metric, order=names))
     accuracy = pd.concat([r.accuracy for r in results], ignore_index=True)
     forecasts = pd.concat([r.forecasts for r in results], ignore_index=True)
     return Selection(pd.concat(choices, ignore_index=True), BacktestResult(forecasts, accuracy, panel.keys))
-
-
-def meta_forecast(
-    panel: Panel, kind: str, settings: RunSettings, *, exog_future: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Wide forecasts labelled ``auto``, ``select`` or ``ensemble`` (see module notes)."""
-    if kind != "auto":
-        candidates = settings.options.get(kind, {}).get("candidates")
-        return backtest_choice(panel, kind, settings, candidates=candidates)
-    options = settings.options.get("auto", {})
-    unknown = sorted(set(options) - {"members"})
-    if unknown:
-        raise ForecastingError(
-            f"options for 'auto' accept 'members' (the combined models); got {unknown}. To choose among"
-            " candidates per series by backtest, use models='select' with options={'select': {'candidates': [...]}}"
-        )
-    sparse = intermittent(panel)
-    pieces = []
-    if not sparse.all():
-        members = list(options.get("members", COMBINATION_MEMBERS))
-        smooth = sparse.index[~sparse].tolist()
-        pieces.append(combination(panel.subset(smooth), members, settings, label="auto"))
-    if sparse.any():
-        chosen = backtest_choice(
-            panel.subset(sparse.index[sparse].tolist()),
-            "select",
-            settings,
-            candidates=INTERMITTENT_CANDIDATES,
-        )
-        pieces.append(chosen.assign(model="auto"))
-    return pd.concat(pieces, ignore_index=True)
-
-
-def combination(panel: Panel, members: Sequence[str], settings: RunSettings, *, label: str) -> pd.DataFrame:
-    """Equal-weight mean of ``members`` per series; members a series is too short for sit out.
-
-    Raises
-    ------
-    SeriesTooShortError
-        When a series is too short for every member.
-    """
-    specs = resolve_models(list(members))
-    nested = [s.name for s in specs if s.engine == "meta"]
-    if nested:
-        raise ForecastingError(f"a combination's members must be single models, not {nested}")
-    season = panel.freq.season_length
-    lengths = panel.lengths()
-    usable = {
-        uid: tuple(s.name for s in specs if s.required_length(season) <= n) for uid, n in lengths.items()
-    }
-    too_short = [uid for uid, names in usable.items() if not names]
-    if too_short:
-        easiest = min(specs, key=lambda s: s.required_length(season))
-        check_length(easiest, {u: lengths[u] for u in too_short}, season, panel.labels())
-    pieces = []
-    by_members = pd.Series(usable).groupby(pd.Series(usable)).groups
-    for names, ids in by_members.items():
-        if len(names) < len(specs):
-            labels = panel.labels()
-            logger.warning(
-                "%d series are too short for part of the combination (%s); their 'auto' forecast combines %s",
-                len(ids), ", ".join(labels[u] for u in list(ids)[:5]), ", ".join(names),
-            )  # fmt: skip
-        sub = panel.subset(list(ids))
-        point_only = [n for n in names if n in POINT_ONLY_MEMBERS]
-        if len(point_only) == len(names):
-            point_only = []
-        with_bounds = [n for n in names if n not in point_only]
-        wide = forecast_panel(sub, resolve_models(with_bounds), replace(settings, intervals="model"))
-        if point_only:
-            points = forecast_panel(sub, resolve_models(point_only), replace(settings, point_only=True))
-            wide = pd.concat([wide, points], ignore_index=True)
-        pieces.append(combine(wide, label))
-    return pd.concat(pieces, ignore_index=True)
 
 
 def combine(wide: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -229,10 +149,15 @@ def combine(wide: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def backtest_choice(
-    panel: Panel, kind: str, settings: RunSettings, *, candidates: Sequence[str] | None
+    panel: Panel,
+    kind: str,
+    settings: RunSettings,
+    *,
+    candidates: Sequence[str] | None,
+    forecaster: Forecaster,
 ) -> pd.DataFrame:
     """The best candidate (``select``) or the mean of the ``top_k`` best (``ensemble``) per series."""
-    selection = select_panel(panel, settings, candidates=candidates, intervals=False)
+    selection = select_panel(panel, settings, forecaster=forecaster, candidates=candidates, intervals=False)
     ids = panel.key_table[["unique_id", *panel.keys]]
     scored = selection.backtest.accuracy.merge(ids, on=list(panel.keys))
     scored = scored[scored["metric"] == "MASE"]
@@ -244,7 +169,7 @@ def backtest_choice(
         # Only the chosen members are refitted on the full history, grouped by model set.
         member_sets = members.groupby("unique_id", sort=False)["model"].agg(tuple)
         for chosen, ids in member_sets.groupby(member_sets).groups.items():
-            wide = forecast_panel(
+            wide = forecaster(
                 panel.subset(list(ids)), resolve_models(list(chosen)), replace(settings, intervals="model")
             )
             picked = wide.merge(members, on=["unique_id", "model"], how="inner")[wide.columns]

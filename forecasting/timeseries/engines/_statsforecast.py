@@ -1,4 +1,4 @@
-"""Adapter over statsforecast (AutoARIMA, AutoETS, Theta family, AutoCES, naive family, intermittent models)."""
+"""Adapter over statsforecast (AutoARIMA, AutoETS, Theta family incl. the standard Theta, AutoCES, naive family, intermittent models)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def build_model(spec: ModelSpec, season_length: int, options: dict | None = None
         return sf.AutoETS(season_length=season_length, alias=name, **options)
     if name == "AutoTheta":
         return sf.AutoTheta(season_length=season_length, alias=name, **options)
+    if name == "Theta":
+        return sf.Theta(season_length=season_length, alias=name, **options)
     if name == "DynamicOptimizedTheta":
         return sf.DynamicOptimizedTheta(season_length=season_length, alias=name, **options)
     if name == "AutoCES":

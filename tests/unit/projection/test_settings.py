@@ -31,7 +31,7 @@ SETTINGS = OutlookSettings(
     ge_mode="full",
     reference_importer="DEU",
     rows_set_aside=3,
-    series_methods=(SeriesMethod("KAZ", "PAK", "export", "coal", "ets", 0, 20),),
+    series_methods=(SeriesMethod("KAZ", "PAK", "export", "coal", "auto", "20 positive years", 2006, 20),),
     elasticities=(Elasticity("coal", -5.0, 1.0, "pooled", "mean of a, b"),),
     fallbacks=(Fallback("trade elasticity (coal)", "not significant", "the pooled value is used"),),
 )

@@ -10,6 +10,7 @@ from forecasting.errors import ForecastingError, SeriesTooShortError
 from forecasting.schema import ACCURACY, validate
 from forecasting.timeseries import backtest, forecast, select_models
 from forecasting.timeseries import metrics as m
+from forecasting.timeseries.combination import ANNUAL_MEMBERS
 
 
 def linear_and_flat() -> pd.DataFrame:
@@ -107,61 +108,66 @@ def test_ensemble_is_the_mean_of_its_members(annual_panel):
     pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
 
 
-MEMBERS = ["AutoETS", "AutoTheta", "DynamicOptimizedTheta", "AutoCES"]
-
-
-def combined(base: pd.DataFrame, index: list[str], with_bounds: list[str]) -> pd.DataFrame:
-    """Mean of the members' means; bounds at that mean plus the average offsets of ``with_bounds``."""
-    mean = base.groupby(index)["mean"].mean()
-    bounded = base[base["model"].isin(with_bounds)]
-    offsets = bounded[["lower", "upper"]].sub(bounded["mean"], axis=0).join(bounded[index])
-    spread = offsets.groupby(index)[["lower", "upper"]].mean()
-    return spread.add(mean, axis=0).assign(mean=mean)[["mean", "lower", "upper"]]
-
-
-def test_auto_is_the_equal_weight_combination_of_its_members(annual_panel):
+def test_auto_mean_is_the_equal_weight_combination_of_the_annual_members(annual_panel):
     auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3)
-    base = forecast(annual_panel, keys=["commodity", "flow"], models=MEMBERS, horizon=3)
-    assert set(base["model"]) == set(MEMBERS)
+    base = forecast(annual_panel, keys=["commodity", "flow"], models=list(ANNUAL_MEMBERS), horizon=3)
     index = ["commodity", "flow", "period", "level"]
-    # AutoCES adds its mean only; the bounds come from the three members with cheap intervals.
-    expected = combined(base, index, MEMBERS[:3])
-    got = auto.set_index(index)[["mean", "lower", "upper"]]
-    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), rtol=1e-10)
-    assert (auto["lower"] <= auto["mean"]).all() and (auto["mean"] <= auto["upper"]).all()
+    expected = base.groupby(index)["mean"].mean()
+    pd.testing.assert_series_equal(
+        auto.set_index(index)["mean"].sort_index(), expected.sort_index(), rtol=1e-10
+    )
+
+
+def test_auto_intervals_are_symmetric_and_grow_as_a_power_of_the_step(annual_panel):
+    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=4)
+    half = (auto["upper"] - auto["mean"]).to_numpy()
+    np.testing.assert_allclose(half, (auto["mean"] - auto["lower"]).to_numpy(), rtol=1e-10)
+    assert (half > 0).all()
+    for _, rows in auto.assign(half=half).groupby(["commodity", "flow", "level"]):
+        widths = rows.sort_values("period")["half"].to_numpy()
+        growth = np.log(widths[1] / widths[0]) / np.log(2)
+        assert 0.5 - 1e-9 <= growth <= 1 + 1e-9
+        np.testing.assert_allclose(widths, widths[0] * np.arange(1, 5) ** growth, rtol=1e-9)
+
+
+def test_auto_width_is_the_conformal_rank_of_the_pooled_rolling_origin_errors():
+    # One series, 3 members; recompute the 80 % width by hand from the combination's own errors.
+    rng = np.random.default_rng(4)
+    values = 100 + np.cumsum(rng.normal(1.0, 3.0, 20))
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2020), "value": values})
+    auto = forecast(df, keys=["hs"], models="auto", horizon=2, level=80, n_windows=5)
+    errors = []
+    for window in range(5):
+        cut = 20 - 2 - (4 - window)
+        train = df.iloc[:cut]
+        fc = forecast(train, keys=["hs"], models=list(ANNUAL_MEMBERS), horizon=2, level=80)
+        combined = fc.groupby("period")["mean"].mean().to_numpy()
+        errors.append(np.abs(values[cut : cut + 2] - combined))
+    errors = np.array(errors)  # 5 origins x 2 steps
+    mean_1, mean_2 = errors.mean(axis=0)
+    growth = float(np.clip(np.log(mean_2 / mean_1) / np.log(2), 0.5, 1.0))
+    steps = np.array([1.0, 2.0]) ** growth
+    rank = int(np.ceil(11 * 0.8))  # 10 normalised errors
+    width = np.sort((errors / steps).ravel())[rank - 1]
+    np.testing.assert_allclose((auto["upper"] - auto["mean"]).to_numpy(), width * steps, rtol=1e-8)
 
 
 def test_auto_leaves_out_members_a_series_is_too_short_for(annual_panel, caplog):
-    # 6 observations: AutoETS needs 7, so the combination is Theta, DOTM and CES only.
-    short = annual_panel[annual_panel["period"] < 2006]
-    with caplog.at_level("WARNING", logger="forecasting.timeseries.selection"):
-        auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2)
+    short = annual_panel[annual_panel["period"] < 2006]  # 6 observations; AutoETS needs 7
+    options = {"auto": {"members": ["Naive", "AutoETS"]}}
+    with caplog.at_level("WARNING", logger="forecasting.timeseries.combination"):
+        auto = forecast(short, keys=["commodity", "flow"], models="auto", horizon=2, options=options)
     assert (
-        "6 series are too short" in caplog.text and "AutoTheta, DynamicOptimizedTheta, AutoCES" in caplog.text
+        "6 series are too short for part of the combination" in caplog.text
+        and "combines Naive" in caplog.text
     )
-    base = forecast(short, keys=["commodity", "flow"], models=MEMBERS[1:], horizon=2)
-    index = ["commodity", "flow", "period", "level"]
-    expected = combined(base, index, MEMBERS[1:3])
-    pd.testing.assert_frame_equal(
-        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
-    )
+    naive = forecast(short, keys=["commodity", "flow"], models="Naive", horizon=2)
+    np.testing.assert_allclose(auto["mean"].to_numpy(), naive["mean"].to_numpy(), rtol=1e-12)
 
 
-def test_auto_with_chosen_members_averages_their_bounds(annual_panel):
-    members = ["AutoETS", "RandomWalkWithDrift"]
-    options = {"auto": {"members": members}}
-    auto = forecast(annual_panel, keys=["commodity", "flow"], models="auto", horizon=3, options=options)
-    base = forecast(annual_panel, keys=["commodity", "flow"], models=members, horizon=3)
-    index = ["commodity", "flow", "period", "level"]
-    expected = base.groupby(index)[["mean", "lower", "upper"]].mean()
-    pd.testing.assert_frame_equal(
-        auto.set_index(index)[["mean", "lower", "upper"]].sort_index(), expected.sort_index(), rtol=1e-10
-    )
-
-
-def test_auto_on_series_too_short_for_every_member_states_the_need():
-    df = pd.DataFrame({"hs": "27", "period": range(2000, 2003), "value": [1.0, 2.0, 3.0]})
-    with pytest.raises(SeriesTooShortError, match="needs at least 4 observations"):
+def test_auto_on_series_too_short_for_calibrated_intervals_states_the_need():
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2004), "value": [1.0, 2.0, 3.0, 3.5]})
+    with pytest.raises(SeriesTooShortError, match="need at least 5 observations.*hs=27"):
         forecast(df, keys=["hs"], models="auto", horizon=2)
 
 
@@ -208,3 +214,23 @@ def test_backtest_too_short_states_the_need():
     df = pd.DataFrame({"hs": "27", "period": range(2000, 2010), "value": np.arange(10.0) + 1})
     with pytest.raises(SeriesTooShortError, match="needs 14 observations per series"):
         backtest(df, keys=["hs"], models="AutoETS", horizon=5, n_windows=3)
+
+
+def test_auto_flags_zero_width_intervals_of_a_constant_history():
+    from forecasting.errors import DataQualityWarning
+
+    df = pd.DataFrame({"hs": "27", "period": range(2000, 2015), "value": 5.0})
+    with pytest.warns(DataQualityWarning, match="zero width: 'hs=27'"):
+        forecast(df, keys=["hs"], models="auto", horizon=2)
+
+
+def test_a_series_auto_forecast_does_not_depend_on_the_other_series(annual_panel):
+    # Calibration is planned per series, so chunked (Dask, processes) and serial runs agree.
+    mixed = annual_panel[~((annual_panel["commodity"] == "coal") & (annual_panel["period"] < 2010))]
+    together = forecast(mixed, keys=["commodity", "flow"], models="auto", horizon=3)
+    alone = forecast(
+        mixed[mixed["commodity"] == "pharma"], keys=["commodity", "flow"], models="auto", horizon=3
+    )
+    pd.testing.assert_frame_equal(
+        together[together["commodity"] == "pharma"].reset_index(drop=True), alone, rtol=1e-10
+    )

@@ -80,3 +80,28 @@ def test_smape_rmsse_coverage_winkler_hand_values():
     assert metrics.coverage(actual, lower, upper) == 0.5
     # second actual (50) misses the interval [55, 70] by 5: width 15 + (2 / 0.05) * 5
     assert metrics.winkler(actual, lower, upper, 95) == pytest.approx(np.mean([30.0, 15.0 + 40 * 5]))
+
+
+def test_backtest_scores_equal_utilsforecast_losses_on_one_window():
+    # Kept hand-written (see forecasting.timeseries.metrics); this pins them to the library's numbers.
+    from utilsforecast.losses import mase, smape
+
+    from forecasting.timeseries import backtest
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"hs": np.repeat(["a", "b"], 20), "period": np.tile(np.arange(2000, 2020), 2),
+                       "value": np.r_[np.cumsum(rng.normal(1, 2, 20)) + 50, np.cumsum(rng.normal(0, 1, 20)) + 30]})  # fmt: skip
+    result = backtest(df, keys=["hs"], models=["RandomWalkWithDrift"], horizon=4, n_windows=1)
+    fc = result.forecasts[result.forecasts["level"] == 80].rename(
+        columns={"hs": "unique_id", "period": "ds", "actual": "y", "mean": "RandomWalkWithDrift"}
+    )
+    train = df[df["period"] < 2016].assign(ds=lambda d: pd.to_datetime(d["period"].astype(str) + "-01-01"))
+    train = train.rename(columns={"hs": "unique_id", "value": "y"})[["unique_id", "ds", "y"]]
+    theirs_mase = mase(fc, ["RandomWalkWithDrift"], seasonality=1, train_df=train).set_index("unique_id")
+    theirs_smape = smape(fc, ["RandomWalkWithDrift"]).set_index("unique_id")
+    ours = result.accuracy.set_index(["hs", "metric"])["value"]
+    for uid in ("a", "b"):
+        assert ours[(uid, "MASE")] == pytest.approx(theirs_mase.loc[uid, "RandomWalkWithDrift"], rel=1e-12)
+        assert ours[(uid, "sMAPE")] == pytest.approx(
+            200 * theirs_smape.loc[uid, "RandomWalkWithDrift"], rel=1e-12
+        )

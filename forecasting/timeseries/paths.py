@@ -1,0 +1,131 @@
+"""Joint sample paths of the default ``auto`` forecast, calibrated like its intervals.
+
+Draw ``d`` of every series comes from one joint draw, so sums over series (a pair's
+turnover, a commodity's two directions) get coherent intervals:
+
+1. each series' path is its combined point forecast plus a calibrated error; the error at
+   step ``h`` is ``q_i(Z) * f(h)``, where ``q_i`` is series ``i``'s conformal quantile
+   function (piecewise linear through the normalised half-widths at ``PATH_LEVELS``, the
+   same calibration that gives ``forecast(models="auto")`` its bounds) and ``f`` the series'
+   step growth from :mod:`forecasting.timeseries.conformal` (``step_factor``); so the paths' 80 % and 95 % bands
+   equal the forecast's intervals (up to simulation noise);
+2. ``Z`` is standard normal at every step, a random walk scaled to unit variance (so a path
+   that starts high tends to stay high), and correlated across series with the shrunk
+   (Schafer-Strimmer) correlation of the series' calibration errors at common origins.
+
+With ``transform="log"`` everything happens on the log scale and each draw maps back, so
+paths are never negative and their mean carries the log-normal bias adjustment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from forecasting.errors import ForecastingError, describe_items
+from forecasting.timeseries import conformal, transforms
+from forecasting.timeseries.combination import auto_members, calibrated
+from forecasting.timeseries.core import RunSettings
+from forecasting.timeseries.frame import Panel
+from forecasting.timeseries.reconcile import shrunk_covariance
+from forecasting.timeseries.selection import INTERMITTENT_ZERO_SHARE, intermittent
+
+PATH_LEVELS = (50, 80, 95)
+
+
+def auto_paths(
+    panel: Panel, settings: RunSettings, *, n_paths: int, seed: int, transform: transforms.TransformName
+) -> pd.DataFrame:
+    """``unique_id, path, ds, value``: calibrated joint paths of ``auto`` (see module notes)."""
+    refuse_intermittent(panel)
+    data, lambdas = transforms.forward(panel.data, transform, panel.labels())
+    fitted = panel.with_data(data)
+    plain = replace(settings, transform="none", levels=PATH_LEVELS)
+    wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
+    widths = conformal.half_widths(errors, PATH_LEVELS).set_index("unique_id")
+    ids = fitted.ids
+    horizon = settings.horizon
+    draws = joint_normal(error_correlation(errors, ids), n_paths, horizon, np.random.default_rng(seed))
+    steps = np.arange(1, horizon + 1)
+    pieces = []
+    for i, uid in enumerate(ids):
+        mean = wide.loc[wide["unique_id"] == uid, "mean"].to_numpy()
+        known = [0.0, *(widths.loc[uid, f"w_{lv}"] for lv in PATH_LEVELS)]
+        factor = conformal.step_factor(steps, widths.loc[uid, "growth"], widths.loc[uid, "calibrated"])
+        values = (
+            mean[None, :] + quantile_map(draws[:, i, :], np.asarray(known, dtype=float)) * factor[None, :]
+        )
+        if transform != "none":
+            values = transforms.inverse_box_cox(values, lambdas[uid])
+        dates = wide.loc[wide["unique_id"] == uid, "ds"].to_numpy()
+        pieces.append(
+            pd.DataFrame({
+                "unique_id": uid, "path": np.repeat(np.arange(n_paths), horizon),
+                "ds": np.tile(dates, n_paths), "value": values.ravel(),
+            })
+        )  # fmt: skip
+    return pd.concat(pieces, ignore_index=True)
+
+
+def quantile_map(z: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Map standard normal draws to errors through calibrated half-widths at ``PATH_LEVELS``.
+
+    Piecewise linear in ``|z|`` through ``(0, 0)`` and ``(z_L, w_L)``; beyond the widest level
+    it grows like a normal tail, ``w_95 * |z| / z_95`` (the calibration says nothing about
+    the far tail, and on the log scale a steeper guess there would let a few extreme draws
+    dominate the mean). Symmetric, like the conformal intervals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z80 = 1.2815515655446004
+    >>> float(quantile_map(np.array([-z80]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
+    -2.0
+    >>> float(quantile_map(np.array([2 * 1.959963984540054]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
+    6.0
+    """
+    knots = np.array([0.0, *(stats.norm.ppf(0.5 + lv / 200) for lv in PATH_LEVELS)])
+    widths = np.maximum.accumulate(widths)
+    magnitude = np.abs(z)
+    inside = np.interp(magnitude, knots, widths)
+    beyond = widths[-1] * magnitude / knots[-1]
+    return np.sign(z) * np.where(magnitude > knots[-1], beyond, inside)
+
+
+def error_correlation(errors: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Shrunk correlation across series of normalised calibration errors at common origins."""
+    if len(ids) == 1:
+        return np.ones((1, 1))
+    wide = errors.pivot_table(index=["cutoff", "step"], columns="unique_id", values="error").reindex(
+        columns=ids
+    )
+    complete = wide.dropna().to_numpy()
+    if len(complete) < 3:
+        return np.eye(len(ids))
+    cov = shrunk_covariance(complete - complete.mean(axis=0))
+    sd = np.sqrt(np.diag(cov))
+    sd[sd == 0] = 1.0
+    return cov / np.outer(sd, sd)
+
+
+def joint_normal(corr: np.ndarray, n_paths: int, horizon: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n_paths, n_series, horizon)`` standard normals: random walks over steps, correlated across series."""
+    values, vectors = np.linalg.eigh(corr)
+    root = vectors * np.sqrt(np.clip(values, 0, None))
+    shocks = rng.standard_normal((n_paths, horizon, len(corr))) @ root.T
+    walks = np.cumsum(shocks, axis=1) / np.sqrt(np.arange(1, horizon + 1))[None, :, None]
+    return np.transpose(walks, (0, 2, 1))
+
+
+def refuse_intermittent(panel: Panel) -> None:
+    """Raise naming the series with many zeros, where ``auto`` paths do not apply."""
+    sparse = intermittent(panel)
+    many = [panel.labels()[u] for u in sparse.index[sparse]]
+    if many:
+        raise ForecastingError(
+            f"{len(many)} series have at least {INTERMITTENT_ZERO_SHARE:.0%} zeros, where the combination does not"
+            f" apply: {describe_items(many)}. Simulate them with a single model (e.g. model='Naive') or drop them"
+        )
