@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,13 +127,3 @@ def fe_labels(data: pd.DataFrame, term: str) -> pd.Series:
     for part in parts[1:]:
         labels = labels + "^" + data[part].astype(str)
     return labels.reset_index(drop=True)
-
-
-def design(rhs_spec: Any, data: pd.DataFrame, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Regressor matrix for ``terms`` on new data, and a mask of rows where it is complete."""
-    if not terms:
-        return np.zeros((len(data), 0)), np.ones(len(data), dtype=bool)
-    frame = data.reset_index(drop=True)
-    matrix = rhs_spec.get_model_matrix(frame, na_action="ignore")
-    values = np.asarray(matrix[list(terms)], dtype=float)
-    return values, np.isfinite(values).all(axis=1)

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.errors import SchemaError, UnknownCodeError, describe_items
-from forecasting.gravity import _fixef
+from forecasting.gravity import _design, _fixef
 from forecasting.gravity.formula import ensure_gravity_ids
 from forecasting.schema import COEFFICIENTS
 
@@ -53,7 +53,7 @@ class GravityResult:
     vcov: pd.DataFrame
     dropped: pd.DataFrame
     converged: bool
-    iterations: int
+    iterations: int | None
     deviance: float
     fixef_names: tuple[str, ...]
     cluster: str
@@ -71,6 +71,8 @@ class GravityResult:
     fe_codes: Mapping[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
     fe_total: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     rhs_spec: Any = field(default=None, repr=False)
+    separated_by: Mapping[str, int] = field(default_factory=dict)
+    demeaner: str = "rust"
 
     estimator = "gravity"
 
@@ -133,9 +135,10 @@ class GravityResult:
             f"Standard errors: {self.vcov_type} ({self.small_sample} small-sample convention)",
         ]
         if self.estimator == "ppml":
+            found = ", ".join(f"{check} {n:,}" for check, n in self.separated_by.items())
             notes.append(
-                f"IRLS: {'converged' if self.converged else 'NOT converged'} in {self.iterations} iterations;"
-                f" deviance {self.deviance:,.4f}; pseudo R2 {self.pseudo_r2:.4f}"
+                f"IRLS: {'converged' if self.converged else 'NOT converged'}; deviance {self.deviance:,.4f};"
+                f" pseudo R2 {self.pseudo_r2:.4f}; separated rows found by: {found or 'none'}"
             )
         return Summary(f"{self.estimator.upper()}: {self.formula}", table, tuple(notes))
 
@@ -170,7 +173,7 @@ class GravityResult:
         if absent:
             raise SchemaError(f"predict needs the fixed-effect columns {describe_items(absent)} in data")
         terms = list(self.coef.index)
-        x, complete = _fixef.design(self.rhs_spec, data, terms)
+        x, complete = _design.rebuild(self.rhs_spec, data, terms)
         if not complete.all():
             raise SchemaError(
                 f"{int((~complete).sum())} rows have missing regressors, rows"

@@ -11,7 +11,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
-from forecasting.gravity.ppml import ppml
+from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
 from forecasting.validation import check_choice

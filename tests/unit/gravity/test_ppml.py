@@ -22,7 +22,7 @@ def test_recovers_known_coefficients_with_structural_effects(panel: pd.DataFrame
     res = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair")
     for term, truth in TRUE_BETA.items():
         assert abs(res.coef[term] - truth) < RECOVERY_SE * res.std_errors[term], term
-    assert res.converged and 0 < res.iterations < 100
+    assert res.converged and res.iterations is None  # pyfixest does not report the count
     assert res.fixef_names == ("exp_year", "imp_year", "pair")
     assert res.cluster == "pair" and res.vcov_type == "clustered by pair"
     validate(res.tidy(), COEFFICIENTS)
@@ -108,11 +108,11 @@ def test_singletons_reported() -> None:
 
 
 def test_non_convergence_raises_or_warns(panel: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(ConvergenceError, match="did not converge in 2 IRLS iterations"):
+    with pytest.raises(ConvergenceError, match="did not converge within maxiter=2 IRLS iterations"):
         ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", maxiter=2)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = ppml(panel, "value_usd ~ rta + ln_tariff", fe="structural", maxiter=2, on_nonconvergence="warn")
-    assert not res.converged and res.iterations == 2
+    assert not res.converged
     assert "did not converge" in caplog.text
 
 
@@ -132,9 +132,10 @@ def test_offset_enters_with_unit_coefficient(panel: pd.DataFrame) -> None:
     ("kwargs", "message"),
     [
         ({"small_sample": "sas"}, "small_sample='sas' is not valid; use one of 'stata', 'pyfixest'"),
-        ({"separation": ("fe", "simplex")}, "separation='simplex' is not valid"),
+        ({"separation": ("fe", "relu")}, "separation='relu' is not valid"),
+        ({"demeaner": "cupy"}, "demeaner='cupy' is not valid; use one of 'rust', 'numba', 'lsmr'"),
         ({"fe": "two_way"}, "fe='two_way' is not valid"),
-        ({"cluster": "pair_idd", "fe": "structural"}, "did you mean 'pair'"),
+        ({"cluster": "pair_idd", "fe": "structural"}, "lacks column(s) 'pair_idd' (did you mean to rename 'pair'"),
         ({"vcov": "HC7"}, "vcov='HC7' is not valid"),
     ],
 )
