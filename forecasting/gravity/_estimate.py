@@ -66,7 +66,12 @@ def resolve_vcov(vcov: str | dict[str, str] | None, cluster: ClusterSpec) -> tup
 
 
 def _check_options(
-    small_sample: str, on_nonconvergence: str, separation: Sequence[str], demeaner: str, maxiter: int, tol: float
+    small_sample: str,
+    on_nonconvergence: str,
+    separation: Sequence[str],
+    demeaner: str,
+    maxiter: int,
+    tol: float,
 ) -> tuple[str, ...]:
     check_choice("small_sample", small_sample, SmallSample)
     check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
@@ -137,11 +142,15 @@ def estimate(
     data = ensure_gravity_ids(data, parsed.fixed_effects, pairs=pairs)
     vcov_arg, cluster_text = resolve_vcov(vcov, cluster)
     cluster_cols = next(iter(vcov_arg.values())).split("+") if isinstance(vcov_arg, dict) else []
-    require_columns(data, [p for t in parsed.fixed_effects for p in t.split("^")], what="the data (fixed effects)")
+    require_columns(
+        data, [p for t in parsed.fixed_effects for p in t.split("^")], what="the data (fixed effects)"
+    )
     require_columns(data, cluster_cols, what=f"the data (cluster={cluster or vcov!r})")
     require_columns(data, [c for c in (offset, weights) if c], what="the data (offset/weights)")
     require_columns(data, [parsed.outcome], what="the data (outcome)")
-    used = list(dict.fromkeys([*parsed.columns(data.columns), *cluster_cols, *[c for c in (offset, weights) if c]]))
+    used = list(
+        dict.fromkeys([*parsed.columns(data.columns), *cluster_cols, *[c for c in (offset, weights) if c]])
+    )
     frame = data[used].reset_index(drop=True)
 
     outcome = _numbers(frame, parsed.outcome)
@@ -170,10 +179,28 @@ def estimate(
         else np.zeros((len(frame), 0), dtype=np.int64)
     )
     sample = _sample.prepare(outcome, design.matrix, codes, excluded, poisson=poisson, checks=checks)
-    fit, sample = _fit_settled(frame, fit_formula, sample, outcome, design, codes, checks, poisson=poisson,
-                               options={"method": method, "vcov": vcov_arg, "small_sample": small_sample,
-                                        "maxiter": maxiter, "tol": tol, "fixef_tol": fixef_tol,
-                                        "demeaner": demeaner, "offset": offset, "weights": weights})
+    fit, sample = _fit_settled(
+        frame,
+        fit_formula,
+        sample,
+        outcome,
+        design,
+        codes,
+        checks,
+        poisson=poisson,
+        labels=data.index,
+        options={
+            "method": method,
+            "vcov": vcov_arg,
+            "small_sample": small_sample,
+            "maxiter": maxiter,
+            "tol": tol,
+            "fixef_tol": fixef_tol,
+            "demeaner": demeaner,
+            "offset": offset,
+            "weights": weights,
+        },
+    )
     keep = sample.keep
     if poisson and not fit.converged:
         message = (
@@ -249,6 +276,7 @@ def _fit_settled(
     checks: Sequence[str],
     *,
     poisson: bool,
+    labels: pd.Index,
     options: dict,
 ) -> tuple[_pyfixest.BackendFit, _sample.Sample]:
     """Fit, and refit while the fitted means reveal separated rows the checks before the fit missed."""
@@ -263,12 +291,21 @@ def _fit_settled(
                 " to fit (check the filter, the sector or the fixed effects)"
             )
         fit = _pyfixest.fit(frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), formula.text, **options)
-        if not poisson or "mu" not in checks:
+        if not poisson:
             return fit, sample
         flagged = _separation.mu_check(outcome[keep], np.exp(fit.link))
         if not flagged.any():
             return fit, sample
-        logger.info("%d zero rows have fitted means near zero: set aside as separated, refitting", flagged.sum())
+        if "mu" not in checks:
+            rows = labels[keep][flagged]
+            raise EstimationError(
+                f"{int(flagged.sum())} zero flows have fitted means collapsing to zero (rows"
+                f" {describe_items(rows.tolist())}): they are separated and their"
+                " estimates run off to infinity; keep the separation checks on (the default) or drop the rows"
+            )
+        logger.info(
+            "%d zero rows have fitted means near zero: set aside as separated, refitting", flagged.sum()
+        )
         sample.set_aside(_sample._spread(keep, flagged), "separated", "mu")
         sample = _sample.settle(sample, outcome, design.matrix, codes, poisson=poisson, checks=checks)
     raise ConvergenceError(

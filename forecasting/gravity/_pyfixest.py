@@ -38,8 +38,8 @@ def _root_logging_preserved() -> Iterator[None]:
 with _root_logging_preserved():
     import pyfixest as pf
     import pyfixest.estimation.models.feols_compressed_  # noqa: F401 - the module that configures logging
-    from pyfixest.demeaners import BaseDemeaner, LsmrDemeaner, MapDemeaner
     from pyfixest.core.demean import Preconditioner, demean_within
+    from pyfixest.demeaners import BaseDemeaner, LsmrDemeaner, MapDemeaner
     from pyfixest.estimation import detect_singletons
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def within(
 ) -> tuple[np.ndarray, Preconditioner | None]:
     """Weighted demeaning of ``values`` (n x k) by the fixed effects in ``codes`` (n x m integer levels).
 
-    Uses pyfixest's preconditioned LSMR solver, which stays accurate when the weights span
+    Uses pyfixest's LSMR solver with a diagonal preconditioner, which stays accurate when the weights span
     many orders of magnitude (alternating projections stall there); the preconditioner it
     returns can be passed back for further calls with the same codes and weights.
     """
@@ -102,7 +102,7 @@ def within(
         np.asarray(weights, dtype=np.float64),
         tol=tol,
         maxiter=FIXEF_MAXITER,
-        preconditioner=preconditioner if preconditioner is not None else "additive",
+        preconditioner=preconditioner if preconditioner is not None else "diagonal",
     )
     if not success:
         raise ConvergenceError(
@@ -153,7 +153,13 @@ def fit(
                 # One iteration more than asked: pyfixest sets ``convergence`` only when the
                 # criterion is met before its last allowed iteration.
                 model = pf.fepois(
-                    formula, data, offset=offset, iwls_tol=tol, iwls_maxiter=maxiter + 1, **common
+                    formula,
+                    data,
+                    offset=offset,
+                    iwls_tol=tol,
+                    iwls_maxiter=maxiter + 1,
+                    separation_check=[],
+                    **common,
                 )
             else:
                 model = pf.feols(formula, data, **common)

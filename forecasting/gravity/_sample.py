@@ -99,7 +99,9 @@ def settle(
         found += _expensive_checks(sample, positive, regressors, codes, checks)
         if not found:
             break
-    logger.debug("sample: %d of %d rows kept; separated by %s", sample.keep.sum(), len(outcome), sample.separated_by)
+    logger.debug(
+        "sample: %d of %d rows kept; separated by %s", sample.keep.sum(), len(outcome), sample.separated_by
+    )
     return sample
 
 
