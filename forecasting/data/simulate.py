@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
@@ -36,6 +38,9 @@ DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
 DEMO_SOURCE = "demo"
 COMMODITIES = ("textiles", "pharma", "coal", "hydrocarbons", "buses", "other")
 DOMESTIC_NOISE_SCALE = 0.1
+TARIFF_MIX_SEED = 20260202
+TARIFF_MIX_SD = 0.3  # log sd of the bilateral composition factor of applied tariffs
+TARIFF_MIX_RHO = 0.7
 
 
 @dataclass(frozen=True)
@@ -391,7 +396,32 @@ def _tariffs(base: pd.DataFrame, rta_start: np.ndarray, commodity: str) -> np.nd
     # Preferences phase in linearly over eight years after an agreement enters into force,
     # which gives the tariff variable within-pair variation distinct from the rta dummy.
     phase = np.clip((base.year.to_numpy() - rta_start + 1) / 8, 0, 1)
-    return np.round(mfn * (1 - phase), 3)
+    return np.round(mfn * (1 - phase) * _tariff_mix(base, commodity), 3)
+
+
+def _tariff_mix(base: pd.DataFrame, commodity: str) -> np.ndarray:
+    """Bilateral factor of the applied tariff: a group's tariff is an average over tariff lines
+    weighted by what the exporter sells, and unilateral preferences come and go, so the
+    tariff an importer applies differs by exporter and drifts over the years (AR(1) in logs).
+
+    Each pair draws from its own seed, so :func:`demo_covariates` rebuilds the same tariffs
+    whatever other pairs or commodities are simulated beside it.
+    """
+    years = np.sort(base.year.unique())
+    step = {int(y): i for i, y in enumerate(years)}
+    keys = base.exporter.astype(str) + ">" + base.importer.astype(str) + ">" + commodity
+    out = np.ones(len(base))
+    innovation_sd = TARIFF_MIX_SD * np.sqrt(1 - TARIFF_MIX_RHO**2)
+    for key, rows in pd.Series(np.arange(len(base))).groupby(keys.to_numpy()).groups.items():
+        rng = np.random.default_rng([TARIFF_MIX_SEED, zlib.crc32(str(key).encode())])
+        shocks = rng.normal(0.0, 1.0, len(years))
+        path = np.empty(len(years))
+        path[0] = TARIFF_MIX_SD * shocks[0]
+        for t in range(1, len(years)):
+            path[t] = TARIFF_MIX_RHO * path[t - 1] + innovation_sd * shocks[t]
+        rows = np.asarray(rows)
+        out[rows] = np.exp(path[[step[int(y)] for y in base.year.to_numpy()[rows]]])
+    return out
 
 
 def _scale_to_world_shares(panel: pd.DataFrame, truth: GravityTruth) -> pd.DataFrame:

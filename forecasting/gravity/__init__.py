@@ -24,6 +24,8 @@ _EXPORTS = {
     "great_circle_km": "forecasting.gravity.panel",
     "square_panel": "forecasting.gravity.panel",
     "ppml": "forecasting.gravity.poisson",
+    "PairCosts": "forecasting.gravity.pair_costs",
+    "fill_pair_costs": "forecasting.gravity.pair_costs",
     "GravityResult": "forecasting.gravity.results",
     "OLSResult": "forecasting.gravity.results",
     "PPMLResult": "forecasting.gravity.results",

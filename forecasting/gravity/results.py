@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from forecasting.errors import SchemaError, UnknownCodeError, describe_items
 from forecasting.gravity import _design, _fixef
 from forecasting.gravity.formula import ensure_gravity_ids
 from forecasting.schema import COEFFICIENTS
+from forecasting.validation import check_choice
+
+FENormalisation = Literal["first_level", "domestic"]
 
 
 @dataclass(frozen=True)
@@ -142,17 +145,26 @@ class GravityResult:
             )
         return Summary(f"{self.estimator.upper()}: {self.formula}", table, tuple(notes))
 
-    def fixed_effects(self, reference: str | None = None) -> pd.DataFrame:
+    def fixed_effects(
+        self, reference: str | None = None, *, normalisation: FENormalisation = "first_level"
+    ) -> pd.DataFrame:
         """Estimated fixed effects as a tidy ``fe, level, estimate`` frame.
 
-        Without ``reference`` the first level of every dimension after the first is 0.
-        With ``reference="DEU"`` the exporter and importer effects (``exporter``/``importer``
-        or ``exp_year``/``imp_year``) are shifted so the reference importer's effect is 0 in
-        every year, the normalisation GE work needs (Yotov et al. 2016, ch. 2). Each row's sum of
-        effects, hence every prediction, is the same under either normalisation. With pair
-        effects as well, yearly exporter/importer effects are identified only up to
-        country-specific constants absorbed by the pairs; compare them within a country.
+        Effects are identified only up to constants moved between dimensions; every
+        normalisation below leaves each row's sum of effects, hence every prediction, unchanged.
+
+        ``normalisation="first_level"`` (default, as fixest): the first level (in data order)
+        of every dimension after the first is 0. ``"domestic"``: every domestic pair effect
+        (``KAZ_KAZ``) is 0, so pair effects measure international relative to intra-national
+        trade costs, the convention of Yotov et al. (2016, ch. 2) for GE work; half of each
+        country's domestic effect moves to its exporter and half to its importer effects
+        (``pair`` and ``exporter``/``exp_year`` and ``importer``/``imp_year`` terms needed).
+        ``reference="DEU"`` then shifts the exporter and importer effects so the reference
+        importer's effect is 0 in every year (the GE numeraire). With pair effects as well,
+        yearly exporter/importer effects are identified only up to country-specific
+        constants absorbed by the pairs; compare them within a country.
         """
+        check_choice("normalisation", normalisation, FENormalisation)
         frames = [
             pd.DataFrame(
                 {"fe": name, "level": values.index.astype(str).to_numpy(), "estimate": values.to_numpy()}
@@ -162,6 +174,8 @@ class GravityResult:
         if not frames:
             return pd.DataFrame({"fe": pd.Series(dtype=object), "level": [], "estimate": []})
         frame = pd.concat(frames, ignore_index=True)
+        if normalisation == "domestic":
+            frame = _fixef.normalise_domestic(frame)
         return frame if reference is None else _fixef.normalise_to_reference(frame, reference)
 
     def linear_predictor(self, data: pd.DataFrame, *, offset: str | np.ndarray | None = None) -> np.ndarray:

@@ -135,7 +135,10 @@ def test_offset_enters_with_unit_coefficient(panel: pd.DataFrame) -> None:
         ({"separation": ("fe", "relu")}, "separation='relu' is not valid"),
         ({"demeaner": "cupy"}, "demeaner='cupy' is not valid; use one of 'rust', 'numba', 'lsmr'"),
         ({"fe": "two_way"}, "fe='two_way' is not valid"),
-        ({"cluster": "pair_idd", "fe": "structural"}, "lacks column(s) 'pair_idd' (did you mean to rename 'pair'"),
+        (
+            {"cluster": "pair_idd", "fe": "structural"},
+            "lacks column(s) 'pair_idd' (did you mean to rename 'pair'",
+        ),
         ({"vcov": "HC7"}, "vcov='HC7' is not valid"),
     ],
 )
