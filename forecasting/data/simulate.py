@@ -24,10 +24,9 @@ factor to mimic the real mirror gap (see ``forecasting/datasets/published_figure
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import zlib
 
 import numpy as np
 import pandas as pd

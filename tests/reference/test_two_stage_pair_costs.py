@@ -74,7 +74,7 @@ def test_every_pair_has_a_cost_and_the_gaps_are_filled(costs, book: pd.DataFrame
     pair_total = book.groupby("pair_id")["trade"].transform("sum")  # pair_id: both directions
     never = book.loc[pair_total == 0].drop_duplicates(["exporter", "importer"])
     filled = table.set_index(["exporter", "importer"]).loc[
-        list(zip(never.exporter, never.importer)), "source"
+        list(zip(never.exporter, never.importer, strict=True)), "source"
     ]
     assert len(filled) == 14 and (filled == "filled").all()
     # The filled costs are the stage-2 predictions, in the same units as the estimated ones.
