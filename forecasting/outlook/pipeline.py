@@ -28,7 +28,7 @@ from forecasting.data.clean.aggregate import to_frequency
 from forecasting.data.clean.flags import describe_flags
 from forecasting.data.clean.grouping import group_commodities
 from forecasting.data.clean.mirror import reconcile_mirror
-from forecasting.data.simulate import DEMO_LABEL, demo_covariates
+from forecasting.data.simulate import DEMO_LABEL, GravityTruth, demo_covariates, is_demo_data
 from forecasting.errors import DemoDataWarning
 from forecasting.gravity import ppml_by_sector
 from forecasting.outlook.baseline import baseline_paths, pair_series
@@ -257,7 +257,12 @@ def _to_groups(flows: pd.DataFrame) -> pd.DataFrame:
 def _gravity(
     reconciled: pd.DataFrame, covariates: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, dict[str, Elasticity]]:
-    """Sector-by-sector structural PPML; per-commodity trade-cost elasticities."""
+    """Sector-by-sector structural PPML; per-commodity trade-cost elasticities.
+
+    On the bundled demo data the coefficient table also carries the simulator's true values
+    (``truth``) and the gap in standard errors (``truth_gap_se``), so the report can show
+    each estimate beside what it should recover.
+    """
     if covariates is None:
         note = pd.DataFrame(
             [
@@ -288,4 +293,9 @@ def _gravity(
         cluster="pair",
     )
     coefficients = sectors.tidy().rename(columns={"commodity": "model"})
+    if is_demo_data(reconciled):
+        coefficients = coefficients.merge(GravityTruth().tidy(), on=["model", "term"], how="left")
+        coefficients["truth_gap_se"] = (coefficients["estimate"] - coefficients["truth"]) / coefficients[
+            "std_error"
+        ]
     return coefficients, choose_elasticities(coefficients)
