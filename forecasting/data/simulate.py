@@ -12,8 +12,17 @@ importer-year and pair fixed effects is consistent for ``b_rta`` and ``b_tariff_
 PPML with exporter-year and importer-year effects for the distance, contiguity and language
 terms. The observed true flow is ``mu * eta`` where ``eta`` has mean one: a persistent AR(1)
 log component (so series behave like real trade, with momentum) times a zero-inflated gamma
-shock whose zero probability is higher for small expected flows. ``E[eta] = 1`` exactly, so
-the zeros do not bias PPML.
+shock whose zero probability is higher for small expected flows; both shrink for flows
+above ``noise_reference_usd`` (large flows aggregate many shipments). ``E[eta] = 1`` exactly,
+so the zeros do not bias PPML. Applied tariffs (:mod:`forecasting.data.stylised_world`)
+carry a bilateral composition factor besides MFN rates and preferences, so the tariff
+elasticity is identified by more than the timing of agreements.
+
+Known truth, measured: on 20 development seeds (7000-7019, not the bundled seed) the
+per-commodity structural PPML estimates average the truth, but their spread across seeds is
+1.2-1.8 times the mean pair-clustered standard error, because a few very large pairs carry
+much of each exporter-year and importer-year total and their noise is partly absorbed by
+those effects; 80 % of seeds have all twelve policy coefficients within 3 standard errors.
 
 Customs reports are then generated from the true flows: the exporter reports FOB values,
 the importer CIF values (a distance-dependent margin), each with reporting noise, some small
@@ -109,6 +118,8 @@ class GravityTruth:
     ar_rho: float = 0.7
     ar_sd: float = 0.15
     gamma_dispersion: float = 0.25
+    noise_reference_usd: float = 1e8
+    noise_size_power: float = 0.25
     zero_scale_usd: float = 2e5
     cif_base: float = 0.04
     cif_per_1000km: float = 0.006
@@ -329,11 +340,14 @@ def _shocks(panel: pd.DataFrame, truth: GravityTruth, rng: np.random.Generator) 
         else:
             prev = truth.ar_rho * prev + innov[pos]
         ar[pos] = prev
-    # A country's sales to itself are a large aggregate and far smoother than a bilateral flow:
-    # its shocks are scaled down (by DOMESTIC_NOISE_SCALE) keeping their mean at one.
-    scale = np.where(panel.exporter.to_numpy() == panel.importer.to_numpy(), DOMESTIC_NOISE_SCALE, 1.0)
-    persistent = np.exp(scale * ar - (scale * stationary_sd) ** 2 / 2)
+    # Large flows aggregate many shipments and are smoother than small ones: the shocks of a
+    # flow above noise_reference_usd shrink with its size (keeping their mean at one), and a
+    # country's sales to itself, the largest aggregate, by DOMESTIC_NOISE_SCALE.
     mu = panel.expected_usd.to_numpy()
+    size_scale = np.minimum(1.0, (mu / truth.noise_reference_usd) ** -truth.noise_size_power)
+    domestic = panel.exporter.to_numpy() == panel.importer.to_numpy()
+    scale = np.where(domestic, DOMESTIC_NOISE_SCALE, size_scale)
+    persistent = np.exp(scale * ar - (scale * stationary_sd) ** 2 / 2)
     p_zero = 1 / (1 + (mu / truth.zero_scale_usd) ** 0.8)
     positive = rng.random(n) >= p_zero
     phi = truth.gamma_dispersion

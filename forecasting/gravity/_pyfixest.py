@@ -171,6 +171,10 @@ def fit(
                 " poorly connected: try demeaner='lsmr', a looser fixef_tol, or fewer fixed effects"
             ) from exc
         raise EstimationError(f"pyfixest could not fit {formula!r}: {exc}") from exc
+    except ImportError as exc:
+        raise EstimationError(
+            f"demeaner={demeaner!r} is not available here ({exc}); use demeaner='rust' (the default)"
+        ) from exc
     except (np.linalg.LinAlgError, KeyError, TypeError, RuntimeError) as exc:
         raise EstimationError(f"pyfixest could not fit {formula!r}: {type(exc).__name__}: {exc}") from exc
 

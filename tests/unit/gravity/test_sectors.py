@@ -15,7 +15,9 @@ from forecasting.gravity import ppml_by_sector
 from forecasting.gravity.sectors import _worker_pool
 from tests.unit.gravity.conftest import make_panel
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists child processes via /proc")
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="lists child processes via /proc"
+)
 
 
 def _children() -> set[int]:
