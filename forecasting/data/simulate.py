@@ -41,7 +41,9 @@ import pandas as pd
 
 from forecasting.data.stylised_world import (
     COMMODITIES,
+    COVARIATES,
     DEMAND,
+    PANEL_KEYS,
     PATCHY_REPORTERS,
     SUPPLY,
     SUPPLY_DEFAULT,
@@ -253,18 +255,9 @@ def simulate_gravity(
     panel["ln_tariff"] = np.log1p(panel.tariff_pct / 100)
     panel["flags"] = "demo"
     cols = [
-        "exporter",
-        "importer",
-        "year",
-        "commodity",
+        *PANEL_KEYS,
         "value_usd",
-        "dist_km",
-        "ln_dist",
-        "contig",
-        "comlang",
-        "rta",
-        "tariff_pct",
-        "ln_tariff",
+        *COVARIATES,
         "landlocked_exp",
         "landlocked_imp",
         "gdp_exp_usd",

@@ -16,6 +16,8 @@ import pandas as pd
 from forecasting.geo import great_circle_km
 
 COMMODITIES = ("textiles", "pharma", "coal", "hydrocarbons", "buses", "other")
+PANEL_KEYS = ("exporter", "importer", "year", "commodity")
+COVARIATES = ("dist_km", "ln_dist", "contig", "comlang", "rta", "tariff_pct", "ln_tariff")
 TARIFF_MIX_SEED = 20260202
 TARIFF_MIX_SD = 0.3  # log sd of the bilateral composition factor of applied tariffs
 TARIFF_MIX_RHO = 0.7
@@ -219,18 +221,4 @@ def demo_covariates(
     out = pd.concat(frames, ignore_index=True)
     out["ln_dist"] = np.log(out.dist_km)
     out["ln_tariff"] = np.log1p(out.tariff_pct / 100)
-    return out[
-        [
-            "exporter",
-            "importer",
-            "year",
-            "commodity",
-            "dist_km",
-            "ln_dist",
-            "contig",
-            "comlang",
-            "rta",
-            "tariff_pct",
-            "ln_tariff",
-        ]
-    ]
+    return out[[*PANEL_KEYS, *COVARIATES]]
