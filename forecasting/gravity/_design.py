@@ -39,6 +39,7 @@ class Design:
     names: tuple[str, ...]
     spec: Any
     complete: np.ndarray
+    empty_terms: tuple[str, ...] = ()
 
 
 def build(frame: pd.DataFrame, regressors: str, *, fixed_effects: bool) -> Design:
@@ -66,7 +67,8 @@ def build(frame: pd.DataFrame, regressors: str, *, fixed_effects: bool) -> Desig
         ) from exc
     names = [str(c) for c in built.columns if not (fixed_effects and c == "Intercept")]
     matrix = np.asarray(built[names], dtype=float) if names else np.zeros((len(frame), 0))
-    return Design(matrix, tuple(names), built.model_spec, np.isfinite(matrix).all(axis=1))
+    empty = tuple(str(t.term) for t in built.model_spec.structure if not t.columns)
+    return Design(matrix, tuple(names), built.model_spec, np.isfinite(matrix).all(axis=1), empty)
 
 
 def rebuild(spec: Any, data: pd.DataFrame, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -85,6 +85,11 @@ def _check_options(
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if not (pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column])):
+        raise SchemaError(
+            f"column '{column}' must be numeric, but it holds {frame[column].dtype} values such as"
+            f" {describe_items(frame[column].dropna().unique()[:3].tolist())}; convert it with pd.to_numeric"
+        )
     try:
         return frame[column].to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
@@ -217,6 +222,13 @@ def estimate(
     _guards.check_estimates(fit.coef, se, design.matrix[keep], list(design.names))
     if poisson:
         _guards.check_positive_fit(outcome[keep], np.exp(fit.link), data.index[keep])
+    if design.empty_terms:
+        note = (
+            f"terms {describe_items(list(design.empty_terms))} take a single value on the data and drop"
+            " out of the model (a category with one level has no contrast to estimate)"
+        )
+        logger.warning(note)
+        warnings.warn(note, DataQualityWarning, stacklevel=4)
     collinear = tuple(n for n in design.names if n not in fit.coef.index)
     if collinear:
         note = (
@@ -285,8 +297,9 @@ def _fit_settled(
         if not (outcome[keep] > 0 if poisson else np.isfinite(outcome[keep])).any():
             # Guard: pyfixest aborts the whole process when no row is left to fit.
             counts = pd.Series(sample.reason[~keep]).value_counts().to_dict()
+            aside = f"{int((~keep).sum()):,} were set aside ({counts})" if counts else "none was set aside"
             raise EstimationError(
-                f"no usable rows: of {len(frame):,}, {int((~keep).sum()):,} were set aside {counts}"
+                f"no usable rows: of {len(frame):,}, {aside}"
                 f"{' and none of the rest has a positive outcome' if poisson else ''}; there is nothing"
                 " to fit (check the filter, the sector or the fixed effects)"
             )

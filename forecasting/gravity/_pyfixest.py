@@ -209,4 +209,5 @@ def _unexposed(model: Any, method: str) -> tuple[np.ndarray, float | None]:
     Read from ``_vcov`` and ``_df_t``; checked on pyfixest 0.60 (the range pinned in pyproject.toml).
     """
     variance = np.asarray(model._vcov, dtype=float)
-    return variance, (float(model._df_t) if method == "feols" else None)
+    df_t = getattr(model, "_df_t", None) if method == "feols" else None  # absent without regressors
+    return variance, (float(df_t) if df_t is not None else None)

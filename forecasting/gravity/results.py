@@ -48,7 +48,13 @@ class Summary:
 
 @dataclass(frozen=True, eq=False)
 class GravityResult:
-    """Fields shared by PPML and OLS results (see :func:`forecasting.gravity.ppml`)."""
+    """Fields shared by PPML and OLS results (see :func:`forecasting.gravity.ppml`).
+
+    ``iterations`` is ``None`` for PPML (pyfixest does not report how many IRLS iterations
+    ran; ``converged`` says whether the tolerance was met within ``maxiter``) and 1 for OLS.
+    ``separated_by`` counts the rows each separation check set aside; ``demeaner`` names the
+    backend that demeaned the fixed effects.
+    """
 
     formula: str
     nobs: int
