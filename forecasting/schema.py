@@ -350,9 +350,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str = "th
     """
     missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
     if missing:
-        raise SchemaError(
-            f"{what} lacks column(s) {describe_items(missing)}{_near_names(missing, df.columns)}"
-        )
+        raise SchemaError(f"{what} lacks column(s) {describe_items(missing)}{_near_names(missing, df.columns)}")
 
 
 def validate(df: pd.DataFrame, schema: Schema, *, keys: Iterable[str] = ()) -> pd.DataFrame:
