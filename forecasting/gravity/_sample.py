@@ -19,7 +19,6 @@ from forecasting.gravity import _pyfixest, _separation
 
 logger = logging.getLogger(__name__)
 
-SeparationCheck = str  # "fe", "simplex", "ir" or "mu" (the last runs after the fit)
 _MAX_PASSES = 50
 
 
