@@ -146,6 +146,13 @@ def estimate(
     parsed = with_preset(formula, fe)
     data = ensure_gravity_ids(data, parsed.fixed_effects, pairs=pairs)
     vcov_arg, cluster_text = resolve_vcov(vcov, cluster)
+    if poisson and isinstance(vcov_arg, dict) and "CRV3" in vcov_arg:
+        # pyfixest's jackknife refits each leave-one-out PPML with its defaults (25 iterations,
+        # no convergence error, none of the checks here): its numbers cannot be vouched for.
+        raise ValueError(
+            "vcov={'CRV3': ...} is not offered for PPML: the backend refits every leave-one-cluster-out"
+            " model without convergence or separation checks; use cluster=... (CRV1)"
+        )
     cluster_cols = next(iter(vcov_arg.values())).split("+") if isinstance(vcov_arg, dict) else []
     require_columns(
         data, [p for t in parsed.fixed_effects for p in t.split("^")], what="the data (fixed effects)"
@@ -243,7 +250,7 @@ def estimate(
     dropped = _dropped_table(data, sample.reason, step="ppml" if poisson else "ols")
     loglik, pseudo_r2, r2 = _fit_statistics(outcome[keep], fit.link, kept, weights, poisson=poisson)
     vcov_type = (
-        f"clustered by {cluster_text}"
+        f"clustered by {cluster_text}" + (" (CRV3 jackknife)" if "CRV3" in vcov_arg else "")
         if isinstance(vcov_arg, dict)
         else {"hetero": "heteroskedasticity-robust", "iid": "iid"}[vcov_arg]
     )

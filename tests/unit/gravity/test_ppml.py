@@ -249,3 +249,13 @@ def test_exploding_estimates_are_refused() -> None:
         _guards.check_estimates(pd.Series({"x": -21.2}), pd.Series({"x": 0.4}), x, ["x"])
     with pytest.raises(EstimationError, match="'x' are not finite"):
         _guards.check_estimates(pd.Series({"x": 1.0}), pd.Series({"x": np.nan}), x, ["x"])
+
+
+def test_jackknife_errors_are_offered_for_ols_but_refused_for_ppml(panel: pd.DataFrame) -> None:
+    from forecasting.gravity import ols
+
+    small = make_panel(n_countries=5, seed=2, noise="gamma")
+    res = ols(small, "value_usd ~ rta + ln_tariff", fe="structural", vcov={"CRV3": "pair"})
+    assert res.vcov_type == "clustered by pair (CRV3 jackknife)" and np.all(res.std_errors > 0)
+    with pytest.raises(ValueError, match="not offered for PPML"):
+        ppml(panel, "value_usd ~ rta", fe="structural", vcov={"CRV3": "pair"})
