@@ -97,7 +97,7 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _excluded(
-    frame: pd.DataFrame, used: Sequence[str], design: _design.Design, weights: str | None
+    frame: pd.DataFrame, used: Sequence[str], design: _design.Design, weights: str | None, labels: pd.Index
 ) -> dict[str, np.ndarray]:
     """Rows that cannot enter: missing or non-finite values anywhere in the model, zero weights."""
     missing = ~design.complete
@@ -110,9 +110,9 @@ def _excluded(
     if weights is not None:
         w = _numbers(frame, weights)
         if (w < 0).any():
-            rows = np.flatnonzero(w < 0)
+            rows = labels[w < 0].tolist()
             raise SchemaError(
-                f"weights '{weights}' are negative in {len(rows)} rows ({describe_items(rows.tolist())}); weights must be >= 0"
+                f"weights '{weights}' are negative in {len(rows)} rows ({describe_items(rows)}); weights must be >= 0"
             )
         excluded["zero_weight"] = w == 0
     return excluded
@@ -178,7 +178,7 @@ def estimate(
             f"formula {formula!r} has nothing to estimate: name regressors, or fixed effects after '|'"
             " (a fixed-effect-only model is written 'y ~ 1 | exporter + importer')"
         )
-    excluded = _excluded(frame, used, design, weights)
+    excluded = _excluded(frame, used, design, weights, data.index)
     fit_formula = parsed
     if not poisson:
         # A zero flow in OLS is reported as such, not as missing (it comes first).
