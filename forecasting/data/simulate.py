@@ -12,8 +12,18 @@ importer-year and pair fixed effects is consistent for ``b_rta`` and ``b_tariff_
 PPML with exporter-year and importer-year effects for the distance, contiguity and language
 terms. The observed true flow is ``mu * eta`` where ``eta`` has mean one: a persistent AR(1)
 log component (so series behave like real trade, with momentum) times a zero-inflated gamma
-shock whose zero probability is higher for small expected flows. ``E[eta] = 1`` exactly, so
-the zeros do not bias PPML.
+shock whose zero probability is higher for small expected flows; both shrink for flows
+above ``noise_reference_usd`` (large flows aggregate many shipments). ``E[eta] = 1`` exactly,
+so the zeros do not bias PPML. Applied tariffs (:mod:`forecasting.data.stylised_world`)
+carry a bilateral composition factor besides MFN rates and preferences, so the tariff
+elasticity is identified by more than the timing of agreements.
+
+Known truth, measured: on 20 development seeds (7000-7019, not the bundled seed) the
+per-commodity structural PPML estimates average the truth, but the standard deviation of
+their t-statistics (estimate minus truth over the pair-clustered standard error) is 1.2-1.8
+rather than 1, because a few very large pairs carry much of each exporter-year and
+importer-year total and their noise is partly absorbed by those effects; 80 % of seeds
+have all twelve policy coefficients within 3 standard errors.
 
 Customs reports are then generated from the true flows: the exporter reports FOB values,
 the importer CIF values (a distance-dependent margin), each with reporting noise, some small
@@ -30,11 +40,39 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasting.data.stylised_world import (
+    COMMODITIES,
+    COVARIATES,
+    DEMAND,
+    PANEL_KEYS,
+    PATCHY_REPORTERS,
+    SUPPLY,
+    SUPPLY_DEFAULT,
+    demo_covariates,
+    domestic_pairs,
+    pair_covariates,
+    policy_frame,
+    rta_in_force,
+)
 from forecasting.classify.countries import great_circle_km
+
+__all__ = [
+    "COMMODITIES",
+    "DEMO_LABEL",
+    "DEMO_SOURCE",
+    "GravityTruth",
+    "customs_reports",
+    "demo_covariates",
+    "great_circle_km",
+    "is_demo_data",
+    "pair_covariates",
+    "production",
+    "rta_in_force",
+    "simulate_gravity",
+]
 
 DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
 DEMO_SOURCE = "demo"
-COMMODITIES = ("textiles", "pharma", "coal", "hydrocarbons", "buses", "other")
 DOMESTIC_NOISE_SCALE = 0.1
 
 
@@ -83,6 +121,8 @@ class GravityTruth:
     ar_rho: float = 0.7
     ar_sd: float = 0.15
     gamma_dispersion: float = 0.25
+    noise_reference_usd: float = 1e8
+    noise_size_power: float = 0.25
     zero_scale_usd: float = 2e5
     cif_base: float = 0.04
     cif_per_1000km: float = 0.006
@@ -92,8 +132,17 @@ class GravityTruth:
         default_factory=lambda: {"PAK>KAZ": 45e6, "KAZ>PAK": 25e6}
     )
 
-    def table(self) -> pd.DataFrame:
-        """The commodity-specific true coefficients as a tidy frame (commodity, term, value)."""
+    def tidy(self) -> pd.DataFrame:
+        """The true coefficients as a tidy ``model, term, truth`` table (``model`` is the commodity).
+
+        Its ``model`` and ``term`` match the per-commodity coefficient table of the outlook
+        (``ppml_by_sector(...).tidy()`` with the commodity as ``model``), so the two merge.
+
+        Examples
+        --------
+        >>> GravityTruth().tidy().query("model == 'coal'").values.tolist()[:2]
+        [['coal', 'ln_dist', -1.4], ['coal', 'ln_tariff', -6.0]]
+        """
         rows = []
         for k in COMMODITIES:
             rows += [
@@ -103,128 +152,24 @@ class GravityTruth:
                 (k, "contig", self.b_contig),
                 (k, "comlang", self.b_lang),
             ]
-        return pd.DataFrame(rows, columns=["commodity", "term", "value"])
+        return pd.DataFrame(rows, columns=["model", "term", "truth"])
 
 
-# Comparative advantage of exporters and demand of importers by commodity (relative weights);
-# rough stylised facts (e.g. Gulf and Caspian states export hydrocarbons, Kazakhstan, Russia,
-# Indonesia and South Africa coal, South Asia and China textiles), not estimates.
-_SUPPLY = {
-    "textiles": {"CHN": 3, "BGD": 8, "PAK": 6, "IND": 3, "TUR": 4, "UZB": 3, "LKA": 5, "ITA": 1.5},
-    "pharma": {
-        "DEU": 4,
-        "IND": 4,
-        "FRA": 3,
-        "ITA": 3,
-        "NLD": 3,
-        "GBR": 3,
-        "USA": 2.5,
-        "PAK": 1.2,
-        "CHN": 1.0,
-    },
-    "coal": {"RUS": 6, "KAZ": 6, "ZAF": 6, "IDN": 8, "USA": 2, "POL": 2, "CHN": 0.5},
-    "hydrocarbons": {
-        "RUS": 8,
-        "KAZ": 8,
-        "SAU": 10,
-        "ARE": 8,
-        "QAT": 10,
-        "KWT": 10,
-        "OMN": 8,
-        "IRN": 6,
-        "TKM": 8,
-        "AZE": 8,
-        "USA": 2,
-        "NLD": 2,
-        "IND": 1.5,
-        "MYS": 2,
-    },
-    "buses": {"CHN": 3, "DEU": 2, "TUR": 3, "POL": 2, "KOR": 1.5, "JPN": 1.5, "BLR": 1, "KAZ": 0.3},
-}
-_SUPPLY_DEFAULT = {"textiles": 0.5, "pharma": 0.2, "coal": 0.05, "hydrocarbons": 0.1, "buses": 0.05}
-_DEMAND = {
-    "coal": {"IND": 3, "CHN": 3, "JPN": 3, "KOR": 3, "PAK": 3, "TUR": 2},
-    "hydrocarbons": {c: 0.2 for c in ("RUS", "KAZ", "SAU", "ARE", "QAT", "KWT", "OMN", "IRN", "TKM", "AZE")},
-    "textiles": {"KAZ": 1.5, "KGZ": 1.5, "UZB": 1.2, "RUS": 1.3},
-}
+def is_demo_data(flows: pd.DataFrame) -> bool:
+    """Whether every row of a flows or reconciled table comes from the bundled simulated reports.
 
-# Regional trade agreements: (members, first year in force). Stylised from public RTA lists.
-_RTAS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("KAZ", "RUS", "BLR"), 2010),
-    (("KAZ", "RUS", "BLR", "KGZ"), 2015),
-    (("KAZ", "RUS", "BLR", "KGZ", "TJK", "UKR"), 2012),
-    (("UZB", "KAZ", "RUS", "BLR", "KGZ", "TJK"), 2014),
-    (("DEU", "FRA", "ITA", "ESP", "NLD", "GBR", "TUR"), 2000),
-    (("POL", "DEU", "FRA", "ITA", "ESP", "NLD", "GBR", "TUR"), 2004),
-    (("ARE", "SAU", "QAT", "OMN", "KWT"), 2000),
-    (("ARE", "SAU", "QAT", "OMN", "KWT", "EGY"), 2005),
-    (("PAK", "IND", "BGD", "LKA"), 2006),
-    (("PAK", "IND", "BGD", "LKA", "AFG"), 2011),
-    (("PAK", "CHN"), 2007),
-    (("PAK", "LKA"), 2005),
-    (("PAK", "MYS"), 2008),
-    (("PAK", "IDN"), 2013),
-    (("KEN", "TZA"), 2000),
-    (("ZAF", "TZA"), 2008),
-    (("CHN", "IDN", "MYS"), 2005),
-    (("IND", "KOR"), 2010),
-    (("IND", "JPN", "MYS"), 2011),
-    (("KOR", "USA"), 2012),
-    (("KOR", "CHN"), 2015),
-    (("GEO", "DEU", "FRA", "ITA", "ESP", "NLD", "POL"), 2014),
-    (("UKR", "DEU", "FRA", "ITA", "ESP", "NLD", "POL"), 2016),
-    (("GEO", "TUR"), 2008),
-    (("GEO", "CHN"), 2018),
-)
-_CONTIGUOUS = (
-    "KAZ-UZB KAZ-KGZ KAZ-TKM KAZ-CHN KAZ-RUS UZB-KGZ UZB-TJK UZB-TKM UZB-AFG KGZ-TJK KGZ-CHN TJK-AFG "
-    "TJK-CHN TKM-AFG TKM-IRN AFG-PAK AFG-IRN AFG-CHN PAK-IND PAK-IRN PAK-CHN IND-CHN IND-BGD IRN-TUR "
-    "IRN-AZE CHN-RUS RUS-AZE RUS-GEO RUS-BLR RUS-UKR RUS-POL TUR-GEO TUR-AZE AZE-GEO SAU-ARE SAU-QAT "
-    "SAU-OMN SAU-KWT ARE-OMN DEU-FRA DEU-NLD DEU-POL FRA-ITA FRA-ESP POL-BLR POL-UKR BLR-UKR KEN-TZA "
-    "KEN-ETH MYS-IDN"
-).split()
-# Importers' average MFN tariff in 2000 and 2025, percent (stylised by income group).
-_MFN_RICH = (4.0, 3.0)
-_MFN_OTHER = (15.0, 8.0)
-_RICH = {"DEU", "FRA", "ITA", "ESP", "NLD", "GBR", "USA", "JPN", "KOR", "ARE", "QAT", "KWT", "SAU"}
-_TARIFF_SCALE = {"textiles": 1.8, "pharma": 0.3, "coal": 0.3, "hydrocarbons": 0.4, "buses": 1.5, "other": 1.0}
-# Customs data of these reporters is missing in some years (realistic for small or closed reporters).
-_PATCHY_REPORTERS = {"AFG": 0.5, "TKM": 0.8, "TJK": 0.4, "ETH": 0.3, "IRN": 0.3}
-
-
-def pair_covariates(countries: pd.DataFrame) -> pd.DataFrame:
-    """All ordered pairs of ``countries`` (iso3, lat, lon, landlocked, language) with gravity covariates.
-
-    Returns exporter, importer, dist_km (great-circle between capitals), contig, comlang,
-    landlocked_exp, landlocked_imp.
+    Examples
+    --------
+    >>> is_demo_data(pd.DataFrame({"source": ["demo", "demo"]})), is_demo_data(pd.DataFrame({"source": ["wits"]}))
+    (True, False)
     """
-    c = countries.set_index("iso3")
-    pairs = pd.MultiIndex.from_product([c.index, c.index], names=["exporter", "importer"]).to_frame(
-        index=False
-    )
-    pairs = pairs[pairs.exporter != pairs.importer].reset_index(drop=True)
-    e, m = c.loc[pairs.exporter], c.loc[pairs.importer]
-    pairs["dist_km"] = great_circle_km(e.lat.to_numpy(), e.lon.to_numpy(), m.lat.to_numpy(), m.lon.to_numpy())
-    border = {tuple(sorted(p.split("-"))) for p in _CONTIGUOUS}
-    pairs["contig"] = [
-        int(tuple(sorted((a, b))) in border) for a, b in zip(pairs.exporter, pairs.importer, strict=True)
+    columns = [
+        c for c in ("source", "source_exporter_report", "source_importer_report") if c in flows.columns
     ]
-    pairs["comlang"] = (e.language.to_numpy() == m.language.to_numpy()).astype(int)
-    pairs["landlocked_exp"] = e.landlocked.to_numpy().astype(int)
-    pairs["landlocked_imp"] = m.landlocked.to_numpy().astype(int)
-    return pairs
-
-
-def rta_in_force(exporter: pd.Series, importer: pd.Series, year: pd.Series) -> np.ndarray:
-    """1 where the pair belongs to a (stylised) trade agreement in force that year."""
-    first = {}
-    for members, start in _RTAS:
-        for a in members:
-            for b in members:
-                if a != b:
-                    first[(a, b)] = min(first.get((a, b), 9999), start)
-    start = np.array([first.get((a, b), 9999) for a, b in zip(exporter, importer, strict=True)])
-    return (year.to_numpy() >= start).astype(int), start
+    if not columns or flows.empty:
+        return False
+    values = pd.concat([flows[c].dropna() for c in columns], ignore_index=True)
+    return bool(len(values)) and bool((values.astype(str) == DEMO_SOURCE).all())
 
 
 def simulate_gravity(
@@ -275,16 +220,16 @@ def simulate_gravity(
     years = list(years)
     pairs = pair_covariates(countries)
     if domestic:
-        pairs = pd.concat([pairs, _domestic_pairs(countries)], ignore_index=True)
+        pairs = pd.concat([pairs, domestic_pairs(countries)], ignore_index=True)
     gdp = _gdp_paths(countries, years, rng)
     frames = []
     n_pairs = len(pairs)
     for k in commodities:
-        base = _policy_frame(pairs, years, k)
+        base = policy_frame(pairs, years, k)
         base["gdp_exp_usd"] = gdp.loc[list(zip(base.exporter, base.year, strict=True))].to_numpy()
         base["gdp_imp_usd"] = gdp.loc[list(zip(base.importer, base.year, strict=True))].to_numpy()
-        supply = base.exporter.map(_SUPPLY.get(k, {})).fillna(_SUPPLY_DEFAULT.get(k, 1.0))
-        demand = base.importer.map(_DEMAND.get(k, {})).fillna(1.0)
+        supply = base.exporter.map(SUPPLY.get(k, {})).fillna(SUPPLY_DEFAULT.get(k, 1.0))
+        demand = base.importer.map(DEMAND.get(k, {})).fillna(1.0)
         u = np.repeat(rng.normal(-(truth.pair_sd**2) / 2, truth.pair_sd, n_pairs), len(years))
         log_mu = (
             truth.gdp_exporter * np.log(base.gdp_exp_usd)
@@ -311,18 +256,9 @@ def simulate_gravity(
     panel["ln_tariff"] = np.log1p(panel.tariff_pct / 100)
     panel["flags"] = "demo"
     cols = [
-        "exporter",
-        "importer",
-        "year",
-        "commodity",
+        *PANEL_KEYS,
         "value_usd",
-        "dist_km",
-        "ln_dist",
-        "contig",
-        "comlang",
-        "rta",
-        "tariff_pct",
-        "ln_tariff",
+        *COVARIATES,
         "landlocked_exp",
         "landlocked_imp",
         "gdp_exp_usd",
@@ -331,31 +267,6 @@ def simulate_gravity(
         "flags",
     ]
     return panel[cols].sort_values(["commodity", "exporter", "importer", "year"]).reset_index(drop=True)
-
-
-def _policy_frame(pairs: pd.DataFrame, years: list[int], commodity: str) -> pd.DataFrame:
-    """Pairs x years of one commodity with the agreement dummy and tariffs (none at home)."""
-    base = pairs.loc[pairs.index.repeat(len(years))].reset_index(drop=True)
-    base["year"] = np.tile(years, len(pairs))
-    base["commodity"] = commodity
-    base["rta"], start = rta_in_force(base.exporter, base.importer, base.year)
-    base["tariff_pct"] = np.where(base.exporter == base.importer, 0.0, _tariffs(base, start, commodity))
-    return base
-
-
-def _domestic_pairs(countries: pd.DataFrame) -> pd.DataFrame:
-    c = countries
-    return pd.DataFrame(
-        {
-            "exporter": c.iso3.to_numpy(),
-            "importer": c.iso3.to_numpy(),
-            "dist_km": 0.67 * np.sqrt(c.area_kkm2.to_numpy() * 1000 / np.pi),
-            "contig": 0,
-            "comlang": 1,
-            "landlocked_exp": c.landlocked.to_numpy().astype(int),
-            "landlocked_imp": c.landlocked.to_numpy().astype(int),
-        }
-    )
 
 
 def production(true_flows: pd.DataFrame) -> pd.DataFrame:
@@ -380,18 +291,6 @@ def _gdp_paths(countries: pd.DataFrame, years: list[int], rng: np.random.Generat
             )
             rows.append((c.iso3, t, level))
     return pd.DataFrame(rows, columns=["iso3", "year", "gdp"]).set_index(["iso3", "year"]).gdp
-
-
-def _tariffs(base: pd.DataFrame, rta_start: np.ndarray, commodity: str) -> np.ndarray:
-    share = (base.year.to_numpy() - 2000) / 25
-    rich = base.importer.isin(_RICH).to_numpy()
-    lo = np.where(rich, _MFN_RICH[0], _MFN_OTHER[0])
-    hi = np.where(rich, _MFN_RICH[1], _MFN_OTHER[1])
-    mfn = (lo + (hi - lo) * share) * _TARIFF_SCALE[commodity]
-    # Preferences phase in linearly over eight years after an agreement enters into force,
-    # which gives the tariff variable within-pair variation distinct from the rta dummy.
-    phase = np.clip((base.year.to_numpy() - rta_start + 1) / 8, 0, 1)
-    return np.round(mfn * (1 - phase), 3)
 
 
 def _scale_to_world_shares(panel: pd.DataFrame, truth: GravityTruth) -> pd.DataFrame:
@@ -435,11 +334,14 @@ def _shocks(panel: pd.DataFrame, truth: GravityTruth, rng: np.random.Generator) 
         else:
             prev = truth.ar_rho * prev + innov[pos]
         ar[pos] = prev
-    # A country's sales to itself are a large aggregate and far smoother than a bilateral flow:
-    # its shocks are scaled down (by DOMESTIC_NOISE_SCALE) keeping their mean at one.
-    scale = np.where(panel.exporter.to_numpy() == panel.importer.to_numpy(), DOMESTIC_NOISE_SCALE, 1.0)
-    persistent = np.exp(scale * ar - (scale * stationary_sd) ** 2 / 2)
+    # Large flows aggregate many shipments and are smoother than small ones: the shocks of a
+    # flow above noise_reference_usd shrink with its size (keeping their mean at one), and a
+    # country's sales to itself, the largest aggregate, by DOMESTIC_NOISE_SCALE.
     mu = panel.expected_usd.to_numpy()
+    size_scale = np.minimum(1.0, (mu / truth.noise_reference_usd) ** -truth.noise_size_power)
+    domestic = panel.exporter.to_numpy() == panel.importer.to_numpy()
+    scale = np.where(domestic, DOMESTIC_NOISE_SCALE, size_scale)
+    persistent = np.exp(scale * ar - (scale * stationary_sd) ** 2 / 2)
     p_zero = 1 / (1 + (mu / truth.zero_scale_usd) ** 0.8)
     positive = rng.random(n) >= p_zero
     phi = truth.gamma_dispersion
@@ -488,7 +390,7 @@ def customs_reports(
     )
     reports = pd.concat([exports, imports], ignore_index=True)
     years = sorted(reports.year.unique())
-    skip = {(c, t) for c, p in _PATCHY_REPORTERS.items() for t in years if rng.random() < p}
+    skip = {(c, t) for c, p in PATCHY_REPORTERS.items() for t in years if rng.random() < p}
     absent = np.array(
         [(r, t) in skip for r, t in zip(reports.reporter, reports.year, strict=True)], dtype=bool
     )
@@ -510,38 +412,5 @@ def customs_reports(
             "value_usd",
             "source",
             "flags",
-        ]
-    ]
-
-
-def demo_covariates(
-    countries: pd.DataFrame, *, years: Sequence[int], commodities: Sequence[str] = COMMODITIES
-) -> pd.DataFrame:
-    """Gravity covariates of the demo panel (what a user would merge from GeoDist, RTA and tariff data).
-
-    Returns exporter, importer, year, commodity, dist_km, ln_dist, contig, comlang, rta,
-    tariff_pct and ln_tariff, exactly as the simulator used them.
-    """
-    pairs = pair_covariates(countries)
-    years = list(years)
-    frames = []
-    for k in commodities:
-        frames.append(_policy_frame(pairs, years, k))
-    out = pd.concat(frames, ignore_index=True)
-    out["ln_dist"] = np.log(out.dist_km)
-    out["ln_tariff"] = np.log1p(out.tariff_pct / 100)
-    return out[
-        [
-            "exporter",
-            "importer",
-            "year",
-            "commodity",
-            "dist_km",
-            "ln_dist",
-            "contig",
-            "comlang",
-            "rta",
-            "tariff_pct",
-            "ln_tariff",
         ]
     ]

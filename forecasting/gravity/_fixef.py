@@ -4,14 +4,16 @@ After estimation, each kept row's linear predictor minus ``x'b`` and the offset 
 of its fixed effects. Alternating projections split that sum exactly (to ~1e-12) into one
 value per level; the split is unique only up to constants shifted between dimensions, so
 a normalisation is chosen: by default the first level of every dimension but the first is
-0 (as fixest does), or, for gravity work, the reference importer's effect is 0.
+0 (as fixest does). For gravity work two more are offered: the reference importer's
+effect is 0 in every year (the GE numeraire), and every domestic pair effect is 0 (the
+intra-national trade cost is the unit, as in Yotov et al. 2016, ch. 2), with half of each
+country's domestic effect moved to its exporter and half to its importer effects.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 EXPORTER_TERMS = ("exporter", "exp_year", "exporter^year")
 IMPORTER_TERMS = ("importer", "imp_year", "importer^year")
+PAIR_TERMS = ("pair", "exporter^importer")
 
 
 def decompose(
@@ -114,6 +117,51 @@ def normalise_to_reference(frame: pd.DataFrame, reference: str) -> pd.DataFrame:
     return out
 
 
+def normalise_domestic(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shift effects so every domestic pair effect (``KAZ_KAZ``) is 0, leaving each row's sum unchanged.
+
+    With ``g`` the domestic effect of country ``i``, ``g / 2`` moves to every exporter effect
+    of ``i`` and ``g / 2`` to every importer effect of ``i``; a pair ``i, j`` gives up
+    ``(g_i + g_j) / 2``, which keeps symmetric pair effects symmetric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fe = pd.DataFrame({"fe": ["exporter", "exporter", "importer", "importer", "pair", "pair", "pair"],
+    ...     "level": ["A", "B", "A", "B", "A_A", "B_B", "A_B"], "estimate": [1.0, 2.0, 0.0, 0.5, 0.4, 0.2, -1.0]})
+    >>> normalise_domestic(fe)["estimate"].round(2).tolist()
+    [1.2, 2.1, 0.2, 0.6, 0.0, 0.0, -1.3]
+    """
+    terms = set(frame["fe"])
+    pair_term = next((t for t in PAIR_TERMS if t in terms), None)
+    exp_term = next((t for t in EXPORTER_TERMS if t in terms), None)
+    imp_term = next((t for t in IMPORTER_TERMS if t in terms), None)
+    if pair_term is None or exp_term is None or imp_term is None:
+        raise UnknownCodeError(
+            "domestic = 0 needs pair effects named one of"
+            f" {PAIR_TERMS} beside exporter and importer effects; the model has {describe_items(sorted(terms))}"
+        )
+    out = frame.copy()
+    is_pair = out["fe"] == pair_term
+    ends = out.loc[is_pair, "level"].astype(str).str.split(r"[_^]", n=1, regex=True, expand=True)
+    domestic = ends[0] == ends[1]
+    if not domestic.any():
+        raise UnknownCodeError(
+            "domestic = 0 needs domestic pairs (levels such as 'KAZ_KAZ'): estimate with intra-national"
+            " flows (see gravity.add_intranational)"
+        )
+    half = pd.Series(
+        out.loc[is_pair, "estimate"][domestic].to_numpy() / 2, index=ends[0][domestic].to_numpy()
+    )
+    share = ends[0].map(half).fillna(0.0) + ends[1].map(half).fillna(0.0)
+    out.loc[is_pair, "estimate"] = out.loc[is_pair, "estimate"] - share.to_numpy()
+    for term in (exp_term, imp_term):
+        rows = out["fe"] == term
+        country = out.loc[rows, "level"].astype(str).map(lambda label: _split_label(label)[0])
+        out.loc[rows, "estimate"] = out.loc[rows, "estimate"] + country.map(half).fillna(0.0).to_numpy()
+    return out
+
+
 def fe_codes(data: pd.DataFrame, term: str) -> np.ndarray:
     """Integer codes of a fixed-effect term (a column, or ``a^b`` combining columns)."""
     return pd.factorize(fe_labels(data, term))[0]
@@ -128,13 +176,3 @@ def fe_labels(data: pd.DataFrame, term: str) -> pd.Series:
     for part in parts[1:]:
         labels = labels + "^" + data[part].astype(str)
     return labels.reset_index(drop=True)
-
-
-def design(rhs_spec: Any, data: pd.DataFrame, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Regressor matrix for ``terms`` on new data, and a mask of rows where it is complete."""
-    if not terms:
-        return np.zeros((len(data), 0)), np.ones(len(data), dtype=bool)
-    frame = data.reset_index(drop=True)
-    matrix = rhs_spec.get_model_matrix(frame, na_action="ignore")
-    values = np.asarray(matrix[list(terms)], dtype=float)
-    return values, np.isfinite(values).all(axis=1)

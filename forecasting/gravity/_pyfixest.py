@@ -1,40 +1,31 @@
 """The one module that talks to pyfixest.
 
-Everything pyfixest-specific (argument names, private attributes we read, the way the
-IRLS loop is observed) lives here, so a pyfixest upgrade touches this file only.
-
-Two things pyfixest does not report and we need: how many IRLS iterations ran and whether
-the last one met the tolerance (its ``convergence`` flag stays ``False`` when the criterion
-is met on the final allowed iteration, and it never raises on non-convergence). We read
-both from the deviance sequence, which pyfixest computes once before the loop, once per
-iteration and once at the end; a thin recorder around ``Fepois._compute_deviance`` keeps
-that sequence per thread while one of our fits runs and is inert otherwise.
+The toolkit prepares the estimation sample itself (missing values, singletons and
+separation are found before the call), so pyfixest receives clean rows and drops none;
+that keeps every row's fate in our hands and out of pyfixest's private bookkeeping. What
+we need back comes through pyfixest's public interface (``coef()``, ``resid()``,
+``predict(type="link")``, ``convergence``, ``deviance``), except the two numbers pyfixest
+has no accessor for, read in :func:`_unexposed`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity._fixef import fe_codes
+from forecasting.errors import ConvergenceError, EstimationError
 
 
 @contextlib.contextmanager
 def _root_logging_preserved() -> Iterator[None]:
-    """Keep the root logger as the caller configured it.
-
-    pyfixest 0.60 calls ``logging.basicConfig(level=INFO)`` when one of its modules is
-    imported (``feols_compressed_``), which would make every library's INFO messages print
-    in the user's notebook; the root handlers and level are restored afterwards.
-    """
+    """Undo pyfixest 0.60's ``logging.basicConfig(level=INFO)`` at import (``feols_compressed_``)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
@@ -47,63 +38,85 @@ def _root_logging_preserved() -> Iterator[None]:
 with _root_logging_preserved():
     import pyfixest as pf
     import pyfixest.estimation.models.feols_compressed_  # noqa: F401 - the module that configures logging
-    from pyfixest.demeaners import MapDemeaner
+    from pyfixest.core.demean import Preconditioner, demean_within
+    from pyfixest.demeaners import BaseDemeaner, LsmrDemeaner, MapDemeaner
     from pyfixest.estimation import detect_singletons
-    from pyfixest.estimation.models.fepois_ import Fepois
-
 
 logger = logging.getLogger(__name__)
 
-_recorder = threading.local()
-_original_deviance = Fepois._compute_deviance
-
-
-def _recording_deviance(self: Any, Y: Any, mu: Any, weights: Any = None) -> Any:
-    value = _original_deviance(self, Y, mu, weights)
-    trace = getattr(_recorder, "trace", None)
-    if trace is not None:
-        trace.append(float(value))
-    return value
-
-
-if getattr(Fepois._compute_deviance, "__name__", "") != "_recording_deviance":
-    Fepois._compute_deviance = _recording_deviance  # type: ignore[method-assign]
+Demeaner = Literal["rust", "numba", "lsmr"]
+DEMEANERS: tuple[str, ...] = ("rust", "numba", "lsmr")
+FIXEF_MAXITER = 10_000
 
 
 @dataclass(frozen=True)
 class BackendFit:
-    """What an estimation returns, in plain numpy/pandas terms (positions refer to the input frame)."""
+    """What an estimation returns, in plain numpy/pandas terms (rows are those passed in)."""
 
     coef: pd.Series
     vcov: pd.DataFrame
-    kept: np.ndarray
-    singleton: np.ndarray
-    separated: np.ndarray
-    missing: np.ndarray
     link: np.ndarray
     converged: bool
-    iterations: int
     deviance: float
-    loglik: float
-    pseudo_r2: float
-    r2: float
     df_resid: float | None
-    n_clusters: tuple[int, ...]
-    collinear: tuple[str, ...]
-    rhs_spec: Any
 
 
-def ssc_settings(small_sample: str, *, method: str) -> tuple[dict[str, Any], str]:
-    """pyfixest ``ssc`` settings for a named small-sample convention, plus any extra scaling.
+def demeaner_config(name: str, fixef_tol: float, fixef_maxiter: int = FIXEF_MAXITER) -> BaseDemeaner:
+    """pyfixest's demeaner for a backend name: MAP in Rust (fastest on CPU), MAP in numba, or LSMR."""
+    if name == "lsmr":
+        return LsmrDemeaner(fixef_atol=fixef_tol, fixef_btol=fixef_tol, fixef_maxiter=fixef_maxiter)
+    return MapDemeaner(fixef_tol=fixef_tol, fixef_maxiter=fixef_maxiter, backend=name)  # type: ignore[arg-type]
+
+
+def ssc_settings(small_sample: str, *, method: str) -> tuple[dict[str, Any], bool]:
+    """pyfixest ``ssc`` settings for a small-sample convention, and whether to scale robust errors by N/(N-1).
 
     ``"stata"`` reproduces ``ppml``/``ppmlhdfe``: clustered variances scaled by G/(G-1)
-    only, robust ones by N/(N-1) (applied by the caller, marked ``"n_over_n_minus_1"``).
-    Checked on Yotov et al. (2016): pair-clustered RTA s.e. 0.1022 and the Stata log's
-    semirobust 0.055771. For OLS it is pyfixest's default, which follows reghdfe.
+    only, robust ones by N/(N-1). Checked on Yotov et al. (2016): pair-clustered RTA s.e.
+    0.1022 and the Stata log's semirobust 0.055771. For OLS it is pyfixest's default, which
+    follows reghdfe.
     """
     if small_sample == "pyfixest" or method == "feols":
-        return pf.ssc(), ""
-    return pf.ssc(k_adj=False, G_adj=True), "n_over_n_minus_1"
+        return pf.ssc(), False
+    return pf.ssc(k_adj=False, G_adj=True), True
+
+
+def within(
+    values: np.ndarray,
+    codes: np.ndarray,
+    weights: np.ndarray,
+    *,
+    tol: float,
+    what: str,
+    preconditioner: Preconditioner | None = None,
+) -> tuple[np.ndarray, Preconditioner | None]:
+    """Weighted demeaning of ``values`` (n x k) by the fixed effects in ``codes`` (n x m integer levels).
+
+    Uses pyfixest's LSMR solver with a diagonal preconditioner, which stays accurate when the weights span
+    many orders of magnitude (alternating projections stall there); the preconditioner it
+    returns can be passed back for further calls with the same codes and weights.
+    """
+    demeaned, success, used = demean_within(
+        np.ascontiguousarray(values, dtype=np.float64),
+        np.asfortranarray(codes, dtype=np.uint32),
+        np.asarray(weights, dtype=np.float64),
+        tol=tol,
+        maxiter=FIXEF_MAXITER,
+        preconditioner=preconditioner if preconditioner is not None else "diagonal",
+    )
+    if not success:
+        raise ConvergenceError(
+            f"demeaning by the fixed effects did not converge in {FIXEF_MAXITER:,} iterations during {what};"
+            " the fixed effects may be poorly connected: check them, or drop levels with very few rows"
+        )
+    return np.asarray(demeaned), used
+
+
+def singletons(codes: np.ndarray) -> np.ndarray:
+    """Rows alone in a level of some fixed effect, found iteratively (pyfixest's detector)."""
+    if codes.shape[1] == 0 or not len(codes):
+        return np.zeros(len(codes), dtype=bool)
+    return np.asarray(detect_singletons(np.asfortranarray(codes, dtype=np.uint32)), dtype=bool)
 
 
 def fit(
@@ -113,98 +126,88 @@ def fit(
     method: str,
     vcov: str | dict[str, str],
     small_sample: str,
-    separation: Sequence[str],
     maxiter: int,
     tol: float,
     fixef_tol: float,
+    demeaner: str,
     offset: str | None,
     weights: str | None,
-    missing: np.ndarray,
-    singletons: np.ndarray,
 ) -> BackendFit:
-    """Estimate ``formula`` on ``data`` (RangeIndex, only the needed columns) with pyfixest."""
-    ssc, extra = ssc_settings(small_sample, method=method)
+    """Estimate ``formula`` on ``data`` (clean rows only, RangeIndex) with pyfixest."""
+    ssc, scale_robust = ssc_settings(small_sample, method=method)
     common: dict[str, Any] = {
         "vcov": vcov,
         "ssc": ssc,
         "weights": weights,
-        "fixef_rm": "singleton",
-        "demeaner": MapDemeaner(fixef_tol=fixef_tol),
+        "fixef_rm": "none",
+        "demeaner": demeaner_config(demeaner, fixef_tol),
         "copy_data": False,
     }
-    _recorder.trace = []
     try:
-        with warnings.catch_warnings():
-            # pyfixest warns about dropped singletons/separation; we report them as data instead.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # pyfixest's own warnings (empty vcov of a fixed-effect-only model, sqrt of a negative
+            # variance) are replaced by the checks the caller runs on what comes back.
             warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
             if method == "fepois":
+                # One iteration more than asked: pyfixest sets ``convergence`` only when the
+                # criterion is met before its last allowed iteration.
                 model = pf.fepois(
                     formula,
                     data,
                     offset=offset,
                     iwls_tol=tol,
-                    iwls_maxiter=maxiter,
-                    separation_check=list(separation) or None,
+                    iwls_maxiter=maxiter + 1,
+                    separation_check=[],
                     **common,
                 )
             else:
                 model = pf.feols(formula, data, **common)
-        trace = list(_recorder.trace)
-    finally:
-        _recorder.trace = None
+            return _collect(model, data, method=method, vcov=vcov, scale_robust=scale_robust)
+    except ValueError as exc:
+        if "Demeaning failed" in str(exc):
+            raise ConvergenceError(
+                f"pyfixest's fixed-effect demeaning did not converge ({exc}); the fixed effects may be"
+                " poorly connected: try demeaner='lsmr', a looser fixef_tol, or fewer fixed effects"
+            ) from exc
+        raise EstimationError(f"pyfixest could not fit {formula!r}: {exc}") from exc
+    except ImportError as exc:
+        raise EstimationError(
+            f"demeaner={demeaner!r} is not available here ({exc}); use demeaner='rust' (the default)"
+        ) from exc
+    except (np.linalg.LinAlgError, KeyError, TypeError, RuntimeError) as exc:
+        raise EstimationError(f"pyfixest could not fit {formula!r}: {type(exc).__name__}: {exc}") from exc
 
-    kept = np.asarray(model._data.index, dtype=np.int64)
-    pre_dropped = np.asarray(sorted(model._na_index), dtype=np.int64)
-    all_dropped = np.asarray(sorted(set(np.asarray(model.na_index, dtype=np.int64).tolist())), dtype=np.int64)
-    separated = np.setdiff1d(all_dropped, pre_dropped)
-    singleton = np.intersect1d(singletons, pre_dropped)
-    unexplained = np.setdiff1d(np.setdiff1d(pre_dropped, singleton), missing)
-    missing_all = np.union1d(missing, unexplained)
 
-    names = [str(n) for n in model._coefnames]
-    variance = np.asarray(model._vcov, dtype=float)
-    if extra == "n_over_n_minus_1" and not isinstance(vcov, dict) and vcov != "iid":
-        n = float(model._N)
+def _collect(model: Any, data: pd.DataFrame, *, method: str, vcov: Any, scale_robust: bool) -> BackendFit:
+    residual = np.asarray(model.resid(), dtype=float).ravel()
+    if len(residual) != len(data):
+        raise EstimationError(
+            f"pyfixest kept {len(residual):,} of the {len(data):,} prepared rows; please report this"
+            " (the toolkit sets aside missing, singleton and separated rows before the call)"
+        )
+    coef = model.coef()
+    names = [str(n) for n in coef.index]
+    variance, df_resid = _unexposed(model, method)
+    variance = variance.reshape(len(names), len(names)) if names else np.zeros((0, 0))
+    if scale_robust and not isinstance(vcov, dict) and vcov != "iid":
+        n = float(len(data))
         variance = variance * n / (n - 1.0)
-    iterations, converged = _iterations(trace, tol) if method == "fepois" else (1, True)
-    clusters = tuple(int(g) for g in np.atleast_1d(getattr(model, "_G", ()) or ()))
     return BackendFit(
-        coef=pd.Series(np.asarray(model._beta_hat, dtype=float), index=names, name="estimate"),
+        coef=pd.Series(coef.to_numpy(dtype=float), index=names, name="estimate"),
         vcov=pd.DataFrame(variance, index=names, columns=names),
-        kept=kept,
-        singleton=singleton,
-        separated=separated,
-        missing=missing_all,
-        link=np.asarray(model._Y_hat_link, dtype=float).ravel(),
-        converged=converged,
-        iterations=iterations,
+        link=np.asarray(model.predict(type="link"), dtype=float).ravel(),
+        converged=bool(model.convergence) if method == "fepois" else True,
         deviance=float(model.deviance) if method == "fepois" else float("nan"),
-        loglik=float(getattr(model, "_loglik", np.nan) or np.nan),
-        pseudo_r2=float(getattr(model, "_pseudo_r2", np.nan) or np.nan),
-        r2=float(getattr(model, "_r2", np.nan) or np.nan),
-        df_resid=float(model._df_t) if method == "feols" else None,
-        n_clusters=clusters if isinstance(vcov, dict) else (),
-        collinear=tuple(str(c) for c in (model._collin_vars or ())),
-        rhs_spec=model._model_spec.second_stage.rhs,
+        df_resid=df_resid,
     )
 
 
-def _iterations(trace: list[float], tol: float) -> tuple[int, bool]:
-    """Iteration count and convergence from the recorded deviances (first = start, last = final)."""
-    steps = trace[1:-1]
-    if not steps:
-        return 0, False
-    previous = trace[-3] if len(trace) >= 3 else trace[0]
-    crit = abs(steps[-1] - previous) / (0.1 + abs(previous))
-    return len(steps), bool(crit < tol)
+def _unexposed(model: Any, method: str) -> tuple[np.ndarray, float | None]:
+    """The covariance matrix and OLS residual degrees of freedom, which pyfixest has no accessor for.
 
-
-def singletons(data: pd.DataFrame, fixed_effects: Sequence[str], missing: np.ndarray) -> np.ndarray:
-    """Rows pyfixest will set aside as singletons (its own detector, on the non-missing rows)."""
-    if not fixed_effects:
-        return np.empty(0, dtype=np.int64)
-    keep = np.ones(len(data), dtype=bool)
-    keep[missing] = False
-    subset = data if keep.all() else data.iloc[np.flatnonzero(keep)]
-    codes = np.column_stack([fe_codes(subset, fe) for fe in fixed_effects]).astype(np.uint32)
-    return np.flatnonzero(keep)[np.asarray(detect_singletons(codes), dtype=bool)]
+    Read from ``_vcov`` and ``_df_t``; checked on pyfixest 0.60 (the range pinned in pyproject.toml).
+    """
+    variance = np.asarray(model._vcov, dtype=float)
+    df_t = getattr(model, "_df_t", None) if method == "feols" else None  # absent without regressors
+    return variance, (float(df_t) if df_t is not None else None)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from forecasting.classify.countries import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.errors import SchemaError, describe_items
-from forecasting.schema import add_flag
+from forecasting.classify.countries import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
+from forecasting.schema import add_flag, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +26,7 @@ def _keys(frame: pd.DataFrame) -> list[str]:
 
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} needs columns {describe_items(missing)}; the frame has {describe_items(list(frame.columns))}"
-        )
+    require_columns(frame, columns, what=f"the input of {what}")
 
 
 def square_panel(

@@ -12,16 +12,19 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from forecasting.errors import SchemaError, UnknownCodeError, describe_items
-from forecasting.gravity import _fixef
+from forecasting.gravity import _design, _fixef
 from forecasting.gravity.formula import ensure_gravity_ids
 from forecasting.schema import COEFFICIENTS
+from forecasting.validation import check_choice
+
+FENormalisation = Literal["first_level", "domestic"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,13 @@ class Summary:
 
 @dataclass(frozen=True, eq=False)
 class GravityResult:
-    """Fields shared by PPML and OLS results (see :func:`forecasting.gravity.ppml`)."""
+    """Fields shared by PPML and OLS results (see :func:`forecasting.gravity.ppml`).
+
+    ``iterations`` is ``None`` for PPML (pyfixest does not report how many IRLS iterations
+    ran; ``converged`` says whether the tolerance was met within ``maxiter``) and 1 for OLS.
+    ``separated_by`` counts the rows each separation check set aside; ``demeaner`` names the
+    backend that demeaned the fixed effects.
+    """
 
     formula: str
     nobs: int
@@ -53,7 +62,7 @@ class GravityResult:
     vcov: pd.DataFrame
     dropped: pd.DataFrame
     converged: bool
-    iterations: int
+    iterations: int | None
     deviance: float
     fixef_names: tuple[str, ...]
     cluster: str
@@ -71,6 +80,8 @@ class GravityResult:
     fe_codes: Mapping[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
     fe_total: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     rhs_spec: Any = field(default=None, repr=False)
+    separated_by: Mapping[str, int] = field(default_factory=dict)
+    demeaner: str = "rust"
 
     estimator = "gravity"
 
@@ -133,23 +144,33 @@ class GravityResult:
             f"Standard errors: {self.vcov_type} ({self.small_sample} small-sample convention)",
         ]
         if self.estimator == "ppml":
+            found = ", ".join(f"{check} {n:,}" for check, n in self.separated_by.items())
             notes.append(
-                f"IRLS: {'converged' if self.converged else 'NOT converged'} in {self.iterations} iterations;"
-                f" deviance {self.deviance:,.4f}; pseudo R2 {self.pseudo_r2:.4f}"
+                f"IRLS: {'converged' if self.converged else 'NOT converged'}; deviance {self.deviance:,.4f};"
+                f" pseudo R2 {self.pseudo_r2:.4f}; separated rows found by: {found or 'none'}"
             )
         return Summary(f"{self.estimator.upper()}: {self.formula}", table, tuple(notes))
 
-    def fixed_effects(self, reference: str | None = None) -> pd.DataFrame:
+    def fixed_effects(
+        self, reference: str | None = None, *, normalisation: FENormalisation = "first_level"
+    ) -> pd.DataFrame:
         """Estimated fixed effects as a tidy ``fe, level, estimate`` frame.
 
-        Without ``reference`` the first level of every dimension after the first is 0.
-        With ``reference="DEU"`` the exporter and importer effects (``exporter``/``importer``
-        or ``exp_year``/``imp_year``) are shifted so the reference importer's effect is 0 in
-        every year, the normalisation GE work needs (Yotov et al. 2016, ch. 2). Each row's sum of
-        effects, hence every prediction, is the same under either normalisation. With pair
-        effects as well, yearly exporter/importer effects are identified only up to
-        country-specific constants absorbed by the pairs; compare them within a country.
+        Effects are identified only up to constants moved between dimensions; every
+        normalisation below leaves each row's sum of effects, hence every prediction, unchanged.
+
+        ``normalisation="first_level"`` (default, as fixest): the first level (in data order)
+        of every dimension after the first is 0. ``"domestic"``: every domestic pair effect
+        (``KAZ_KAZ``) is 0, so pair effects measure international relative to intra-national
+        trade costs, the convention of Yotov et al. (2016, ch. 2) for GE work; half of each
+        country's domestic effect moves to its exporter and half to its importer effects
+        (``pair`` and ``exporter``/``exp_year`` and ``importer``/``imp_year`` terms needed).
+        ``reference="DEU"`` then shifts the exporter and importer effects so the reference
+        importer's effect is 0 in every year (the GE numeraire). With pair effects as well,
+        yearly exporter/importer effects are identified only up to country-specific
+        constants absorbed by the pairs; compare them within a country.
         """
+        check_choice("normalisation", normalisation, FENormalisation)
         frames = [
             pd.DataFrame(
                 {"fe": name, "level": values.index.astype(str).to_numpy(), "estimate": values.to_numpy()}
@@ -159,6 +180,8 @@ class GravityResult:
         if not frames:
             return pd.DataFrame({"fe": pd.Series(dtype=object), "level": [], "estimate": []})
         frame = pd.concat(frames, ignore_index=True)
+        if normalisation == "domestic":
+            frame = _fixef.normalise_domestic(frame)
         return frame if reference is None else _fixef.normalise_to_reference(frame, reference)
 
     def linear_predictor(self, data: pd.DataFrame, *, offset: str | np.ndarray | None = None) -> np.ndarray:
@@ -170,7 +193,7 @@ class GravityResult:
         if absent:
             raise SchemaError(f"predict needs the fixed-effect columns {describe_items(absent)} in data")
         terms = list(self.coef.index)
-        x, complete = _fixef.design(self.rhs_spec, data, terms)
+        x, complete = _design.rebuild(self.rhs_spec, data, terms)
         if not complete.all():
             raise SchemaError(
                 f"{int((~complete).sum())} rows have missing regressors, rows"

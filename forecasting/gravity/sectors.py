@@ -1,22 +1,36 @@
-"""One gravity model per commodity group, in one call, in parallel, with a combined table."""
+"""One gravity model per commodity group, in one call, in parallel, with a combined table.
+
+Parallel fits run in a pool of fresh worker processes (loky's, which unlike
+``multiprocessing`` needs no ``if __name__ == "__main__"`` guard in user scripts) that lives
+for one call only: it is shut down when the fits are done and its workers are killed on an
+error or Ctrl-C, so no worker outlives the call. The workers start with a fixed
+string-hash seed, because pyfixest orders the fixed effects of a formula through a Python
+``set``; the order changes the last bits of the estimates, and a fixed seed makes them the
+same in every run. The main process blocks on the results without polling.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+import signal
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib.externals.loky import ProcessPoolExecutor
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
-from forecasting.gravity.ppml import ppml
+from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
 from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
+
+WORKER_HASH_SEED = "0"
+_TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "nobs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,19 +47,7 @@ class SectorResults:
             r.tidy(level=level).assign(**{self.by: name, "nobs": r.nobs}) for name, r in self.results.items()
         ]
         if not frames:
-            return pd.DataFrame(
-                columns=[
-                    self.by,
-                    "term",
-                    "estimate",
-                    "std_error",
-                    "statistic",
-                    "p_value",
-                    "conf_low",
-                    "conf_high",
-                    "nobs",
-                ]
-            )
+            return pd.DataFrame(columns=[self.by, *_TIDY_COLUMNS])
         stacked = pd.concat(frames, ignore_index=True)
         return stacked[[self.by, *[c for c in stacked.columns if c != self.by]]]
 
@@ -74,6 +76,26 @@ def _fit_one(
         return name, f"{type(exc).__name__}: {exc}"
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the parent terminates the workers itself, so
+    # they need not print tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """Fresh workers for one call: shut down on success, killed on any error or interrupt."""
+    pool = ProcessPoolExecutor(
+        max_workers=processes, initializer=_ignore_interrupts, env={"PYTHONHASHSEED": WORKER_HASH_SEED}
+    )
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, kill_workers=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def ppml_by_sector(
     data: pd.DataFrame,
     formula: str,
@@ -85,10 +107,12 @@ def ppml_by_sector(
 ) -> SectorResults:
     """Estimate ``ppml(data[data[by] == s], formula, **options)`` for every sector ``s``.
 
-    Sectors run in parallel in ``n_jobs`` worker processes (``n_jobs=1`` runs them in turn;
-    threads are not used because the backend's compiled kernels are not thread-safe). A sector whose model fails is
-    recorded in ``failures`` with its error (``on_error="collect"``), or the first failure
-    is raised (``"raise"``); no sector disappears silently.
+    Sectors run in ``n_jobs`` worker processes (``n_jobs=1`` runs them in turn in this
+    process; threads are not used because the backend's compiled kernels are not
+    thread-safe). With workers, estimates are identical to the last bit from run to run.
+    A sector whose model fails is recorded in ``failures`` with its error
+    (``on_error="collect"``), or the first failure is raised (``"raise"``); no sector
+    disappears silently.
 
     Examples
     --------
@@ -102,6 +126,8 @@ def ppml_by_sector(
     [['coal', 'x'], ['textiles', 'x']]
     """
     check_choice("on_error", on_error, ("collect", "raise"))
+    if not (isinstance(n_jobs, int) and n_jobs >= 1):
+        raise ValueError(f"n_jobs={n_jobs!r} must be a positive integer (1 runs the sectors in turn)")
     if by not in data.columns:
         raise SchemaError(f"by={by!r} is not a column; columns are {describe_items(list(data.columns))}")
     if data[by].isna().any():
@@ -109,12 +135,16 @@ def ppml_by_sector(
         raise SchemaError(
             f"column {by!r} is missing for rows {describe_items(rows)}; name their sector first"
         )
-    groups = [(str(name), frame) for name, frame in data.groupby(by, sort=True)]
-    jobs = (delayed(_fit_one)(name, frame, formula, options) for name, frame in groups)
+    groups = [(str(name), frame, formula, options) for name, frame in data.groupby(by, sort=True)]
     if n_jobs == 1 or len(groups) < 2:
-        outcomes = [_fit_one(name, frame, formula, options) for name, frame in groups]
+        outcomes = [_fit_one(*group) for group in groups]
     else:
-        outcomes = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
+        # Largest sectors first, so the last sector to finish is a small one.
+        order = sorted(groups, key=lambda g: -len(g[1]))
+        with _worker_pool(min(n_jobs, len(groups))) as pool:
+            futures = [pool.submit(_fit_one, *group) for group in order]
+            outcomes = [future.result() for future in futures]
+        outcomes.sort(key=lambda item: item[0])
     results = {name: out for name, out in outcomes if isinstance(out, PPMLResult)}
     failures = {name: out for name, out in outcomes if isinstance(out, str)}
     if failures:

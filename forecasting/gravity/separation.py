@@ -1,10 +1,11 @@
 """Explain separation: which fixed-effect levels make PPML estimates run off to infinity.
 
-PPML drops separated rows (``result.dropped`` with reason ``"separated"``); these helpers
-say *why* a row went: a fixed-effect level (a pair, an exporter-year) whose flows are all
-zero, whose effect would have to be minus infinity. The iterative rectifier (Correia,
-Guimarães & Zylkin 2021) also finds separation by regressors; that check runs inside
-:func:`forecasting.gravity.ppml` (``separation=("fe", "ir")``).
+PPML drops separated rows (``result.dropped`` with reason ``"separated"``, counted by check
+in ``result.separated_by``); these helpers say *why* a row went when the cause is a
+fixed-effect level (a pair, an exporter-year) whose flows are all zero, whose effect would
+have to be minus infinity. Separation by regressors, or by regressors and fixed effects
+together, is found inside :func:`forecasting.gravity.ppml` by the checks of
+:mod:`forecasting.gravity._separation` (simplex, iterative rectifier, fitted means).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from forecasting.errors import SchemaError, describe_items
 from forecasting.gravity import _fixef
 from forecasting.gravity.results import GravityResult
+from forecasting.schema import require_columns
 
 
 def zero_fixed_effect_levels(data: pd.DataFrame, outcome: str, fixed_effects: Sequence[str]) -> pd.DataFrame:
@@ -31,11 +32,7 @@ def zero_fixed_effect_levels(data: pd.DataFrame, outcome: str, fixed_effects: Se
     >>> zero_fixed_effect_levels(df, "y", ["pair"]).values.tolist()
     [[0, 'pair', 'a'], [1, 'pair', 'a']]
     """
-    missing = [
-        c for c in [outcome, *(p for fe in fixed_effects for p in fe.split("^"))] if c not in data.columns
-    ]
-    if missing:
-        raise SchemaError(f"columns {describe_items(missing)} are not in the data")
+    require_columns(data, [outcome, *(p for fe in fixed_effects for p in fe.split("^"))], what="the data")
     positive = data[outcome].to_numpy(dtype=float) > 0
     frames = []
     for fe in fixed_effects:

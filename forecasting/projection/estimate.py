@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting.data.simulate import GravityTruth
 from forecasting.gravity import ppml_by_sector
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import COEFFICIENT_COLUMNS
@@ -176,6 +177,19 @@ def _gravity(
     return coefficients, choose_elasticities(coefficients)
 
 
+def _with_truth(coefficients: pd.DataFrame, *, demo: bool) -> pd.DataFrame:
+    """Add the simulator's true value (``truth``) and the gap in standard errors on the demo data.
+
+    On the bundled panel every estimate can be checked against what the simulation put in
+    (:class:`forecasting.data.simulate.GravityTruth`); on real data both columns are missing.
+    """
+    if not demo:
+        return coefficients.assign(truth=np.nan, truth_gap_se=np.nan)
+    out = coefficients.merge(GravityTruth().tidy(), on=["model", "term"], how="left")
+    out["truth_gap_se"] = (out["estimate"] - out["truth"]) / out["std_error"]
+    return out
+
+
 def _elasticities_with_fallbacks(
     estimated: Mapping[str, Elasticity], commodities: list[str], covariates_given: bool
 ) -> tuple[dict[str, Elasticity], list[Fallback]]:
@@ -233,8 +247,8 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
     ('full', ['buses', 'coal'])
     """
     coefficients, estimated = _gravity(prepared.reconciled, prepared.covariates)
-    if set(coefficients.columns) <= set(COEFFICIENT_COLUMNS):
-        coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
+    coefficients = _with_truth(coefficients, demo=prepared.demo)
+    coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
     commodities = sorted(prepared.reconciled.commodity.unique())
     elasticities, fallbacks = _elasticities_with_fallbacks(
         estimated, commodities, prepared.covariates is not None

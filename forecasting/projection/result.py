@@ -30,7 +30,8 @@ BILLION_COLUMNS = ("scenario", "year", "probability")
 FIRST_YEAR_COLUMNS = ("scenario", "median_year", "label", "probability_by_horizon")
 HISTORY_COLUMNS = ("reporter", "partner", "flow", "year", "value_usd", "source", "basis", "commodity")
 COEFFICIENT_COLUMNS = (
-    "model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "nobs"
+    "model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "nobs",
+    "truth", "truth_gap_se",
 )  # fmt: skip
 GE_COUNTRY_COLUMNS = ("scenario", "country", "measure", "baseline", "counterfactual", "change_pct")
 PAIR_EFFECT_COLUMNS = (*SERIES_KEYS, "scenario", "median_pct", "direct_median_pct", "lower_95", "upper_95")
@@ -80,7 +81,9 @@ class OutlookResult:
         commodity that the forecast starts from (``source == "mirror-reconciled"``).
     coefficients
         ``COEFFICIENT_COLUMNS``: the gravity models used (``model`` names the commodity, or
-        ``literature`` when no model could be estimated).
+        ``literature`` when no model could be estimated); on the bundled demo data ``truth``
+        is the simulator's true value and ``truth_gap_se`` the estimate's distance from it in
+        standard errors (both missing on real data).
     ge_country
         ``GE_COUNTRY_COLUMNS``: each scenario's GE effects by country, added up over
         commodities (:func:`forecasting.gravity.ge.aggregate_country`); empty in direct mode.

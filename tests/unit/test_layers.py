@@ -25,7 +25,7 @@ def test_importing_the_package_is_light_and_quiet():
     code = (
         "import logging, sys, forecasting;"
         "assert 'pyfixest' not in sys.modules and 'statsforecast' not in sys.modules;"
-        "import forecasting.gravity.ppml;"
+        "import forecasting.gravity.poisson;"
         "root = logging.getLogger(); assert not root.handlers, root.handlers"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

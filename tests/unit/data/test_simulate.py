@@ -8,10 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.data.bundled import load_country_facts
+from forecasting.data.bundled import load_country_facts, load_demo_flows
+from forecasting.data.clean.aggregate import to_frequency
+from forecasting.data.clean.mirror import reconcile_mirror
 from forecasting.data.demo import build_true_flows
-from forecasting.data.simulate import GravityTruth, customs_reports, great_circle_km, simulate_gravity
+from forecasting.data.simulate import (
+    COMMODITIES,
+    GravityTruth,
+    customs_reports,
+    demo_covariates,
+    great_circle_km,
+    is_demo_data,
+    simulate_gravity,
+)
 from forecasting.gravity import ppml
+from forecasting.outlook.pipeline import _gravity
 
 TRUTH = GravityTruth()
 
@@ -34,15 +45,52 @@ def test_structural_ppml_recovers_policy_coefficients(commodity):
     assert gap[0] < 0.1 and gap[1] < 1.0
 
 
-@pytest.mark.parametrize("commodity", ["textiles", "other"])
-def test_bundled_demo_realisation_is_consistent_with_its_truth(true_flows, commodity):
-    # The bundled data is one noisy draw (persistent shocks, zeros): the truth must lie within
-    # four pair-clustered standard errors of the estimate.
-    data = true_flows[true_flows.commodity == commodity]
-    result = ppml(data, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair")
-    se = np.sqrt(np.diag(result.vcov))
-    truth = np.array([TRUTH.b_rta, TRUTH.b_tariff[commodity]])
-    assert np.all(np.abs(result.coef[["rta", "ln_tariff"]].to_numpy() - truth) < 4 * se)
+@pytest.fixture(scope="module")
+def outlook_coefficients() -> pd.DataFrame:
+    """The outlook's per-commodity PPML on the bundled demo reports (its estimation sample)."""
+    flows = load_demo_flows()
+    covariates = demo_covariates(load_country_facts(), years=sorted(flows.period.dt.year.unique()))
+    annual, _ = to_frequency(flows, "A")
+    reconciled, _ = reconcile_mirror(annual, rule="importer")
+    coefficients, _ = _gravity(reconciled, covariates)
+    return coefficients
+
+
+def test_bundled_panel_recovers_every_commodity_within_three_standard_errors(outlook_coefficients):
+    # The issue's known-truth check: RTA and tariff coefficients of all six commodity groups,
+    # estimated as the outlook does (importer-valued reports, structural PPML, pair-clustered).
+    table = outlook_coefficients
+    assert sorted(table.model.unique()) == sorted(COMMODITIES)
+    assert set(table.term) == {"rta", "ln_tariff"} and table.truth.notna().all()
+    gap = (table.estimate - table.truth) / table.std_error
+    np.testing.assert_allclose(gap, table.truth_gap_se)
+    assert (gap.abs() < 3).all(), table.loc[gap.abs() >= 3, ["model", "term", "estimate", "truth"]]
+
+
+def test_truth_table_matches_the_coefficient_table_keys():
+    truth = TRUTH.tidy()
+    assert list(truth.columns) == ["model", "term", "truth"]
+    assert truth.set_index(["model", "term"]).loc[("coal", "ln_tariff"), "truth"] == TRUTH.b_tariff["coal"]
+    assert not truth.duplicated(["model", "term"]).any()
+
+
+def test_covariates_rebuild_the_simulated_tariffs_exactly(true_flows):
+    covariates = demo_covariates(load_country_facts(), years=range(2000, 2026), commodities=["coal"])
+    merged = true_flows[true_flows.commodity == "coal"].merge(
+        covariates, on=["exporter", "importer", "year", "commodity"], suffixes=("", "_cov")
+    )
+    assert len(merged) == len(covariates)
+    np.testing.assert_array_equal(merged.ln_tariff, merged.ln_tariff_cov)
+    np.testing.assert_array_equal(merged.rta, merged.rta_cov)
+    # The bilateral composition factor gives tariffs variation beyond importer-year and pair.
+    within = merged.ln_tariff - merged.groupby(["importer", "year"]).ln_tariff.transform("mean")
+    within -= within.groupby([merged.exporter, merged.importer]).transform("mean")
+    assert within.std() > 0.1 * merged.ln_tariff.std()
+
+
+def test_only_the_bundled_reports_count_as_demo_data():
+    assert is_demo_data(load_demo_flows())
+    assert not is_demo_data(load_demo_flows().assign(source="wits"))
 
 
 def test_cross_section_ppml_recovers_distance_without_pair_noise():

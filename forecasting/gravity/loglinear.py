@@ -1,10 +1,14 @@
-"""Log-linear OLS gravity, with the same interface as :func:`ppml`, for comparison tables."""
+"""Log-linear OLS gravity, with the same interface as :func:`~forecasting.gravity.ppml`, for comparison tables.
+
+(The module is not called ``ols`` so that it never hides the function of that name.)
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from forecasting.gravity._estimate import ClusterSpec, SmallSample, estimate
+from forecasting.gravity._pyfixest import Demeaner
 from forecasting.gravity.formula import FEPreset, PairKind
 from forecasting.gravity.results import OLSResult
 
@@ -19,6 +23,7 @@ def ols(
     vcov: str | dict[str, str] | None = None,
     small_sample: SmallSample = "stata",
     fixef_tol: float = 1e-8,
+    demeaner: Demeaner = "rust",
     weights: str | None = None,
 ) -> OLSResult:
     """Estimate ``log(outcome) ~ regressors | fixed effects`` by OLS (pyfixest's ``feols``).
@@ -53,8 +58,9 @@ def ols(
         small_sample=small_sample,
         separation=(),
         maxiter=1,
-        tol=1.0,
+        tol=1e-8,
         fixef_tol=fixef_tol,
+        demeaner=demeaner,
         offset=None,
         weights=weights,
         on_nonconvergence="raise",

@@ -1,4 +1,7 @@
-"""Poisson pseudo-maximum likelihood with high-dimensional fixed effects (the gravity workhorse)."""
+"""Poisson pseudo-maximum likelihood with high-dimensional fixed effects (the gravity workhorse).
+
+(The module is not called ``ppml`` so that it never hides the function of that name.)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from typing import Literal
 
 import pandas as pd
 
-from forecasting.gravity._estimate import ClusterSpec, SmallSample, estimate
+from forecasting.gravity._estimate import SEPARATION_CHECKS, ClusterSpec, SmallSample, estimate
+from forecasting.gravity._pyfixest import Demeaner
 from forecasting.gravity.formula import FEPreset, PairKind
 from forecasting.gravity.results import PPMLResult
 
@@ -23,10 +27,11 @@ def ppml(
     cluster: ClusterSpec = None,
     vcov: str | dict[str, str] | None = None,
     small_sample: SmallSample = "stata",
-    separation: Sequence[str] = ("fe", "ir"),
+    separation: Sequence[str] = SEPARATION_CHECKS,
     maxiter: int = DEFAULT_MAXITER,
     tol: float = 1e-8,
     fixef_tol: float = 1e-8,
+    demeaner: Demeaner = "rust",
     offset: str | None = None,
     weights: str | None = None,
     on_nonconvergence: Literal["raise", "warn"] = "raise",
@@ -39,7 +44,10 @@ def ppml(
         One row per flow; zeros are kept (PPML uses them). Any index.
     formula
         fixest syntax, ``"trade ~ ln_dist + cntg + rta | exp_year + imp_year + pair_id"``;
-        ``a^b`` after ``|`` combines two columns into one fixed effect.
+        ``a^b`` after ``|`` combines two columns into one fixed effect. A model with fixed
+        effects only is written ``"trade ~ 1 | exporter + importer"`` (``~ 0 |`` means the
+        same: the constant is absorbed by the fixed effects); its ``coef`` is empty and its
+        content is in ``fixed_effects()``. Without fixed effects the model has an intercept.
     fe
         A preset instead of writing the fixed effects: ``"structural"`` (exporter-year,
         importer-year and pair: ``exp_year + imp_year + pair``), ``"exporter_importer_year"``,
@@ -51,7 +59,11 @@ def ppml(
         ``pair_id`` of Yotov et al. 2016).
     cluster
         Column to cluster by (``"pair"``), or two columns for two-way clustering
-        (``("exporter", "importer")``). Sets ``vcov`` to ``{"CRV1": ...}``.
+        (``("exporter", "importer")``). Sets ``vcov`` to ``{"CRV1": ...}``. When a few very
+        large flows carry much of each exporter-year and importer-year total, clustered errors
+        are optimistic, because the fixed effects absorb part of those flows' noise: on
+        simulated draws of the bundled demo world the t-statistics of the policy terms have a
+        standard deviation of 1.2-1.8 instead of 1.
     vcov
         ``"hetero"`` (default without ``cluster``), ``"iid"``, or ``{"CRV1": "col"}``.
     small_sample
@@ -60,14 +72,27 @@ def ppml(
         when the fixed effects nest in the clusters); ``"pyfixest"`` keeps pyfixest's
         default, which also counts non-nested fixed effects in (N-1)/(N-K).
     separation
-        Separation checks before fitting: ``"fe"`` (a fixed-effect level whose flows are all
-        zero) and ``"ir"`` (Correia, Guimarães & Zylkin's iterative rectifier). Rows found
-        are dropped and listed in ``result.dropped`` with reason ``"separated"``.
+        Separation checks (Correia, Guimarães & Zylkin 2021, as in ppmlhdfe), all on by
+        default, for models with and without fixed effects and weights: ``"fe"`` (a
+        fixed-effect level whose flows are all zero), ``"simplex"`` (a linear program on the
+        regressors), ``"ir"`` (the iterative rectifier, covering regressors and fixed
+        effects together) and ``"mu"`` (after the fit: zero flows whose fitted mean collapsed
+        towards zero are set aside and the model refitted). Rows found are listed in
+        ``result.dropped`` with reason ``"separated"``, and ``result.separated_by`` counts
+        them by check; a regressor left collinear by them is reported in
+        ``result.collinear`` and removed. Whatever the checks, estimates or standard errors
+        that are not finite or explode, and fitted means collapsing on positive flows,
+        raise :class:`~forecasting.errors.EstimationError`.
     maxiter, tol
         IRLS cap and tolerance on the relative change in deviance (fixest's rule). The cap
         is 1000 rather than pyfixest's 25, as models with pair effects can need more.
     fixef_tol
         Tolerance of the fixed-effect demeaning inside each IRLS step.
+    demeaner
+        pyfixest's demeaning backend: ``"rust"`` (alternating projections in Rust, the
+        fastest on CPU), ``"numba"`` (the same algorithm in numba) or ``"lsmr"`` (a sparse
+        solver with preconditioning, for poorly connected fixed effects). All give the same
+        estimates to the tolerance.
     offset, weights
         Column names of an offset (enters the linear predictor with coefficient 1) and of
         observation weights.
@@ -78,7 +103,8 @@ def ppml(
     -------
     PPMLResult
         ``coef``, ``vcov``, ``nobs``, ``dropped`` (rows set aside with ``reason`` in
-        ``missing``/``singleton``/``separated``), convergence diagnostics, ``tidy()``,
+        ``missing``/``zero_weight``/``singleton``/``separated``), ``converged`` (pyfixest does
+        not report the iteration count, so ``iterations`` is ``None``), ``tidy()``,
         ``summary()``, ``fixed_effects()`` and ``predict()``.
 
     Examples
@@ -112,6 +138,7 @@ def ppml(
         maxiter=maxiter,
         tol=tol,
         fixef_tol=fixef_tol,
+        demeaner=demeaner,
         offset=offset,
         weights=weights,
         on_nonconvergence=on_nonconvergence,

@@ -1,0 +1,85 @@
+"""Sector-by-sector PPML: identical results run to run, and no worker process left behind."""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting.gravity import ppml_by_sector
+from forecasting.gravity.sectors import _worker_pool
+from tests.unit.gravity.conftest import make_panel
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="lists child processes via /proc"
+)
+
+
+def _children() -> set[int]:
+    """Live child processes of this process, except the multiprocessing/loky resource trackers.
+
+    The trackers are one helper each per Python process (not per call) and end with it.
+    """
+    found = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+        except FileNotFoundError:
+            continue
+    alive = set()
+    for pid in found:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_text()
+        except FileNotFoundError:
+            continue
+        if "resource_tracker" not in command:
+            alive.add(pid)
+    return alive
+
+
+@pytest.fixture(scope="module")
+def sectors() -> pd.DataFrame:
+    frames = [make_panel(n_countries=8, seed=s).assign(commodity=name) for s, name in enumerate("abc")]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_two_runs_give_identical_tables_and_leave_no_workers(sectors: pd.DataFrame) -> None:
+    before = _children()
+    first = ppml_by_sector(sectors, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair", n_jobs=2)
+    second = ppml_by_sector(sectors, "value_usd ~ rta + ln_tariff", fe="structural", cluster="pair", n_jobs=2)
+    pd.testing.assert_frame_equal(first.tidy(), second.tidy(), check_exact=True)
+    assert list(first.tidy()["commodity"].unique()) == ["a", "b", "c"]
+    assert _children() - before == set()
+
+
+def test_the_main_process_waits_without_polling(sectors: pd.DataFrame) -> None:
+    profile = cProfile.Profile()
+    profile.enable()
+    ppml_by_sector(sectors, "value_usd ~ rta", fe="structural", n_jobs=2)
+    profile.disable()
+    sleeps = [f for f in pstats.Stats(profile).stats if f[2] == "<built-in method time.sleep>"]
+    assert sleeps == []
+
+
+def test_an_error_in_a_worker_kills_the_pool(sectors: pd.DataFrame) -> None:
+    before = _children()
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        ppml_by_sector(sectors, "value_usd ~ rta", fe="structural", n_jobs=2, not_an_option=1)
+    assert _children() - before == set()
+
+
+def test_an_interrupt_kills_busy_workers_at_once() -> None:
+    before = _children()
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), _worker_pool(2) as pool:
+        pool.submit(time.sleep, 60)
+        pool.submit(time.sleep, 60)
+        time.sleep(0.5)
+        raise KeyboardInterrupt
+    assert time.perf_counter() - start < 30
+    assert _children() - before == set()
