@@ -22,7 +22,6 @@ import platform
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from forecasting.data.bundled import load_country_facts

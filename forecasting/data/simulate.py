@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecasting.classify.countries import great_circle_km
 from forecasting.data.stylised_world import (
     COMMODITIES,
     COVARIATES,
@@ -54,7 +55,6 @@ from forecasting.data.stylised_world import (
     policy_frame,
     rta_in_force,
 )
-from forecasting.classify.countries import great_circle_km
 
 __all__ = [
     "COMMODITIES",

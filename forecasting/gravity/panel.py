@@ -15,7 +15,6 @@ import pandas as pd
 
 from forecasting.classify.countries import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.errors import SchemaError, describe_items
-from forecasting.classify.countries import EARTH_RADIUS_KM, great_circle_km  # noqa: F401 - re-exported
 from forecasting.schema import add_flag, require_columns
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 from forecasting.data.bundled import load_country_facts, load_demo_flows
-from forecasting.data.clean.aggregate import to_frequency
-from forecasting.data.clean.mirror import reconcile_mirror
 from forecasting.data.demo import build_true_flows
 from forecasting.data.simulate import (
     COMMODITIES,
@@ -22,7 +20,6 @@ from forecasting.data.simulate import (
     simulate_gravity,
 )
 from forecasting.gravity import ppml
-from forecasting.outlook.pipeline import _gravity
 
 TRUTH = GravityTruth()
 
@@ -47,13 +44,16 @@ def test_structural_ppml_recovers_policy_coefficients(commodity):
 
 @pytest.fixture(scope="module")
 def outlook_coefficients() -> pd.DataFrame:
-    """The outlook's per-commodity PPML on the bundled demo reports (its estimation sample)."""
-    flows = load_demo_flows()
-    covariates = demo_covariates(load_country_facts(), years=sorted(flows.period.dt.year.unique()))
-    annual, _ = to_frequency(flows, "A")
-    reconciled, _ = reconcile_mirror(annual, rule="importer")
-    coefficients, _ = _gravity(reconciled, covariates)
-    return coefficients
+    """The outlook's per-commodity PPML on the bundled demo reports (stages (a) and (b))."""
+    import warnings
+
+    from forecasting.errors import DemoDataWarning
+    from forecasting.projection.estimate import estimate_gravity
+    from forecasting.projection.prepare import prepare_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DemoDataWarning)
+        return estimate_gravity(prepare_data()).coefficients
 
 
 def test_bundled_panel_recovers_every_commodity_within_three_standard_errors(outlook_coefficients):
