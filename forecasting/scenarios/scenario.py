@@ -72,7 +72,10 @@ class Scenario:
     Parameters
     ----------
     name, description
-        How reports and files refer to it.
+        How files and code refer to it (an identifier) and what it is, in a sentence or more.
+    title
+        The human-readable name reports and charts show (e.g. "Trans-Afghan railway"); the
+        identifier ``name`` when empty (see :attr:`display_name`).
     start_year
         First year of the scenario; shocks without their own ``start_year`` open then.
     shocks
@@ -103,6 +106,7 @@ class Scenario:
     name: str
     start_year: int
     description: str = ""
+    title: str = ""
     shocks: tuple[Shock, ...] = ()
     phase_in: PhaseIn = field(default_factory=PhaseIn)
     availability: tuple[tuple[int, float], ...] = ()
@@ -287,10 +291,23 @@ class Scenario:
         return scenario_log(self, pairs, years, **options)
 
     # ------------------------------------------------------------------ serialisation
+    @property
+    def display_name(self) -> str:
+        """``title`` when given, else the identifier with spaces for underscores.
+
+        Examples
+        --------
+        >>> Scenario("status_quo", start_year=2026, kind="baseline").display_name
+        'status quo'
+        """
+        return self.title or self.name.replace("_", " ")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary of lists, strings and numbers (TOML- and JSON-ready)."""
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "start_year": self.start_year}
         out["description"] = self.description
+        if self.title:
+            out["title"] = self.title
         if self.route:
             out["route"] = list(self.route)
         out["phase_in"] = self.phase_in.to_dict()

@@ -49,4 +49,5 @@ def scenarios(draw):
         phase_in=PhaseIn(ramp_years=ramp),
         availability={start + 1: draw(st.floats(0, 1))},
         description=draw(st.text(max_size=30)),
+        title=draw(st.text(max_size=30)),
     )
