@@ -33,19 +33,6 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8
 TARGET_COLOUR = "#c00000"
 #: Characters per legend line; longer labels wrap.
 LEGEND_WIDTH = 48
-#: How each mirror rule's basis reads in a legend.
-BASIS_WORDS = {"importer": "importer's reports", "exporter": "exporter's reports"}
-
-
-def basis_words(rule: str) -> str:
-    """The forecast's basis in a few words ("importer's reports", or the rule's name).
-
-    Examples
-    --------
-    >>> basis_words("importer"), basis_words("mean")
-    ("importer's reports", "mirror rule 'mean'")
-    """
-    return BASIS_WORDS.get(rule, f"mirror rule '{rule}'")
 
 
 class UsdFormatter(Formatter):

@@ -26,7 +26,6 @@ from forecasting.report.chart_parts import (
     DEMO_STAMP,
     PALETTE,
     TARGET_COLOUR,
-    basis_words,
     departure_year,
     fan,
     group_label,
@@ -37,6 +36,7 @@ from forecasting.report.chart_parts import (
     scenario_label,
     usd_axis,
 )
+from forecasting.report.headline import basis_words
 from forecasting.report.tables import ge_focus, mirror_table
 
 if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
@@ -330,7 +330,11 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
     """
     ge = result.ge_country
     countries, measures = ge_focus(ge, pair=result.settings.pair)
-    scenarios = [n for n in headline.scenario_titles(result) if n in set(ge["scenario"])]
+    shown = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
+    size = shown.assign(size=shown["change_pct"].abs()).groupby("scenario")["size"].max()
+    present = [n for n in headline.scenario_titles(result) if n in size.index]
+    scenarios = [n for n in present if size[n] > 0]  # bars of zero length would be legend entries of nothing
+    idle = [scenario_label(result, n) for n in present if n not in scenarios]
     colours = scenario_colours(result)
     figure = new_figure(
         result, 5.0 * max(len(measures), 1), 0.2 * len(countries) * max(len(scenarios), 1) + 2.0
@@ -355,7 +359,8 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
         axes.set_xlabel("change (%)")
         axes.set_title(measure.replace("_", " "), fontsize=10)
         axes.grid(axis="x", alpha=0.3)
-    legend(panels[0], fontsize=7, loc="lower right")
+    title = f"no effect, not drawn: {'; '.join(idle)}" if idle else None
+    legend(panels[0], fontsize=7, loc="lower right", title=title, title_fontsize=7)
     figure.suptitle("General-equilibrium effects of each corridor by country", fontsize=11)
     return figure
 
@@ -372,8 +377,10 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
     """
     figures = {"headline_turnover": headline_chart(result), "fan_turnover": turnover_fan_chart(result)}
     goods = headline.growth_contributions(result)
-    reference = goods[goods["scenario"] == headline.reference_scenario(result)]["commodity"].tolist()
-    ordered = reference + [c for c in result.forecast["commodity"].drop_duplicates() if c not in reference]
+    forecast_goods = list(result.forecast["commodity"].drop_duplicates())
+    # Goods only in the history (no forecast) get no fan: a chart of the past alone is not a forecast.
+    ranked = goods[goods["scenario"] == headline.reference_scenario(result)]["commodity"]
+    ordered = [c for c in ranked if c in forecast_goods] + [c for c in forecast_goods if c not in set(ranked)]
     for commodity in ordered:
         figures[figure_name(f"fan_{commodity}")] = commodity_fan_chart(result, commodity)
     probability = billion_probability_chart(result)

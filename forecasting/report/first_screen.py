@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from forecasting.report.chart_parts import basis_words
 from forecasting.report.formatting import format_musd, format_pct, format_usd_text, table_html
+from forecasting.report.headline import STATISTICAL, basis_words
 
 if TYPE_CHECKING:
     from forecasting.report.sections import ReportBook
@@ -64,9 +64,14 @@ def banner_html(book: ReportBook) -> str:
     for name, rows in shipments.groupby("name", sort=True) if len(shipments) else ():
         per_scenario = rows.groupby("scenario")["value_musd"].sum().max()
         years = sorted(rows["year"].astype(int).unique())
+        defined = set(book.titles) - {STATISTICAL}
+        where = (
+            "entered in every scenario but the statistical trend"
+            if set(rows["scenario"]) >= defined
+            else "entered in " + ", ".join(book.titles.get(n, n) for n in sorted(set(rows["scenario"])))
+        )
         real.append(
-            f"the contract '{name.replace('_', ' ')}' (USD {per_scenario:,.0f} m, {years[0]}–{years[-1]}),"
-            " entered in every scenario"
+            f"the contract '{name.replace('_', ' ')}' (USD {per_scenario:,.0f} m, {years[0]}–{years[-1]}), {where}"
         )
     real.append("the corridor assumptions and their sources (Methods: scenario definitions)")
     return (

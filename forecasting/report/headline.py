@@ -33,6 +33,19 @@ STATISTICAL_TITLE = "Statistical trend only (no contracts, no shocks)"
 #: A scenario whose turnover stays this close to the status quo's (percent, every year and
 #: bound) is reported as the same, with the reason.
 SAME_AS_REFERENCE_PCT = 0.5
+#: How each mirror rule's basis reads in a legend.
+BASIS_WORDS = {"importer": "importer's reports", "exporter": "exporter's reports"}
+
+
+def basis_words(rule: str) -> str:
+    """The forecast's basis in a few words ("importer's reports", or the rule's name).
+
+    Examples
+    --------
+    >>> basis_words("importer"), basis_words("mean")
+    ("importer's reports", "mirror rule 'mean'")
+    """
+    return BASIS_WORDS.get(rule, f"mirror rule '{rule}'")
 
 
 def central_column(frame: pd.DataFrame) -> str:

@@ -98,7 +98,7 @@ def report_notebook() -> nbformat.NotebookNode:
         cells.append(
             nbformat.v4.new_markdown_cell(f"<h2 id='{section_anchor(key)}'>{html.escape(heading)}</h2>")
         )
-        cells.append(nbformat.v4.new_code_cell(f"book.show({key!r})"))
+        cells.append(nbformat.v4.new_code_cell(f'book.show("{key}")'))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
