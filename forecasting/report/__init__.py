@@ -111,6 +111,7 @@ def build_report(
     pdf_path = None
     if pdf:
         pdf_path = atomic_write(artefacts.out_dir / "report.pdf", lambda p: print_pdf(html, p))
+        logger.info("PDF of the report (pdf=True) written to %s", pdf_path)
     artefacts = artefacts.with_report(html, pdf_path)
     input_files = read_manifest(artefacts.out_dir).get("inputs", {})
     record_manifest(artefacts, result, input_files, title=title)

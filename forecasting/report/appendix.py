@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from forecasting.report.first_screen import central_words
 from forecasting.report.formatting import table_html
 from forecasting.report.scenario_text import first_url, source_name
 
@@ -50,8 +51,9 @@ def coverage_html(book: ReportBook) -> str:
                 published.assign(
                     site=published["source"].map(source_name), url=published["source"].map(first_url)
                 )
-                .groupby(["site", "url"], sort=True)
+                .groupby("site", sort=True)
                 .agg(
+                    url=("url", "first"),
                     reporter=("reporter", lambda v: ", ".join(sorted(set(v)))),
                     flows=("flow", lambda v: ", ".join(sorted(set(v)))),
                     years=("first_year", lambda v: ", ".join(str(int(y)) for y in sorted(set(v)))),
@@ -72,7 +74,7 @@ def coverage_html(book: ReportBook) -> str:
     if "mirror_history" in book.figure_names():
         parts.append(book.figure_html("mirror_history", alt="Both sides' reported trade"))
     if len(mirror):
-        latest = mirror.sort_values("year").groupby("direction").tail(5)
+        latest = mirror.sort_values(["direction", "year"]).groupby("direction").tail(5)
         parts.append(
             table_html(
                 latest, caption="Mirror comparison, last five years per direction (ratio = importer/exporter)"
@@ -103,17 +105,23 @@ def methods_html(book: ReportBook) -> str:
         f" effects: {html.escape(s.ge_description)}.",
         f"Uncertainty bands ({', '.join(f'{v} %' for v in s.levels)}) and the probabilities of reaching"
         f" the target come from {s.draws} joint simulation draws (seed {s.seed}) of the baseline and the"
-        f" scenario effects, to {s.horizon}. The central value shown is the mean of the draws.",
-        "The status quo scenario is the statistical trend plus the known contracts and the route risk it"
-        " states; the <b>statistical trend only</b> row is the time-series forecast alone (no scenario"
-        " shock, no known shipment), shown for reference in the tables and left out of the charts.",
+        f" scenario effects, to {s.horizon}. The central value shown is the {central_words(book.table('summary_scenarios'))}.",
+        "The <b>status quo</b> is the statistical trend plus the known contracts. Its route risk (the share of"
+        " the year the crossings stay open) is the reference level, not a shock: the trend was fitted to years"
+        " that already include the usual closures, so only a scenario that departs from it moves the flows."
+        " The <b>statistical trend only</b> row is the time-series forecast alone (no scenario shock, no known"
+        " shipment), shown for reference in the tables and left out of the charts; once the known contracts"
+        " end it equals the status quo.",
         "Both countries' published figures are shown side by side (mirror statistics). Exports are"
         " usually valued FOB and imports CIF, so the importer's figure is expected a little higher; larger"
         " gaps are shown as they are, not averaged away.",
         f"<b>Reporting basis.</b> {html.escape(s.reporting_basis)}",
     ]
     body = "".join(f"<p>{p}</p>" for p in paragraphs) + _definitions(book)
-    sources = ", ".join(sorted({source_name(v) for v in book.table("coverage").get("source", [])}))
+    derived = {"mirror-reconciled"}  # built from the two sides' reports, not a source of its own
+    sources = ", ".join(
+        sorted({source_name(v) for v in book.table("coverage").get("source", []) if v not in derived})
+    )
     body += f"<p><b>Data:</b> {html.escape(s.data_source)}; sources: {html.escape(sources or 'none recorded')}.</p>"
     shocks = book.table("scenarios")
     if len(shocks):
@@ -144,12 +152,9 @@ def methods_html(book: ReportBook) -> str:
         body += "<p>No step fell back: every model ran as asked.</p>"
     shipments = book.table("shipments")
     if len(shipments):
-        shipments = shipments.assign(
-            site=shipments["source"].map(source_name), url=shipments["source"].map(first_url)
-        )
         body += table_html(
-            shipments.drop(columns="source"), caption="Known contracts added to the scenario paths",
-            links={"site": "url"}, headers={"site": "source"},
+            contracts_table(book, shipments), caption="Known contracts added to the scenario paths",
+            links={"source": "url"},
         )  # fmt: skip
     flat = [(f.name, str(getattr(s, f.name))) for f in fields(s) if f.name not in RECORD_SETTINGS]
     body += table_html(pd.DataFrame(flat, columns=["setting", "value"]), caption="Run settings")
@@ -171,6 +176,38 @@ def methods_html(book: ReportBook) -> str:
     versions += list(book.manifest.get("dependencies", {}).items())
     body += table_html(pd.DataFrame(versions, columns=["package", "version"]), caption="Software versions")
     return body
+
+
+def contracts_table(book: ReportBook, shipments: pd.DataFrame) -> pd.DataFrame:
+    """One row per contract and year, naming the scenarios it is entered in (by title) and its source."""
+    keys = ["name", "reporter", "partner", "flow", "commodity", "year", "value_musd"]
+    every = set(book.titles) - {"statistical"}
+    rows = []
+    for key, part in shipments.groupby(keys, sort=True):  # scenarios may cite it in other words
+        record = dict(zip(keys, key, strict=True)) | {"source": part["source"].iloc[0]}
+        names = list(dict.fromkeys(part["scenario"]))
+        record["scenarios"] = (
+            "every scenario but the statistical trend"
+            if every and set(names) >= every
+            else "; ".join(book.titles.get(n, n) for n in names)
+        )
+        rows.append(record)
+    table = pd.DataFrame(rows)
+    return pd.DataFrame(
+        {
+            "contract": table["name"].str.replace("_", " "),
+            "direction": [
+                f"{r} {'exports to' if f == 'export' else 'imports from'} {p}"
+                for r, p, f in zip(table["reporter"], table["partner"], table["flow"], strict=True)
+            ],
+            "commodity": table["commodity"],
+            "year": table["year"],
+            "value_musd": table["value_musd"],
+            "scenarios": table["scenarios"],
+            "source": table["source"].map(source_name),
+            "url": table["source"].map(first_url),
+        }
+    )
 
 
 def flags_html(book: ReportBook) -> str:

@@ -190,7 +190,15 @@ def _target(book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years
     return text
 
 
+def central_words(summary: pd.DataFrame) -> str:
+    """What the central values of ``summary_scenarios`` are, in words ("mean of the draws")."""
+    central = str(summary["central"].iloc[0]) if "central" in summary.columns and len(summary) else "mean"
+    return f"{central} of the draws"
+
+
 def _skew_note(summary: pd.DataFrame, years: list[int], titles: dict[str, str]) -> str:
+    if central_words(summary) != "mean of the draws":
+        return ""  # a median lies inside its interval by construction
     above = [
         f"{titles[r['scenario']]} in {y}"
         for _, r in summary.iterrows()
@@ -222,7 +230,7 @@ def first_screen_html(book: ReportBook) -> str:
     reference = summary.iloc[0]
     items = [
         _today(book),
-        f"<b>Growth.</b> {html.escape(titles[reference['scenario']])}: {_path(reference, years, 'mean of the draws')}.",
+        f"<b>Growth.</b> {html.escape(titles[reference['scenario']])}: {_path(reference, years, central_words(summary))}.",
         _goods(book, reference["scenario"], horizon),
         _corridor(summary, horizon, titles),
         _target(book, summary, reference, years),
@@ -255,7 +263,7 @@ def ranked_table_html(book: ReportBook) -> str:
     shown["note"] = summary["note"].fillna("")
     target = f"USD {book.settings.target_usd / 1e9:g} bn"
     caption = (
-        f"Scenarios ranked by {horizon} turnover (mean of the draws; the status quo first); target {target}"
+        f"Scenarios ranked by {horizon} turnover ({central_words(summary)}; the status quo first); target {target}"
     )
     return table_html(
         shown, caption=caption, headers={f"growth_to_{horizon}_pct": f"growth a year to {horizon} (%)"}

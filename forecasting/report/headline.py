@@ -277,6 +277,28 @@ def _max_gap_pct(paths: pd.DataFrame, scenario: str, reference: str) -> float:
     return float(100.0 * np.nanmax(gap.to_numpy())) if np.isfinite(gap.to_numpy()).any() else 0.0
 
 
+def same_from_year(paths: pd.DataFrame, scenario: str, reference: str) -> int | None:
+    """The first year from which ``scenario``'s turnover (every level and bound) stays within
+    :data:`SAME_AS_REFERENCE_PCT` of ``reference``'s to the last year; None if it never does.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> paths = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3, "year": [1, 2, 3] * 2, "level": 80,
+    ...                       "mean": [5.0, 9, 9, 8, 9, 9], "lower": 1.0, "upper": 20.0})
+    >>> same_from_year(paths, "a", "b")
+    2
+    """
+    same = None
+    for year in sorted(set(paths["year"]), reverse=True):
+        upto = paths[paths["year"] >= year]
+        gap = _max_gap_pct(upto, scenario, reference)
+        if not (np.isfinite(gap) and gap < SAME_AS_REFERENCE_PCT):
+            break
+        same = int(year)
+    return same
+
+
 def scenario_summary(result: OutlookResult) -> pd.DataFrame:
     """One row per scenario, ranked: the status quo, the corridors by horizon turnover, the trend.
 
@@ -287,6 +309,7 @@ def scenario_summary(result: OutlookResult) -> pd.DataFrame:
     ``h``, ``gain_h_musd`` and ``gain_h_pct`` against the status quo; ``prob_by_horizon_pct``;
     ``first_year`` (median first year at the target, numeric, missing when not reached) with
     ``first_year_note``; and a ``note`` (what the row is, or why it equals the status quo).
+    ``central`` names the statistic of the turnover columns (``mean`` or ``median``).
 
     Examples
     --------
@@ -311,6 +334,7 @@ def scenario_summary(result: OutlookResult) -> pd.DataFrame:
         row: dict[str, object] = {"scenario": name, "title": titles[name]}
         spec = result.scenarios.get(name)
         row["kind"] = spec.kind if spec is not None else "trend"
+        row["central"] = central  # the statistic the turnover columns hold, for the page's words
         for year in years:
             key = (name, year)
             value = float(at80[central].get(key, np.nan))
@@ -347,7 +371,15 @@ def _row_note(result: OutlookResult, name: str, reference: str, paths: pd.DataFr
     if name == reference:
         return "reference: the scenarios below are compared with it"
     if name == STATISTICAL:
-        return "the time-series forecast alone: no known contract, no route risk, no corridor (see Methods)"
+        same = same_from_year(paths, name, reference)
+        tail = ""
+        if same is not None and name != reference:
+            tail = (
+                "; it equals the status quo in every year to the horizon"
+                if same == int(paths["year"].min())
+                else f"; it equals the status quo from {same}, once the status quo's known contracts have ended"
+            )
+        return f"the time-series forecast alone: no known contract, no corridor (see Methods){tail}"
     gap = _max_gap_pct(paths, name, reference)
     if np.isfinite(gap) and gap < SAME_AS_REFERENCE_PCT:
         reason = (

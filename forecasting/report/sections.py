@@ -248,14 +248,21 @@ class ReportBook:
             index=["measure", "country"], columns="scenario", values="change_pct", aggfunc="first", sort=False
         ).reset_index()
         shown.columns.name = None
+        # The order of the chart: measure by measure, the pair first, then the most affected.
+        rank = {c: i for i, c in enumerate(countries)} | {m: i for i, m in enumerate(measures)}
+        shown = shown.sort_values(["measure", "country"], key=lambda v: v.map(rank)).reset_index(drop=True)
+        shown["measure"] = shown["measure"].str.replace("_", " ")
         renamed = {c: f"{c}_pct" for c in shown.columns if c not in ("measure", "country")}
         headers = {f"{c}_pct": self.titles.get(c, c).split(" (")[0] for c in renamed}
-        caption = (
-            f"General-equilibrium changes (%) by corridor: {', '.join(measures)} for {len(countries)} countries"
-            f" (all {ge['country'].nunique()} countries and {ge['measure'].nunique()} measures, with bounds"
-            " where drawn, in tables/ge_effects.csv)"
+        note = (
+            f"<p class='note'>{len(countries)} of {ge['country'].nunique()} countries and {len(measures)} of"
+            f" {ge['measure'].nunique()} measures; all of them, with bounds where drawn, are in"
+            " tables/ge_effects.csv.</p>"
         )
-        return Section(figure + table_html(shown.rename(columns=renamed), caption=caption, headers=headers))
+        table = table_html(
+            shown.rename(columns=renamed), caption="General-equilibrium changes (%) by corridor", headers=headers
+        )
+        return Section(figure + table + note)
 
     def gravity(self) -> Section:
         """The gravity coefficients, beside the simulator's truth on demonstration data."""

@@ -107,3 +107,22 @@ def test_the_reason_names_an_opening_after_the_horizon():
     late = library["trans_afghan_railway"].delayed(20)
     reason = headline.same_as_reference_reason(late, library["baseline"], ("KAZ", "PAK"), 2035)
     assert reason == "its changes to KAZ–PAK trade costs open in 2053, after the horizon 2035"
+
+
+def test_the_statistical_row_says_from_when_it_equals_the_status_quo(outlook):
+    summary = headline.scenario_summary(outlook).set_index("scenario")
+    paths = headline.pair_turnover(outlook)
+    # The status quo adds only the known contract of 2026-2027 to the trend.
+    assert headline.same_from_year(paths, "statistical", "baseline") == 2028
+    assert summary.at["statistical", "note"].endswith(
+        "it equals the status quo from 2028, once the status quo's known contracts have ended"
+    )
+    assert headline.same_from_year(paths, "trans_afghan_railway", "baseline") is None  # apart at the horizon
+
+
+def test_the_summary_names_its_central_statistic_for_the_words_of_the_page(outlook):
+    from forecasting.report.first_screen import central_words
+
+    summary = headline.scenario_summary(outlook)
+    assert set(summary["central"]) == {"mean"} and central_words(summary) == "mean of the draws"
+    assert central_words(summary.assign(central="median")) == "median of the draws"

@@ -73,6 +73,12 @@ def test_methods_define_the_statistical_trend_and_show_shocks_as_a_table_with_so
     origins = {e.origin for e in outlook.settings.elasticities}
     assert "Run settings: elasticities" in plain and all(f"<td>{o}</td>" in text for o in origins)
     assert outlook.settings.ge_description in plain
+    contracts = plain.split("Known contracts added to the scenario paths")[1].split("Run settings")[0]
+    assert "falcon eurobus 600" in contracts and "every scenario but the statistical trend" in contracts
+    assert "falcon_eurobus_600" not in contracts and "trans_afghan_railway" not in contracts
+    assert "statistical trend only" in plain and "it equals the status quo" in plain
+    sources = plain.split("sources:")[1].split(".")[0]
+    assert "mirror-reconciled" not in sources  # a series built from the two reports, not a source
 
 
 def test_coverage_is_compact_with_short_linked_source_names(written):
@@ -81,6 +87,8 @@ def test_coverage_is_compact_with_short_linked_source_names(written):
     assert published.count("<tr>") <= 14  # one row per source, not one per figure
     assert "<a href='https://www.dawn.com/" in published and ">dawn.com</a>" in published
     assert not re.search(r"<td[^>]*>https?://", text)  # no bare addresses in cells
+    sites = re.findall(r"<a href='[^']+'>([^<]+)</a>", published)
+    assert len(sites) == len(set(sites))  # one row per site, however many articles it has
 
 
 def test_gravity_estimates_stand_beside_the_simulators_truth_on_demo_data(written, outlook):
