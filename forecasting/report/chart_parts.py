@@ -31,6 +31,8 @@ DEMO_STAMP = "DEMONSTRATION DATA — simulated"
 BASELINE_COLOUR = "#4d4d4d"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 TARGET_COLOUR = "#c00000"
+#: Bands narrower than this share of the forecast's largest value are not drawn (nor listed).
+VISIBLE_BAND = 0.01
 #: Characters per legend line; longer labels wrap.
 LEGEND_WIDTH = 48
 
@@ -132,9 +134,11 @@ def fan(
     axes.plot(line["period"].dt.year, line[central], color=colour, linewidth=1.8, label=label, zorder=3)
     if not bands:
         return
+    size = float(np.nanmax(np.abs(frame[["upper", central]].to_numpy()))) if len(frame) else 0.0
     for level, alpha in ((80, 0.35), (95, 0.15)):
         band = frame[frame["level"] == level]
-        if len(band) and (band["upper"] - band["lower"]).abs().max() > 0:  # a zero-width band is not drawn
+        # A band thinner than a line would be a legend entry for nothing visible: not drawn.
+        if len(band) and (band["upper"] - band["lower"]).abs().max() > VISIBLE_BAND * size:
             axes.fill_between(
                 band["period"].dt.year,
                 band["lower"],

@@ -183,3 +183,12 @@ def test_a_scenario_has_one_colour_across_charts(outlook, figures):
     in_fan = next(line for line in fan.lines if line.get_label().startswith("Trans-Afghan")).get_color()
     assert in_billion == in_fan == scenario_colours(outlook)["trans_afghan_railway"]
     assert scenario_colours(outlook)["baseline"] != in_fan
+
+
+def test_a_band_too_thin_to_see_is_neither_drawn_nor_listed(figures):
+    # Bus exports are the known contract (USD 54 m a year) over a trend of a few thousand dollars:
+    # the status quo's bands are thinner than a line there, so the legend must not promise them.
+    axes = figures["fan_buses"].axes[0]
+    labels = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert not any("interval" in label for label in labels)
+    assert not [c for c in axes.collections if isinstance(c, PolyCollection)]
