@@ -262,9 +262,7 @@ def ranked_table_html(book: ReportBook) -> str:
     ]
     shown["note"] = summary["note"].fillna("")
     target = f"USD {book.settings.target_usd / 1e9:g} bn"
-    caption = (
-        f"Scenarios ranked by {horizon} turnover ({central_words(summary)}; the status quo first); target {target}"
-    )
+    caption = f"Scenarios ranked by {horizon} turnover ({central_words(summary)}; the status quo first); target {target}"
     return table_html(
         shown, caption=caption, headers={f"growth_to_{horizon}_pct": f"growth a year to {horizon} (%)"}
     )

@@ -260,7 +260,9 @@ class ReportBook:
             " tables/ge_effects.csv.</p>"
         )
         table = table_html(
-            shown.rename(columns=renamed), caption="General-equilibrium changes (%) by corridor", headers=headers
+            shown.rename(columns=renamed),
+            caption="General-equilibrium changes (%) by corridor",
+            headers=headers,
         )
         return Section(figure + table + note)
 
