@@ -158,6 +158,23 @@ def _corridor(summary: pd.DataFrame, horizon: int, titles: dict[str, str]) -> st
     )
 
 
+def _mean_above_target(
+    book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years: list[int]
+) -> str:
+    """Why a mean path above the target goes with a small chance of reaching it (skewed draws)."""
+    target_musd = book.settings.target_usd / 1e6
+    passed = [
+        y for y in years if reference[f"turnover_{y}_musd"] >= target_musd and reference[f"prob_{y}_pct"] < 50
+    ]
+    if not passed or central_words(summary) != "mean of the draws":
+        return ""
+    return (
+        f" The mean path is above the target in {passed[0]} although fewer than half of the draws are: a few"
+        " draws grow very fast and pull the mean up, so the chances and the median first year are the better"
+        " guide."
+    )
+
+
 def _target(book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years: list[int]) -> str:
     s = book.settings
     target = f"USD {s.target_usd / 1e9:g} bn"
@@ -171,9 +188,10 @@ def _target(book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years
         f" is {chances} ({_pct('summary_scenarios', name, 'prob_by_horizon_pct', reference['prob_by_horizon_pct'])}"
         f" that it is in at least one year to {s.horizon}). "
     )
+    skew = _mean_above_target(book, summary, reference, years)
     if pd.notna(reference.get("first_year")):
         first = cell("summary_scenarios", name, "first_year", str(int(reference["first_year"])))
-        return text + f"Median first year at the target: <b>{first}</b>."
+        return text + f"Median first year at the target: <b>{first}</b>." + skew
     note = cell("summary_scenarios", name, "first_year_note", str(reference["first_year_note"]))
     text += f"Median first year: <b>{note}</b>."
     need = book.table("summary_target")
@@ -187,7 +205,7 @@ def _target(book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years
             f" What it would take: growth of {wants}, from {s.base_year} on the forecast's basis (the status quo"
             f" grows {format_pct(reference[f'growth_{years[-1]}_pct'])} % a year to {years[-1]})."
         )
-    return text
+    return text + skew
 
 
 def central_words(summary: pd.DataFrame) -> str:

@@ -121,3 +121,16 @@ def test_the_banner_says_what_is_simulated_and_what_is_published(written):
         "falcon eurobus 600' (USD 108 m, 2026–2027), entered in every scenario but the statistical trend"
         in banner
     )
+
+
+def test_a_mean_above_the_target_with_a_small_chance_is_explained(page):
+    from forecasting.report import first_screen
+
+    book, _ = page
+    summary = book.table("summary_scenarios")
+    reference = summary.iloc[0].copy()
+    assert first_screen._mean_above_target(book, summary, reference, [2030, 2035]) == ""
+    reference["turnover_2035_musd"] = 1077.0  # the full CLI run: mean USD 1.08 bn, 11.5 % of the draws
+    said = first_screen._mean_above_target(book, summary, reference, [2030, 2035])
+    assert said.startswith(" The mean path is above the target in 2035 although fewer than half")
+    assert first_screen._mean_above_target(book, summary.assign(central="median"), reference, [2030, 2035]) == ""
