@@ -133,4 +133,6 @@ def test_a_mean_above_the_target_with_a_small_chance_is_explained(page):
     reference["turnover_2035_musd"] = 1077.0  # the full CLI run: mean USD 1.08 bn, 11.5 % of the draws
     said = first_screen._mean_above_target(book, summary, reference, [2030, 2035])
     assert said.startswith(" The mean path is above the target in 2035 although fewer than half")
-    assert first_screen._mean_above_target(book, summary.assign(central="median"), reference, [2030, 2035]) == ""
+    assert (
+        first_screen._mean_above_target(book, summary.assign(central="median"), reference, [2030, 2035]) == ""
+    )
