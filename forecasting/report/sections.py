@@ -94,6 +94,12 @@ class ReportBook:
         summary = self.table("summary_scenarios")
         return dict(zip(summary["scenario"], summary["title"], strict=True)) if len(summary) else {}
 
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` in the ranked table's scenario order (status quo first), scenarios by title."""
+        order = {name: rank for rank, name in enumerate(self.titles)}
+        ranked = frame.sort_values("scenario", key=lambda v: v.map(order).fillna(len(order)), kind="stable")
+        return ranked.assign(scenario=ranked["scenario"].map(lambda n: self.titles.get(n, n)))
+
     def figure_html(self, name: str, *, alt: str = "") -> str:
         """An ``<img>`` tag with the PNG figure inlined as base64."""
         data = base64.b64encode((self.directory / "figures" / f"{name}.png").read_bytes()).decode("ascii")
@@ -193,8 +199,7 @@ class ReportBook:
         """Turnover fans per scenario, the horizon table, then one chart per good (largest growth first)."""
         turnover = self.table("forecast_turnover")
         last = turnover[turnover["year"] == turnover["year"].max()]
-        last = last.assign(scenario=last["scenario"].map(lambda n: self.titles.get(n, n)))
-        last = last.drop(columns=["reporter", "partner", "model"])
+        last = self.named(last).drop(columns=["reporter", "partner", "model", "year"])
         goods = self.table("summary_goods")
         order = goods[goods["scenario"] == self.table("summary_scenarios")["scenario"].iloc[0]]["commodity"]
         names = [f"fan_{c}" for c in order if f"fan_{c}" in self.figure_names()]
@@ -218,8 +223,7 @@ class ReportBook:
                 f"<p><b>No draw of any scenario reaches {target} in any year to {self.settings.horizon}:"
                 " every probability is 0 %, so no chart is drawn.</b></p>"
             )
-        first = self.table("first_year")
-        first = first.assign(scenario=first["scenario"].map(lambda n: self.titles.get(n, n)))
+        first = self.named(self.table("first_year"))
         need = self.table("summary_target")
         return Section(
             top

@@ -128,3 +128,12 @@ def test_report_without_history_or_ge_still_renders_every_section(tmp_path, smal
     assert book.first_screen().html
     for key, _ in SECTIONS:
         assert book.show(key).html, key
+
+
+def test_scenario_tables_follow_the_ranked_order_by_title(written):
+    book = ReportBook.open(written.out_dir)
+    ranked = book.table("summary_scenarios")["title"].tolist()
+    for text, caption in ((book.fan_charts().html, "Turnover forecast in"),
+                          (book.billion_probability().html, "Median first year")):  # fmt: skip
+        rows = re.findall(r"<tr><td>([^<]+)</td>", text.split(caption)[1].split("</table>")[0])
+        assert [html_module.unescape(r) for r in rows] == ranked, caption
