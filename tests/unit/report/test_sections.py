@@ -137,3 +137,18 @@ def test_scenario_tables_follow_the_ranked_order_by_title(written):
                           (book.billion_probability().html, "Median first year")):  # fmt: skip
         rows = re.findall(r"<tr><td>([^<]+)</td>", text.split(caption)[1].split("</table>")[0])
         assert [html_module.unescape(r) for r in rows] == ranked, caption
+
+
+def test_target_section_explains_a_central_path_faster_than_needed_without_the_draws(written, tmp_path):
+    import shutil
+
+    book = ReportBook.open(written.out_dir)
+    assert "grows faster than needed" not in book.billion_probability().html
+    copy = tmp_path / "copy"
+    shutil.copytree(written.out_dir, copy)
+    need = book.table("summary_target")
+    need.loc[need["year"] == 2035, "reference_growth_pct"] = 33.5  # the full CLI run's numbers
+    need.to_csv(copy / "tables" / "summary_target.csv", index=False)
+    text = ReportBook.open(copy).billion_probability().html
+    assert "The status quo's central path grows faster than needed to 2035, yet most draws" in text
+    assert "status quo growth (%)" in text
