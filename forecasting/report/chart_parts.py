@@ -225,4 +225,6 @@ def legend(axes, **options) -> None:
         wrapped = [
             textwrap.fill(label, LEGEND_WIDTH) for label in labels
         ]  # long names must not squeeze the axes
+        if options.get("title"):
+            options = options | {"title": textwrap.fill(options["title"], LEGEND_WIDTH)}
         axes.legend(handles, wrapped, **({"fontsize": 7, "loc": "upper left"} | options))

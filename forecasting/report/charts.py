@@ -26,6 +26,7 @@ from forecasting.report.chart_parts import (
     DEMO_STAMP,
     PALETTE,
     TARGET_COLOUR,
+    VISIBLE_BAND,
     departure_year,
     fan,
     group_label,
@@ -332,8 +333,11 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
     countries, measures = ge_focus(ge, pair=result.settings.pair)
     shown = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
     size = shown.assign(size=shown["change_pct"].abs()).groupby("scenario")["size"].max()
-    present = [n for n in headline.scenario_titles(result) if n in size.index]
-    scenarios = [n for n in present if size[n] > 0]  # bars of zero length would be legend entries of nothing
+    known = list(headline.scenario_titles(result))
+    present = [n for n in known if n in size.index] + sorted(set(size.index) - set(known))
+    # Bars shorter than a pixel or two would be legend entries of nothing visible.
+    largest = float(size.max()) if len(size) else 0.0
+    scenarios = [n for n in present if size[n] > VISIBLE_BAND * largest and size[n] > 0]
     idle = [scenario_label(result, n) for n in present if n not in scenarios]
     colours = scenario_colours(result)
     figure = new_figure(
@@ -359,7 +363,7 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
         axes.set_xlabel("change (%)")
         axes.set_title(measure.replace("_", " "), fontsize=10)
         axes.grid(axis="x", alpha=0.3)
-    title = f"no effect, not drawn: {'; '.join(idle)}" if idle else None
+    title = f"effect too small to draw: {'; '.join(idle)}" if idle else None
     legend(panels[0], fontsize=7, loc="lower right", title=title, title_fontsize=7)
     figure.suptitle("General-equilibrium effects of each corridor by country", fontsize=11)
     return figure

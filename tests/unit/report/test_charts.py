@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -31,9 +32,10 @@ def _drawn(axes):
         if isinstance(item, PolyCollection):
             assert any(len(p.vertices) > 2 for p in item.get_paths()), item.get_label()
         labels.append(item.get_label())
-    for bars in axes.containers:  # bar charts: a scenario's bars must not all be empty
+    widest = max((abs(b.get_width()) for b in axes.patches), default=0.0)
+    for bars in axes.containers:  # bar charts: a scenario's bars must not all be too short to see
         if not bars.get_label().startswith("_"):
-            assert any(abs(b.get_width()) > 0 for b in bars.patches), bars.get_label()
+            assert any(abs(b.get_width()) > 0.01 * widest for b in bars.patches), bars.get_label()
             labels.append(bars.get_label())
     return labels
 
@@ -192,3 +194,14 @@ def test_a_band_too_thin_to_see_is_neither_drawn_nor_listed(figures):
     labels = [t.get_text() for t in axes.get_legend().get_texts()]
     assert not any("interval" in label for label in labels)
     assert not [c for c in axes.collections if isinstance(c, PolyCollection)]
+
+
+def test_ge_chart_names_scenarios_too_small_to_draw_in_the_legend_title(outlook):
+    ge = outlook.ge_country
+    rail = ge[ge["scenario"] == "trans_afghan_railway"]
+    tiny = rail.assign(scenario="kz_pk_east_africa", change_pct=rail["change_pct"] * 1e-4)
+    result = dataclasses.replace(outlook, ge_country=pd.concat([ge, tiny], ignore_index=True))
+    axes = charts.ge_effects_chart(result).axes[0]
+    legend = axes.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["Trans-Afghan railway"]
+    assert legend.get_title().get_text().replace("\n", " ") == "effect too small to draw: kz pk east africa"
