@@ -41,7 +41,7 @@ from forecasting.data.readers import (
     read_wits,
     scan_baci,
 )
-from forecasting.data.simulate import GravityTruth, customs_reports, simulate_gravity
+from forecasting.simulate import GravityTruth, customs_reports, simulate_gravity
 
 __all__ = [
     "CleanResult",
