@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import warnings
@@ -18,7 +17,7 @@ from forecasting.data.readers.detect import EmptySourceError
 from forecasting.errors import DataQualityWarning, ReaderError, SchemaError, describe_items, option_hint
 from forecasting.keys import key_codes
 from forecasting.schema import FLOWS, add_flag, require_columns, validate
-from forecasting.validation import check_choice
+from forecasting.validation import check_choice, did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +50,11 @@ def find_columns(
                 break
     missing = [f for f in required if f not in found]
     if missing:
-        tips = []
-        for field in missing:
-            first = next(iter(wanted[field]))
-            close = difflib.get_close_matches(squash(first), list(by_squash), n=1, cutoff=0.6)
-            tips.append(f"'{first}'" + (f" (is '{by_squash[close[0]]}' it?)" if close else ""))
+        names = [str(c) for c in columns]
+        firsts = [next(iter(wanted[f])) for f in missing]
+        tips = [f"'{first}'{did_you_mean(first, names, n=1)}" for first in firsts]
         raise ReaderError(
-            f"{path}: missing column(s) {', '.join(tips)}; the file has {describe_items(list(map(str, columns)), 12)}."
+            f"{path}: missing column(s) {', '.join(tips)}; the file has {describe_items(names, 12)}."
             " Rename the columns or use read_tidy with a column mapping"
         )
     return found
@@ -175,6 +172,48 @@ def countries(
         return iso3_with_flags(codes, scheme=scheme)
     except KeyError as exc:  # UnknownCodeError
         raise type(exc)(f"{path}: {role}: {exc}") from None
+
+
+def pair_flags(reporter: pd.Series, partner: pd.Series, *, given: pd.Series | None = None) -> pd.Series:
+    """One flags column from ``given`` flags and the reporter's and partner's country flags.
+
+    :func:`countries` flags an aggregate as ``partner_aggregate``; on the reporter side it is
+    a ``reporter_aggregate``.
+
+    Examples
+    --------
+    >>> pair_flags(pd.Series(["partner_aggregate"]), pd.Series(["historic_successor"])).tolist()
+    ['reporter_aggregate;historic_successor']
+    """
+    reporter = reporter.str.replace("partner_aggregate", "reporter_aggregate")
+    return merge_flags(*([] if given is None else [given]), reporter, partner)
+
+
+def map_codes(
+    key: pd.Series,
+    table: Mapping[str, str],
+    *,
+    path: Path,
+    what: str,
+    expected: str,
+    locate: Locate | None = None,
+) -> pd.Series:
+    """``key`` translated by ``table``; values it does not know raise, naming them and their lines.
+
+    Examples
+    --------
+    >>> map_codes(pd.Series(["X", "M"]), {"X": "export", "M": "import"}, path=Path("f.csv"),
+    ...           what="flows", expected="X or M").tolist()
+    ['export', 'import']
+    """
+    mapped = key.map(table)
+    bad = mapped.isna()
+    if bad.any():
+        raise ReaderError(
+            f"{path}: {what} {describe_items(key[bad].astype(str).unique().tolist())} on"
+            f" {(locate or file_lines())(bad)} are not {expected}"
+        )
+    return mapped.astype(object)
 
 
 def finish(

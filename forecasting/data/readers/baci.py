@@ -31,7 +31,7 @@ from forecasting.data.readers._common import (
     combine_files,
     declared_vintage,
     finish,
-    merge_flags,
+    pair_flags,
     to_number,
 )
 from forecasting.data.readers.baci_store import BACI_COLUMNS, BACI_KEY
@@ -292,9 +292,7 @@ def _to_flows(raw: pd.DataFrame, path: Path, vintage: str, extra: dict[int, str]
         }
     )
     baci_flag = pd.Series("baci_reconciled", index=raw.index)
-    out["flags"] = merge_flags(
-        baci_flag, reporter_flags.str.replace("partner_aggregate", "reporter_aggregate"), partner_flags
-    ).to_numpy()
+    out["flags"] = pair_flags(reporter_flags, partner_flags, given=baci_flag).to_numpy()
     return finish(out, source="baci", path=path, locate=locate)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Unpack
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from forecasting.data.readers._common import (
     line_numbers,
     to_number,
 )
-from forecasting.data.readers.detect import read_table
+from forecasting.data.readers.detect import TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.validation import check_choice
 
@@ -59,8 +59,7 @@ def read_kz_stat(
     *,
     flow: KzFlow | None = None,
     unit: KzUnit = "thousand_usd",
-    encoding: str | None = None,
-    sep: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a stat.gov.kz monthly export or import total into FLOWS (KAZ -> WLD, TOTAL, monthly).
 
@@ -72,6 +71,9 @@ def read_kz_stat(
         ``"export"`` or ``"import"``; taken from the file name when not given.
     unit
         Unit of ``value``: ``"thousand_usd"`` (the bureau's unit) or ``"usd"``.
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`):
+        declare what detection cannot tell.
 
     Examples
     --------
@@ -84,7 +86,7 @@ def read_kz_stat(
     path = Path(path)
     check_choice("unit", unit, KzUnit, error=ValueError)
     direction = _flow_from_name(path, flow)
-    raw, _ = read_table(path, encoding=encoding, sep=sep)
+    raw, _ = read_table(path, **text_options(text, reader="read_kz_stat"))
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])
     if "transformation" in cols:
         kind = raw[cols["transformation"]].astype("string").str.strip().str.lower()
