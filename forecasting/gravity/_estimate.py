@@ -33,7 +33,7 @@ from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
-SmallSample = Literal["stata", "pyfixest"]
+SmallSample = _pyfixest.SmallSample
 SeparationMethod = Literal["fe", "simplex", "ir", "mu"]
 SEPARATION_CHECKS: tuple[str, ...] = ("fe", "simplex", "ir", "mu")
 VcovName = Literal["hetero", "iid"]
@@ -65,22 +65,10 @@ def resolve_vcov(vcov: str | dict[str, str] | None, cluster: ClusterSpec) -> tup
     return vcov, "none"
 
 
-def _check_options(
-    small_sample: str,
-    on_nonconvergence: str,
-    separation: Sequence[str],
-    demeaner: str,
-    maxiter: int,
-    tol: float,
-) -> tuple[str, ...]:
-    check_choice("small_sample", small_sample, SmallSample)
-    check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
-    check_choice("demeaner", demeaner, _pyfixest.DEMEANERS)
+def _separation_checks(separation: Sequence[str]) -> tuple[str, ...]:
     checks = (separation,) if isinstance(separation, str) else tuple(separation or ())
     for check in checks:
         check_choice("separation", check, SeparationMethod)
-    if not (isinstance(maxiter, int) and maxiter > 0) or not 0 < tol < 1:
-        raise ValueError(f"maxiter must be a positive integer and 0 < tol < 1, got {maxiter!r} and {tol!r}")
     return checks
 
 
@@ -121,28 +109,23 @@ def _excluded(
 def estimate(
     data: pd.DataFrame,
     formula: str,
+    settings: _pyfixest.FitSettings,
     *,
-    method: Literal["fepois", "feols"],
     result_type: type[GravityResult],
     fe: FEPreset | None,
     pairs: PairKind,
     cluster: ClusterSpec,
     vcov: str | dict[str, str] | None,
-    small_sample: SmallSample,
-    separation: Sequence[str],
-    maxiter: int,
-    tol: float,
-    fixef_tol: float,
-    demeaner: str,
-    offset: str | None,
-    weights: str | None,
-    on_nonconvergence: Literal["raise", "warn"],
+    separation: Sequence[str] = (),
+    on_nonconvergence: Literal["raise", "warn"] = "raise",
 ) -> GravityResult:
-    """Fit ``formula`` on ``data`` and build the result (see :func:`forecasting.gravity.ppml`)."""
+    """Fit ``formula`` on ``data`` with ``settings`` and build the result (see :func:`forecasting.gravity.ppml`)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    checks = _check_options(small_sample, on_nonconvergence, separation, demeaner, maxiter, tol)
-    poisson = method == "fepois"
+    check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
+    checks = _separation_checks(separation)
+    poisson = settings.poisson
+    offset, weights = settings.offset, settings.weights
     parsed = with_preset(formula, fe)
     data = ensure_gravity_ids(data, parsed.fixed_effects, pairs=pairs)
     vcov_arg, cluster_text = resolve_vcov(vcov, cluster)
@@ -201,22 +184,13 @@ def estimate(
         checks,
         poisson=poisson,
         labels=data.index,
-        options={
-            "method": method,
-            "vcov": vcov_arg,
-            "small_sample": small_sample,
-            "maxiter": maxiter,
-            "tol": tol,
-            "fixef_tol": fixef_tol,
-            "demeaner": demeaner,
-            "offset": offset,
-            "weights": weights,
-        },
+        settings=settings,
+        vcov=vcov_arg,
     )
     keep = sample.keep
     if poisson and not fit.converged:
         message = (
-            f"PPML did not converge within maxiter={maxiter} IRLS iterations (tol={tol}); raise maxiter,"
+            f"PPML did not converge within maxiter={settings.maxiter} IRLS iterations (tol={settings.tol}); raise maxiter,"
             " keep the separation checks on (separation=('fe', 'simplex', 'ir', 'mu')), or rescale very"
             " large regressors"
         )
@@ -254,7 +228,9 @@ def estimate(
         if isinstance(vcov_arg, dict)
         else {"hetero": "heteroskedasticity-robust", "iid": "iid"}[vcov_arg]
     )
-    logger.debug("%s on %d rows (%d dropped): %s", method, int(keep.sum()), len(dropped), fit_formula.text)
+    logger.debug(
+        "%s on %d rows (%d dropped): %s", settings.method, int(keep.sum()), len(dropped), fit_formula.text
+    )
     return result_type(
         formula=parsed.text,
         nobs=int(keep.sum()),
@@ -267,7 +243,7 @@ def estimate(
         fixef_names=parsed.fixed_effects,
         cluster=cluster_text,
         vcov_type=vcov_type,
-        small_sample=small_sample,
+        small_sample=settings.small_sample,
         n_clusters=tuple(int(kept[c].nunique()) for c in cluster_cols),
         loglik=loglik,
         pseudo_r2=pseudo_r2,
@@ -281,7 +257,7 @@ def estimate(
         fe_total=fe_total,
         rhs_spec=design.spec,
         separated_by=dict(sample.separated_by),
-        demeaner=demeaner,
+        demeaner=settings.demeaner,
     )
 
 
@@ -296,7 +272,8 @@ def _fit_settled(
     *,
     poisson: bool,
     labels: pd.Index,
-    options: dict,
+    settings: _pyfixest.FitSettings,
+    vcov: str | dict[str, str],
 ) -> tuple[_pyfixest.BackendFit, _sample.Sample]:
     """Fit, and refit while the fitted means reveal separated rows the checks before the fit missed."""
     for _ in range(_MAX_REFITS):
@@ -310,7 +287,8 @@ def _fit_settled(
                 f"{' and none of the rest has a positive outcome' if poisson else ''}; there is nothing"
                 " to fit (check the filter, the sector or the fixed effects)"
             )
-        fit = _pyfixest.fit(frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), formula.text, **options)
+        rows = frame.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+        fit = _pyfixest.fit(rows, formula.text, settings, vcov=vcov)
         if not poisson:
             return fit, sample
         flagged = _separation.mu_check(outcome[keep], np.exp(fit.link))
