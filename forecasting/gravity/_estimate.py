@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -18,6 +17,7 @@ from forecasting.errors import (
     EstimationError,
     SchemaError,
     describe_items,
+    warn_and_log,
 )
 from forecasting.gravity import _design, _fixef, _guards, _pyfixest, _sample, _separation
 from forecasting.gravity.formula import (
@@ -196,8 +196,7 @@ def estimate(
         )
         if on_nonconvergence == "raise":
             raise ConvergenceError(message)
-        logger.warning(message)
-        warnings.warn(message, ConvergenceWarning, stacklevel=4)
+        warn_and_log(message, ConvergenceWarning, logger=logger, stacklevel=4)
     se = pd.Series(np.sqrt(np.clip(np.diag(fit.vcov.to_numpy()), 0, None)), index=fit.coef.index)
     se[np.diag(fit.vcov.to_numpy()) < 0] = np.nan
     _guards.check_estimates(fit.coef, se, design.matrix[keep], list(design.names))
@@ -208,16 +207,14 @@ def estimate(
             f"terms {describe_items(list(design.empty_terms))} take a single value on the data and drop"
             " out of the model (a category with one level has no contrast to estimate)"
         )
-        logger.warning(note)
-        warnings.warn(note, DataQualityWarning, stacklevel=4)
+        warn_and_log(note, DataQualityWarning, logger=logger, stacklevel=4)
     collinear = tuple(n for n in design.names if n not in fit.coef.index)
     if collinear:
         note = (
             f"regressors {describe_items(list(collinear))} are collinear with the fixed effects or each"
             " other on the estimation sample and were left out of the model (see result.collinear)"
         )
-        logger.warning(note)
-        warnings.warn(note, DataQualityWarning, stacklevel=4)
+        warn_and_log(note, DataQualityWarning, logger=logger, stacklevel=4)
 
     kept = frame.iloc[np.flatnonzero(keep)]
     fe_codes, fe_total = _fixed_effect_inputs(kept, fit, design, keep, parsed, offset)
@@ -231,34 +228,16 @@ def estimate(
     logger.debug(
         "%s on %d rows (%d dropped): %s", settings.method, int(keep.sum()), len(dropped), fit_formula.text
     )
+    # grouped by theme: the sample, the estimates and fit, the inference, the model, its fixed effects
     return result_type(
-        formula=parsed.text,
-        nobs=int(keep.sum()),
-        coef=fit.coef,
-        vcov=fit.vcov,
-        dropped=dropped,
-        converged=fit.converged,
-        iterations=None if poisson else 1,
-        deviance=fit.deviance,
-        fixef_names=parsed.fixed_effects,
-        cluster=cluster_text,
-        vcov_type=vcov_type,
-        small_sample=settings.small_sample,
+        formula=parsed.text, nobs=int(keep.sum()), dropped=dropped, separated_by=dict(sample.separated_by),
+        coef=fit.coef, vcov=fit.vcov, converged=fit.converged, iterations=None if poisson else 1,
+        deviance=fit.deviance, df_resid=fit.df_resid, loglik=loglik, pseudo_r2=pseudo_r2, r2=r2,
+        cluster=cluster_text, vcov_type=vcov_type, small_sample=settings.small_sample,
         n_clusters=tuple(int(kept[c].nunique()) for c in cluster_cols),
-        loglik=loglik,
-        pseudo_r2=pseudo_r2,
-        r2=r2,
-        df_resid=fit.df_resid,
-        collinear=collinear,
-        offset_name=offset,
-        fe_preset=fe,
-        pairs=pairs,
-        fe_codes=fe_codes,
-        fe_total=fe_total,
-        rhs_spec=design.spec,
-        separated_by=dict(sample.separated_by),
-        demeaner=settings.demeaner,
-    )
+        collinear=collinear, offset_name=offset, fe_preset=fe, pairs=pairs, demeaner=settings.demeaner,
+        fixef_names=parsed.fixed_effects, fe_codes=fe_codes, fe_total=fe_total, rhs_spec=design.spec,
+    )  # fmt: skip
 
 
 def _fit_settled(

@@ -126,16 +126,8 @@ def ppml(
     """
     settings = FitSettings("fepois", small_sample, maxiter, tol, fixef_tol, demeaner, offset, weights)
     result = estimate(
-        data,
-        formula,
-        settings,
-        result_type=PPMLResult,
-        fe=fe,
-        pairs=pairs,
-        cluster=cluster,
-        vcov=vcov,
-        separation=separation,
-        on_nonconvergence=on_nonconvergence,
-    )
+        data, formula, settings, result_type=PPMLResult, fe=fe, pairs=pairs, cluster=cluster, vcov=vcov,
+        separation=separation, on_nonconvergence=on_nonconvergence,
+    )  # fmt: skip
     assert isinstance(result, PPMLResult)
     return result

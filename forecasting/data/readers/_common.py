@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -14,7 +13,14 @@ import pandas as pd
 from forecasting.classify.countries import CountryScheme, iso3_with_flags
 from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.readers.detect import EmptySourceError
-from forecasting.errors import DataQualityWarning, ReaderError, SchemaError, describe_items, option_hint
+from forecasting.errors import (
+    DataQualityWarning,
+    ReaderError,
+    SchemaError,
+    describe_items,
+    option_hint,
+    warn_and_log,
+)
 from forecasting.keys import key_codes
 from forecasting.schema import FLOWS, add_flag, require_columns, validate
 from forecasting.validation import check_choice, did_you_mean
@@ -362,8 +368,7 @@ def combine_files(
         message = (
             f"{len(empty)} of {len(files)} files hold no data rows and were skipped: {describe_items(names)}"
         )
-        logger.warning(message)
-        warnings.warn(message, DataQualityWarning, stacklevel=3)
+        warn_and_log(message, DataQualityWarning, logger=logger, stacklevel=3)
     read_from = {name: note for _, p in kept for name, note in p.attrs.get("read_from", {}).items()}
     if len(kept) == 1:
         return kept[0][1]

@@ -43,6 +43,7 @@ from forecasting.errors import (
     UnknownCodeError,
     describe_items,
     option_hint,
+    warn_and_log,
 )
 from forecasting.progress import track
 from forecasting.schema import FLOWS
@@ -386,8 +387,7 @@ def scan_baci(
             f"no row of {describe_items([f.name for f in files])} matches {query.filters()}; the table is empty."
             " Check the codes (BACI lists exports by exporter i and importer j) and the years"
         )
-        logger.warning(message)
-        warnings.warn(message, DataQualityWarning, stacklevel=2)
+        warn_and_log(message, DataQualityWarning, logger=logger, stacklevel=2)
     return out
 
 
