@@ -7,8 +7,8 @@ encoding, "1,234" that may be a thousand or one point two) raises :class:`Reader
 asking the caller to declare it. Nothing is guessed silently.
 
 Every reader of delimited text takes the same declarations, :class:`TextOptions`
-(``encoding``, ``sep``, ``thousands``, ``decimal``), as keyword arguments and hands them
-to :func:`read_table` unchanged; :func:`detect_format` is the one place they are spelled out.
+(``encoding``, ``sep``, ``thousands``, ``decimal``), as keyword arguments and hands them on
+unchanged to :func:`read_table` and :func:`detect_format`, which checks them.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def read_table(
     >>> frame.values.tolist(), fmt.sep
     ([['1', 'x']], ',')
     """
-    fmt = detect_format(path, **text_options(text, reader="read_table"))
+    fmt = detect_format(path, **text)
     return fmt.read(path, na_values=na_values, as_text=as_text), fmt
 
 
@@ -328,15 +328,8 @@ def _detect_numbers(lines: list[str], sep: str, path: Path) -> tuple[str | None,
     return thousands, decimal
 
 
-def detect_format(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
-) -> TextFormat:
-    """Find how ``path`` is encoded, separated and number-formatted; declared values win.
+def detect_format(path: str | Path, **text: Unpack[TextOptions]) -> TextFormat:
+    """Find how ``path`` is encoded, separated and number-formatted; declared ``text`` options win.
 
     Raises :class:`ReaderError` when a property cannot be told from the first lines.
 
@@ -350,6 +343,9 @@ def detect_format(
     (';', ',', None)
     """
     path = Path(path)
+    declared = text_options(text, reader="detect_format")
+    encoding, sep = declared.get("encoding"), declared.get("sep")
+    thousands, decimal = declared.get("thousands"), declared.get("decimal")
     raw, compression = _open_bytes(path)
     if not raw.strip():
         raise EmptySourceError(f"{path}: the file is empty (no header, no rows); nothing to read")
