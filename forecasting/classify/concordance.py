@@ -261,10 +261,9 @@ def read_concordance(paths: str | Path | Iterable[str | Path]) -> Concordance:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "c.csv").write_text(
-    ...     "code.after,code.before,Relationship,adjustment\\n10121,10111,n:1,1996 to 1992\\n")
-    >>> read_concordance(folder / "c.csv").pairs
+    >>> table = pathlib.Path(tempfile.mkdtemp(), "c.csv")
+    >>> _ = table.write_text("code.after,code.before,Relationship,adjustment\\n10121,10111,n:1,1996 to 1992\\n")
+    >>> read_concordance(table).pairs
     [('HS1996', 'HS1992')]
     """
     files = _expand(paths)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from forecasting.data.readers._common import Locate, combine_files, file_lines
+from forecasting.data.readers._lines import Locate, file_lines
+from forecasting.data.readers._table import combine_files
 from forecasting.data.readers.baci import read_baci, scan_baci
 from forecasting.data.readers.comtrade import read_comtrade
 from forecasting.data.readers.detect import EmptySourceError, TextFormat, TextOptions, detect_format

@@ -27,13 +27,8 @@ from forecasting.classify.countries import numeric_codes_for, resolve_codes, to_
 from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.fetch import cache_dir
 from forecasting.data.readers import baci_store
-from forecasting.data.readers._common import (
-    combine_files,
-    declared_vintage,
-    finish,
-    pair_flags,
-    to_number,
-)
+from forecasting.data.readers._cells import declared_vintage, to_number
+from forecasting.data.readers._table import combine_files, finish, pair_flags
 from forecasting.data.readers.baci_store import BACI_COLUMNS, BACI_KEY
 from forecasting.data.readers.detect import EmptySourceError, detect_format, header_of
 from forecasting.errors import (

@@ -17,19 +17,10 @@ from typing import Literal, Unpack
 import numpy as np
 import pandas as pd
 
-from forecasting.data.readers._common import (
-    Locate,
-    countries,
-    file_lines,
-    find_columns,
-    finish,
-    flag_where,
-    map_codes,
-    pad_hs,
-    pair_flags,
-    resolve_vintages,
-    to_number,
-)
+from forecasting.data.readers._cells import countries, map_codes, pad_hs, resolve_vintages, to_number
+from forecasting.data.readers._columns import find_columns
+from forecasting.data.readers._lines import Locate, file_lines
+from forecasting.data.readers._table import finish, flag_where, pair_flags
 from forecasting.data.readers.detect import EmptySourceError, TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items
 from forecasting.schema import FLOW_KINDS, FLOWS

@@ -16,7 +16,9 @@ from typing import Literal, Unpack
 
 import pandas as pd
 
-from forecasting.data.readers._common import countries, merge_flags, require_file_columns
+from forecasting.data.readers._cells import countries
+from forecasting.data.readers._columns import require_file_columns
+from forecasting.data.readers._table import merge_flags
 from forecasting.data.readers.detect import TextOptions, detect_format, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.validation import check_choice

@@ -18,18 +18,17 @@ import pandas as pd
 
 from forecasting.classify.countries import CountryScheme
 from forecasting.classify.hs import VINTAGE_ALIASES
-from forecasting.data.readers._common import (
+from forecasting.data.readers._cells import (
     check_not_negative,
     countries,
     declared_vintage,
-    finish,
-    line_numbers,
     map_codes,
     pad_hs,
-    pair_flags,
-    require_file_columns,
     to_number,
 )
+from forecasting.data.readers._columns import require_file_columns
+from forecasting.data.readers._lines import line_numbers
+from forecasting.data.readers._table import finish, pair_flags
 from forecasting.data.readers.detect import TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.schema import FLOWS
@@ -120,6 +119,9 @@ def read_tidy(
     **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a long CSV/Parquet trade table into FLOWS, renaming columns with ``columns``.
+
+    Countries, flows, periods and HS codes are normalised and checked as by the other
+    readers: every row is kept, or the read fails naming the lines at fault.
 
     Parameters
     ----------

@@ -14,17 +14,10 @@ from typing import Unpack
 
 import pandas as pd
 
-from forecasting.data.readers._common import (
-    countries,
-    find_columns,
-    finish,
-    line_numbers,
-    map_codes,
-    pad_hs,
-    pair_flags,
-    resolve_vintages,
-    to_number,
-)
+from forecasting.data.readers._cells import countries, map_codes, pad_hs, resolve_vintages, to_number
+from forecasting.data.readers._columns import find_columns
+from forecasting.data.readers._lines import line_numbers
+from forecasting.data.readers._table import finish, pair_flags
 from forecasting.data.readers.detect import TextOptions, read_table, text_options
 from forecasting.errors import ReaderError
 
