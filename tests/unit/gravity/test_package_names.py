@@ -1,8 +1,10 @@
-"""The gravity package's public names resolve lazily, through the toolkit's one lazy-import helper."""
+"""The gravity package's public names resolve lazily, through the toolkit's one lazy-import helper.
+
+That importing the package does not load pyfixest is checked in tests/unit/test_layers.py.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import forecasting.gravity as gravity
@@ -15,14 +17,3 @@ def test_every_public_name_resolves_to_the_object_its_module_defines():
             assert value.__name__ == "forecasting.gravity.ge"
         else:
             assert getattr(sys.modules[value.__module__], name) is value, name
-
-
-def test_importing_the_package_or_its_ge_solver_does_not_load_pyfixest():
-    code = (
-        "import sys, forecasting.gravity, forecasting.gravity.ge;"
-        "assert 'pyfixest' not in sys.modules, 'pyfixest loaded';"
-        "forecasting.gravity.ppml;"
-        "assert 'pyfixest' in sys.modules"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
