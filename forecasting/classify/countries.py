@@ -35,7 +35,6 @@ builder and the demo-data simulator both use.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import re
@@ -46,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import UnknownCodeError, describe_items
+from forecasting.validation import closest
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def _unknown_message(unknown: list[object], scheme: str) -> str:
     hints = []
     for code in unknown[:5]:
         vocabulary = sorted(iso3 | set(HISTORIC)) if _LETTERS3.match(str(code).strip()) else names
-        close = difflib.get_close_matches(str(code).strip(), vocabulary, n=3, cutoff=0.6)
+        close = closest(str(code).strip(), vocabulary, n=3)
         if close:
             hints.append(f"{code!r} -> {', '.join(close)}?")
     hint = f" Close matches: {'; '.join(hints)}." if hints else ""

@@ -167,11 +167,10 @@ def read_reference_table(
         raise ReaderError(
             f"{path}: cannot be read as {suffix or 'a table'} ({type(exc).__name__}: {exc})"
         ) from None
+    require_file_columns(
+        frame, iso3_columns, path=path, what="the table", fix="iso3_columns= names its columns"
+    )
     for column in iso3_columns:
-        if column not in frame.columns:
-            raise ReaderError(
-                f"{path}: column {column!r} is not in the table ({describe_items(list(frame.columns), 12)})"
-            )
         frame[column], _ = countries(frame[column].astype(object), scheme="auto", path=path, role=column)
     logger.info("%s: %d rows x %d columns", path.name, *frame.shape)
     return frame
