@@ -38,7 +38,8 @@ _LAZY = {
     **{
         name: f"forecasting.{name}"
         for name in (
-            "classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors"
+            "classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors",
+            "simulate",
         )
     },
 }  # fmt: skip

@@ -35,7 +35,7 @@ def _outlook(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from forecasting.data.demo import write_demo_flows
+    from forecasting.data.bundled import write_demo_flows
 
     path = write_demo_flows(args.out)
     print(f"wrote {path} (DEMONSTRATION DATA, simulated) and refreshed the catalog checksums")

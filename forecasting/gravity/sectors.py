@@ -25,6 +25,7 @@ from forecasting.errors import EstimationError, SchemaError, describe_items
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
+from forecasting.schema import require_columns
 from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
@@ -128,8 +129,9 @@ def ppml_by_sector(
     check_choice("on_error", on_error, ("collect", "raise"))
     if not (isinstance(n_jobs, int) and n_jobs >= 1):
         raise ValueError(f"n_jobs={n_jobs!r} must be a positive integer (1 runs the sectors in turn)")
-    if by not in data.columns:
-        raise SchemaError(f"by={by!r} is not a column; columns are {describe_items(list(data.columns))}")
+    require_columns(
+        data, [by], what=f"the data (by={by!r})", fix=f"columns are {describe_items(list(data.columns))}"
+    )
     if data[by].isna().any():
         rows = data.index[data[by].isna()].tolist()
         raise SchemaError(

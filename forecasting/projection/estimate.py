@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.data.simulate import GravityTruth
 from forecasting.gravity import ppml_by_sector
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import COEFFICIENT_COLUMNS
 from forecasting.projection.settings import Elasticity, Fallback, GEMode
+from forecasting.simulate import GravityTruth
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _with_truth(coefficients: pd.DataFrame, *, demo: bool) -> pd.DataFrame:
     """Add the simulator's true value (``truth``) and the gap in standard errors on the demo data.
 
     On the bundled panel every estimate can be checked against what the simulation put in
-    (:class:`forecasting.data.simulate.GravityTruth`); on real data both columns are missing.
+    (:class:`forecasting.simulate.GravityTruth`); on real data both columns are missing.
     """
     if not demo:
         return coefficients.assign(truth=np.nan, truth_gap_se=np.nan)

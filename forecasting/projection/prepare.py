@@ -20,9 +20,9 @@ from forecasting.data.clean.aggregate import to_frequency
 from forecasting.data.clean.flags import describe_flags
 from forecasting.data.clean.grouping import group_commodities
 from forecasting.data.clean.mirror import check_rule, reconcile_mirror
-from forecasting.data.simulate import DEMO_LABEL, demo_covariates
 from forecasting.errors import DemoDataWarning
 from forecasting.projection.settings import user_stacklevel
+from forecasting.simulate import DEMO_LABEL, demo_covariates
 
 logger = logging.getLogger(__name__)
 

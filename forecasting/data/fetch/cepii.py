@@ -56,8 +56,29 @@ HsRevision = Literal["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
 HS_REVISIONS: tuple[str, ...] = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 GeodistTable = Literal["dist", "geo"]
 GeodistFormat = Literal["dta", "xls"]
-_RELEASE = re.compile(r"^V?(\d{6}[a-z]?)$")
 _COMPLETE_MARKER = ".extracted-from.sha256"
+
+
+def release_tag(release: str, *, database: str, example: str, letter: bool = False) -> str:
+    """The ``V`` + year + month (+ a letter where ``letter``) tag of a CEPII release, checked.
+
+    CEPII replaces releases, so every fetcher names one; a malformed name raises
+    :class:`~forecasting.errors.FetchError` saying how to write it.
+
+    Examples
+    --------
+    >>> release_tag("202401b", database="BACI", example="V202401b", letter=True)
+    'V202401b'
+    """
+    pattern = r"^V?(\d{6}[a-z]?)$" if letter else r"^V?(\d{6})$"
+    match = re.match(pattern, str(release).strip())
+    if not match:
+        form = "'V' + year + month" + (" (+ optional letter)" if letter else "")
+        raise FetchError(
+            f"release={release!r} is not a {database} release name: give {form} as listed on the"
+            f" {database} page, e.g. {option_hint('release', example)}."
+        )
+    return f"V{match.group(1)}"
 
 
 def baci_remote(
@@ -78,18 +99,12 @@ def baci_remote(
     'BACI_HS92_V202501.zip'
     """
     revision = choose(hs, HS_REVISIONS, "hs")
-    match = _RELEASE.match(str(release).strip())
-    if not match:
-        raise FetchError(
-            f"release={release!r} is not a BACI release name: give 'V' + year + month (+ optional "
-            f"letter) as listed on the CEPII BACI page, e.g. {option_hint('release', 'V202401b')}."
-        )
-    name = f"BACI_{revision}_V{match.group(1)}.zip"
+    tag = release_tag(release, database="CEPII BACI", example="V202401b", letter=True)
     return RemoteFile(
-        f"{source_url('baci', base_url)}/{name}",
+        f"{source_url('baci', base_url)}/BACI_{revision}_{tag}.zip",
         sha256=sha256,
         size_bytes=size_bytes,
-        description=f"CEPII BACI {revision} release V{match.group(1)} (Etalab Open Licence 2.0)",
+        description=f"CEPII BACI {revision} release {tag} (Etalab Open Licence 2.0)",
     )
 
 
@@ -105,6 +120,9 @@ def fetch_baci(
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
     """Download a CEPII BACI release (one zip, several GB unpacked) into the cache.
+
+    The zip lands in ``cache_dir("baci")``; a cached copy is reused only after its digest
+    matches ``sha256`` (or the digest recorded at its first download).
 
     Parameters
     ----------
@@ -137,7 +155,7 @@ def fetch_baci(
     >>> fetch_baci("HS17", release="2024")
     Traceback (most recent call last):
     ...
-    forecasting.errors.FetchError: release='2024' is not a BACI release name: give 'V' + year + month (+ optional letter) as listed on the CEPII BACI page, e.g. pass release='V202401b'.
+    forecasting.errors.FetchError: release='2024' is not a CEPII BACI release name: give 'V' + year + month (+ optional letter) as listed on the CEPII BACI page, e.g. pass release='V202401b'.
     """
     remote = baci_remote(hs, release=release, sha256=sha256, size_bytes=size_bytes, base_url=base_url)
     dest = cache_dir("baci") / str(remote.filename)
@@ -253,6 +271,9 @@ def fetch_geodist(
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
     """Download CEPII GeoDist tables (``dist_cepii``, ``geo_cepii``) into the cache.
+
+    Each table is one file in ``cache_dir("geodist")``; an HTML error page served in its place
+    is refused rather than cached.
 
     Parameters
     ----------
