@@ -4,20 +4,27 @@ Layout under ``out_dir``::
 
     report.html  manifest.json  data/<name>.parquet  tables/<name>.csv|.xlsx  figures/<name>.png|.svg
 
-Every file is written atomically. A directory is only ever overwritten when it is empty or
-already holds a report manifest, so a mistyped path cannot clobber someone's work.
+The whole folder is written under a temporary name beside ``out_dir`` and swapped in only
+when complete (:func:`forecasting.files.atomic_directory`), so an interrupted run leaves the
+previous report as it was and never a folder whose manifest disagrees with its files. A
+directory is only ever replaced when it is empty or already holds a report manifest, so a
+mistyped path cannot clobber someone's work; a previous report is kept, once, beside it as
+``<out_dir>.previous`` (:func:`previous_copy`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from forecasting.errors import ForecastingError, SchemaError, describe_items
+from forecasting.files import atomic_directory
 from forecasting.progress import track
 from forecasting.projection.result import SERIES_KEYS, OutlookResult
 from forecasting.report import charts, manifest, tables
@@ -81,6 +88,23 @@ class ReportArtefacts:
         """A copy that also names the rendered HTML (and PDF)."""
         return replace(self, html=html, pdf=pdf)
 
+    def moved_to(self, out_dir: str | Path) -> ReportArtefacts:
+        """The same artefacts with every path under ``out_dir`` (after the folder was swapped in)."""
+        new, old = Path(out_dir), self.out_dir
+
+        def moved(path: Path | None) -> Path | None:
+            return None if path is None else new / Path(path).relative_to(old)
+
+        groups = ("tables", "workbooks", "figures", "vectors", "data")
+        return replace(
+            self,
+            out_dir=new,
+            manifest=new / self.manifest.relative_to(old),
+            html=moved(self.html),
+            pdf=moved(self.pdf),
+            **{name: {k: moved(p) for k, p in getattr(self, name).items()} for name in groups},
+        )
+
 
 def check_result(result: object) -> OutlookResult:
     """Check an outlook result against the schemas the report relies on; one error lists all problems.
@@ -114,39 +138,93 @@ def check_result(result: object) -> OutlookResult:
     return result
 
 
-def prepare_directory(out_dir: Path) -> dict[str, object]:
-    """Create ``out_dir`` or accept it when empty or a previous report; return the old manifest.
+def previous_copy(out_dir: str | Path) -> Path:
+    """Where the previous report in ``out_dir`` is kept when a new one replaces it.
+
+    Examples
+    --------
+    >>> previous_copy("reports/kz-pk-outlook").as_posix()
+    'reports/kz-pk-outlook.previous'
+    """
+    out_dir = Path(out_dir)
+    return out_dir.with_name(out_dir.name + ".previous")
+
+
+def check_directory(out_dir: str | Path) -> bool:
+    """Check, writing nothing, that a report can go to ``out_dir``; True when it replaces one.
+
+    ``out_dir`` may be missing, empty, or hold a previous report (which is then kept as
+    :func:`previous_copy`, replacing an older copy there). Call it before any long work: the
+    command line does, so a wrong ``--out`` fails at once.
+
+    Raises
+    ------
+    ReportDirectoryError
+        When ``out_dir`` (or its previous-copy path) is a file or a folder that is not a
+        report, or when its parent cannot be written.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> prepare_directory(pathlib.Path(tempfile.mkdtemp()) / "new")
-    {}
+    >>> check_directory(pathlib.Path(tempfile.mkdtemp()) / "new")
+    False
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportDirectoryError(f"{out_dir} is a file; give a directory path for the report")
-    if out_dir.is_dir():
-        if manifest.is_report_directory(out_dir):
-            return manifest.read_manifest(out_dir)
-        entries = sorted(p.name for p in out_dir.iterdir())
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir == Path.cwd() or out_dir in Path.cwd().parents:
+        raise ReportDirectoryError(
+            f"{out_dir} is the current folder or holds it; the report folder is replaced as a whole,"
+            " so give a new folder for it (for example reports/kz-pk-outlook)"
+        )
+    _check_target(out_dir)
+    replacing = out_dir.is_dir() and manifest.is_report_directory(out_dir)
+    if replacing:
+        kept = previous_copy(out_dir)
+        _check_target(
+            kept, f"{kept.name} is where the previous report in {out_dir.name} is kept; move it away"
+        )
+    parent = next((p for p in (out_dir, *out_dir.parents) if p.exists()), None)
+    if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
+        raise ReportDirectoryError(
+            f"cannot create {out_dir}: {parent} is not a folder this user can write in"
+        )
+    return replacing
+
+
+def _check_target(path: Path, remedy: str | None = None) -> None:
+    if path.exists() and not path.is_dir():
+        raise ReportDirectoryError(f"{path} is a file; {remedy or 'give a directory path for the report'}")
+    if path.is_dir() and not manifest.is_report_directory(path):
+        entries = sorted(p.name for p in path.iterdir())
         if entries:
             raise ReportDirectoryError(
-                f"{out_dir} is not empty and holds no report manifest ({describe_items(entries)});"
-                " choose a new or empty directory, or delete this one if it is an old report"
+                f"{path} is not empty and holds no report manifest ({describe_items(entries)}); "
+                + (remedy or "choose a new or empty directory, or delete this one if it is an old report")
             )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {}
 
 
-def _remove_stale(out_dir: Path, previous: Mapping[str, object], kept: set[str]) -> None:
-    """Delete files a previous run listed that this run did not write again."""
-    old = previous.get("artefacts", {}) if previous else {}
-    for relative in sorted(set(old) - kept) if isinstance(old, Mapping) else []:
-        target = out_dir / relative
-        if target.is_file() and out_dir.resolve() in target.resolve().parents:
-            logger.info("removing stale report file %s", target)
-            target.unlink()
+@contextlib.contextmanager
+def report_directory(out_dir: str | Path) -> Iterator[Path]:
+    """A staging folder to write a whole report into; it replaces ``out_dir`` when the block ends.
+
+    Checked first with :func:`check_directory`. On an error or an interruption inside the
+    block the staging folder is deleted and ``out_dir`` keeps what it held.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "r"
+    >>> with report_directory(out) as staging:
+    ...     _ = (staging / "note.txt").write_text("complete")
+    >>> [p.name for p in out.iterdir()]
+    ['note.txt']
+    """
+    replacing = check_directory(out_dir)
+    out_dir = Path(os.path.abspath(out_dir))
+    backup = previous_copy(out_dir) if replacing else None
+    with atomic_directory(out_dir, backup=backup) as staging:
+        yield staging
+    if replacing:
+        logger.info("replaced the report in %s; the previous one is kept in %s", out_dir, backup)
 
 
 def write_artefacts(
@@ -188,9 +266,21 @@ def write_artefacts(
     (['baseline_backtest', 'billion_probability'], 'manifest.json')
     """
     result = check_result(result)
-    out_dir = Path(out_dir)
     input_files = manifest.input_digests(inputs or {})
-    previous = prepare_directory(out_dir)
+    with report_directory(out_dir) as staging:
+        artefacts = write_files(result, staging, input_files=input_files, title=title, progress=progress)
+    return artefacts.moved_to(out_dir)
+
+
+def write_files(
+    result: OutlookResult,
+    out_dir: Path,
+    *,
+    input_files: Mapping[str, dict[str, object]],
+    title: str = "",
+    progress: bool = False,
+) -> ReportArtefacts:
+    """Write the data, tables, figures and manifest into the (staging) folder ``out_dir``."""
     data_paths = result.to_parquet(out_dir / "data")
     csv_paths, xlsx_paths = {}, {}
     report_tables = tables.report_tables(result)
@@ -209,7 +299,7 @@ def write_artefacts(
         vectors=svg_paths,
         data=data_paths,
     )
-    record_manifest(artefacts, result, input_files, title=title, previous=previous)
+    record_manifest(artefacts, result, input_files, title=title)
     logger.info("wrote %d report files to %s", len(artefacts.files()), out_dir)
     return artefacts
 
@@ -220,11 +310,9 @@ def record_manifest(
     input_files: Mapping[str, dict[str, object]],
     *,
     title: str = "",
-    previous: Mapping[str, object] | None = None,
 ) -> Path:
-    """(Re)write the manifest for the files ``artefacts`` names, dropping stale ones."""
+    """(Re)write the manifest for the files ``artefacts`` names."""
     digests = manifest.artefact_digests(artefacts.out_dir, artefacts.files())
-    _remove_stale(artefacts.out_dir, previous or {}, set(digests))
     content = manifest.build_manifest(
         settings=result.settings.to_dict(),
         scenarios={name: scenario.to_dict() for name, scenario in result.scenarios.items()},
