@@ -38,11 +38,11 @@ _LAZY = {
     "render_report": "forecasting.report.render",
     "ReportBook": "forecasting.report.sections",
     "ReportArtefacts": "forecasting.report.artefacts",
-    "ReportDirectoryError": "forecasting.report.artefacts",
+    "ReportDirectoryError": "forecasting.report.folder",
     "ReportInputError": "forecasting.report.artefacts",
-    "check_directory": "forecasting.report.artefacts",
+    "check_directory": "forecasting.report.folder",
     "check_result": "forecasting.report.artefacts",
-    "previous_copy": "forecasting.report.artefacts",
+    "previous_copy": "forecasting.report.folder",
     "write_artefacts": "forecasting.report.artefacts",
 }
 __all__ = sorted([*_LAZY, "build_report"])
@@ -68,7 +68,7 @@ def build_report(
     out_dir
         Output directory: created when missing; replaced only if empty or holding a previous
         report, and only once the new report is complete (the previous one is then kept as
-        ``<out_dir>.previous``, see :func:`~forecasting.report.artefacts.previous_copy`).
+        ``<out_dir>.previous``, see :mod:`forecasting.report.folder`).
     notebook
         Report notebook to execute; default: the packaged ``forecasting/report/outlook_report.ipynb``.
     inputs
@@ -105,8 +105,9 @@ def build_report(
     'report.html'
     """
     from forecasting.files import atomic_write
-    from forecasting.report.artefacts import check_result, record_manifest, report_directory, write_files
+    from forecasting.report.artefacts import check_result, record_manifest, write_files
     from forecasting.report.browser import print_pdf
+    from forecasting.report.folder import report_directory
     from forecasting.report.manifest import input_digests
     from forecasting.report.render import render_report
 
