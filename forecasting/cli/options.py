@@ -20,12 +20,29 @@ from forecasting.errors import OptionError
 
 #: Formats of --data; "demo" is the bundled simulated panel (no --data).
 SOURCES = ("comtrade", "baci", "wits", "kz_stat", "tidy", "demo")
-#: Readers that take --encoding (BACI files are plain ASCII from CEPII) and --columns.
-ENCODING_SOURCES = ("comtrade", "wits", "kz_stat", "tidy")
-COLUMNS_SOURCES = ("tidy",)
+# The reader behind each source: a flag applies to a source when its reader takes the keyword.
+_READERS = {
+    "comtrade": "read_comtrade",
+    "baci": "scan_baci",
+    "wits": "read_wits",
+    "kz_stat": "read_kz_stat",
+    "tidy": "read_tidy",
+}
 
 # library keyword -> the flag that sets it (what option_hint names under cli_wording)
-DATA_FLAGS = {"source": "--source", "encoding": "--encoding", "columns": "--columns"}
+READER_FLAGS = {
+    "encoding": "--encoding",
+    "sep": "--sep",
+    "thousands": "--thousands",
+    "decimal": "--decimal",
+    "classification": "--classification",
+    "freq": "--freq",
+    "columns": "--columns",
+    "country_codes": "--country-codes",
+    "product_codes": "--product-codes",
+    "flow": "--flow",
+}
+DATA_FLAGS = {"source": "--source", **READER_FLAGS}
 OUTLOOK_FLAGS = {
     **DATA_FLAGS,
     "pair": "--pair",
@@ -34,7 +51,6 @@ OUTLOOK_FLAGS = {
     "draws": "--draws",
     "seed": "--seed",
     "scenarios": "--scenarios",
-    "out_dir": "--out",
 }
 
 
@@ -49,8 +65,10 @@ class LazyChoices(Sequence[str]):
         self._where = (module, name)
 
     def _values(self) -> tuple[str, ...]:
+        from forecasting.validation import valid_choices
+
         module, name = self._where
-        return tuple(getattr(importlib.import_module(module), name))
+        return tuple(str(v) for v in valid_choices(getattr(importlib.import_module(module), name)))
 
     def __getitem__(self, index):  # noqa: ANN001, ANN204 - Sequence protocol
         return self._values()[index]
@@ -66,6 +84,8 @@ class LazyChoices(Sequence[str]):
 
 
 MIRROR_RULES = LazyChoices("forecasting.data.clean.mirror", "MIRROR_RULES")
+FREQS = LazyChoices("forecasting.data.readers.tidy", "TidyFreq")
+KZ_FLOWS = LazyChoices("forecasting.data.readers.kz_stat", "KzFlow")
 
 
 def existing_path(text: str) -> Path:
@@ -128,42 +148,68 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def separator(text: str) -> str:
+    """A field separator; ``tab`` (or ``\\t``) is the tab character."""
+    return "\t" if text in ("tab", "\\t", "\t") else text
+
+
 def add_data_options(
     parser: argparse.ArgumentParser, *, sources: Sequence[str], required: bool = False
 ) -> None:
-    """``--source``, ``--encoding`` and ``--columns``: how the data files are read."""
+    """``--source`` and the reader flags (``--encoding``, ``--columns``...): how data files are read.
+
+    Each reader flag sets the keyword of the same name of the source's reader; a flag the
+    chosen source's reader does not take is refused (:func:`reader_options`).
+    """
     parser.add_argument("--source", choices=sources, required=required, help="format of the data files")
-    parser.add_argument(
-        "--encoding",
-        type=encoding_name,
-        help=f"text encoding of the files, when detection refuses to guess ({', '.join(ENCODING_SOURCES)})",
+    group = parser.add_argument_group("reading the data files (when detection refuses to guess)")
+    group.add_argument("--encoding", type=encoding_name, help="text encoding, e.g. latin-1 or cp1251")
+    group.add_argument("--sep", type=separator, help="field separator, e.g. ';' or tab")
+    group.add_argument("--thousands", help="thousands separator in numbers, e.g. ','")
+    group.add_argument("--decimal", help="decimal mark in numbers, e.g. ','")
+    group.add_argument(
+        "--classification", help="HS vintage of the codes when the file does not say, e.g. HS2017"
     )
-    parser.add_argument(
+    group.add_argument(
+        "--freq", choices=FREQS, metavar="FREQ", help="period frequency of a tidy file: %(choices)s"
+    )
+    group.add_argument(
         "--columns",
         nargs="+",
         type=column_rename,
         metavar="OLD=NEW",
-        help="rename the file's columns to FLOWS names (tidy files), e.g. Year=period Value=value_usd",
+        help="rename a tidy file's columns to FLOWS names, e.g. Year=period Value=value_usd",
     )
+    group.add_argument(
+        "--country-codes", type=existing_file, help="BACI country table (country_codes_V*.csv)"
+    )
+    group.add_argument("--product-codes", type=existing_file, help="BACI product table (product_codes_*.csv)")
+    group.add_argument("--flow", choices=KZ_FLOWS, metavar="FLOW", help="kz_stat files: %(choices)s")
 
 
 def reader_options(args: argparse.Namespace) -> dict[str, object]:
     """Keyword arguments of :func:`forecasting.data.read_flows` from the flags; refuses misfits."""
-    source = args.source
+    import inspect
+
+    from forecasting.data import readers
+
+    def takes(source: str, keyword: str) -> bool:
+        return keyword in inspect.signature(getattr(readers, _READERS[source])).parameters
+
     options: dict[str, object] = {}
-    if args.encoding is not None:
-        if source not in ENCODING_SOURCES:
-            raise OptionError(f"--encoding applies to --source {', '.join(ENCODING_SOURCES)}, not {source}")
-        options["encoding"] = args.encoding
-    if args.columns:
-        if source not in COLUMNS_SOURCES:
-            raise OptionError(
-                f"--columns applies to tidy files (--source tidy); {source} files have a fixed layout"
-            )
-        mapping = dict(args.columns)
-        if len(mapping) < len(args.columns):
+    for keyword, flag in READER_FLAGS.items():
+        value = getattr(args, keyword, None)
+        if value is None:
+            continue
+        if not takes(args.source, keyword):
+            fits = [s for s in _READERS if takes(s, keyword)]
+            raise OptionError(f"{flag} applies to --source {' or '.join(fits)}, not to {args.source} files")
+        options[keyword] = value
+    if "columns" in options:
+        pairs = options["columns"]
+        options["columns"] = dict(pairs)  # type: ignore[call-overload]
+        if len(options["columns"]) < len(pairs):  # type: ignore[arg-type]
             raise OptionError("--columns names a file column twice; give each OLD=NEW once")
-        options["columns"] = mapping
     return options
 
 
@@ -180,9 +226,10 @@ def check_data_flags(args: argparse.Namespace) -> None:
             f"--source {args.source} names the format of --data files, and no --data was given;"
             " add --data FILE ..., or drop --source to run on the bundled demonstration data"
         )
-    if not args.data and (args.encoding or args.columns):
+    given = [flag for keyword, flag in READER_FLAGS.items() if getattr(args, keyword, None) is not None]
+    if not args.data and given:
         raise OptionError(
-            "--encoding and --columns describe --data files; add --data FILE ... --source FORMAT"
+            f"{' '.join(given)}: these describe --data files; add --data FILE ... --source FORMAT"
         )
 
 

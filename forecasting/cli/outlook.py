@@ -48,6 +48,8 @@ def run_outlook_command(args: argparse.Namespace) -> int:
     chosen = _scenarios(args.scenarios)
     flows, inputs = _read_data(args, options)
     check_horizon(args.horizon, _last_year(flows))
+    if flows is not None:
+        check_pair_present(flows, pair)
     if args.horizon < TARGET_YEARS[-1]:
         shown = ", ".join(map(str, summary_years(args.horizon)))
         print(f"note: --horizon {args.horizon} ends before {TARGET_YEARS[-1]}; the summary shows {shown}")
@@ -96,6 +98,31 @@ def _last_year(flows: pd.DataFrame | None) -> int:
     if years.isna().all():
         raise OptionError("the data hold no dated rows, so there is nothing to forecast from")
     return int(years.max())
+
+
+def check_pair_present(flows: pd.DataFrame, pair: tuple[str, str]) -> None:
+    """Refuse data with no row between the pair's two countries (in either direction, either side).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame({"reporter": ["AFG", "ZAF"], "partner": ["PAK", "KAZ"]})
+    >>> check_pair_present(flows, ("KAZ", "PAK"))
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: --pair KAZ PAK: the data hold no trade between KAZ and PAK (reported by either); they hold 2 reporters ('AFG', 'ZAF') and 2 partners ('KAZ', 'PAK'); give data on the pair, or another --pair
+    """
+    from forecasting.errors import describe_items
+
+    a, b = pair
+    between = ((flows.reporter == a) & (flows.partner == b)) | ((flows.reporter == b) & (flows.partner == a))
+    if not between.any():
+        reporters, partners = sorted(flows.reporter.unique()), sorted(flows.partner.unique())
+        raise OptionError(
+            f"--pair {a} {b}: the data hold no trade between {a} and {b} (reported by either); they hold"
+            f" {len(reporters)} reporters ({describe_items(reporters, limit=4)}) and {len(partners)} partners"
+            f" ({describe_items(partners, limit=4)}); give data on the pair, or another --pair"
+        )
 
 
 def _run(args: argparse.Namespace, flows: pd.DataFrame | None, scenarios: dict | None, pair: tuple[str, str]):  # noqa: ANN202
