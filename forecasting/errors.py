@@ -51,6 +51,10 @@ class SeriesTooShortError(ForecastingError, ValueError):
     """A time series has fewer observations than a model needs."""
 
 
+class OptionError(ForecastingError, ValueError):
+    """An option is out of its range or does not fit the data (a horizon before the last data year)."""
+
+
 class ScenarioError(ForecastingError, ValueError):
     """A scenario is invalid: unknown variable or country, a shock matching nothing, overlaps."""
 

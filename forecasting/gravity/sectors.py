@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -84,6 +85,24 @@ def _ignore_interrupts() -> None:
 
 
 @contextlib.contextmanager
+def _started_ignoring_interrupts() -> Iterator[None]:
+    """Workers started in this block ignore Ctrl-C from their first instruction.
+
+    The initializer comes too late for a worker still importing when Ctrl-C arrives (it
+    printed a traceback); an ignored signal is inherited by the new process. The block only
+    submits, so this process is deaf to Ctrl-C for milliseconds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     """Fresh workers for one call: shut down on success, killed on any error or interrupt."""
     pool = ProcessPoolExecutor(
@@ -144,7 +163,8 @@ def ppml_by_sector(
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
         with _worker_pool(min(n_jobs, len(groups))) as pool:
-            futures = [pool.submit(_fit_one, *group) for group in order]
+            with _started_ignoring_interrupts():
+                futures = [pool.submit(_fit_one, *group) for group in order]
             outcomes = [future.result() for future in futures]
         outcomes.sort(key=lambda item: item[0])
     results = {name: out for name, out in outcomes if isinstance(out, PPMLResult)}

@@ -31,7 +31,14 @@ from forecasting.projection.history import (
 from forecasting.projection.pair_backtest import baseline_backtest
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
-from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
+from forecasting.projection.settings import (
+    Fallback,
+    OutlookSettings,
+    SeriesMethod,
+    announce,
+    check_draws,
+    check_horizon,
+)
 from forecasting.projection.shipments import shipments_for_pair
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
@@ -106,8 +113,8 @@ def pair_outlook(
     scenarios = dict(builtin_corridors() if scenarios is None else scenarios)
     ge_draws = min(ge_draws, draws)
     base_year = prepared.base_year
-    if horizon <= base_year:
-        raise ValueError(f"horizon {horizon} must be after the last data year {base_year}")
+    check_draws(draws, level)
+    check_horizon(horizon, base_year)
     series = pair_series(prepared.reconciled, pair)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
     backtest = baseline_backtest(series, methods)

@@ -23,6 +23,7 @@ from forecasting.projection.estimate import estimate_gravity
 from forecasting.projection.pair import pair_outlook
 from forecasting.projection.prepare import prepare_data
 from forecasting.projection.result import OutlookResult
+from forecasting.projection.settings import check_draws, check_horizon
 from forecasting.scenarios import Scenario, builtin_corridors
 
 __all__ = ["EXAMPLE_SCENARIOS", "example_outlook", "outlook"]
@@ -88,11 +89,11 @@ def outlook(
     >>> sorted(result.forecast.scenario.unique()), result.is_demo
     (['statistical'], True)
     """
+    check_draws(draws, level)  # before any work, and the horizon before gravity: wrong options fail fast
     prepared = prepare_data(
         flows, production=production, covariates=covariates, mirror_rule=mirror_rule, data_source=data_source
     )
-    if horizon <= prepared.base_year:
-        raise ValueError(f"horizon {horizon} must be after the last data year {prepared.base_year}")
+    check_horizon(horizon, prepared.base_year)
     return pair_outlook(
         prepared, estimate_gravity(prepared), pair=pair, scenarios=scenarios, horizon=horizon, draws=draws,
         ge_draws=ge_draws, seed=seed, level=level, target_usd=target_usd, reference_importer=reference_importer,

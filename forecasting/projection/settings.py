@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
+import numbers
 import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from forecasting.errors import FallbackWarning, SchemaError
+from forecasting.errors import FallbackWarning, OptionError, SchemaError, option_hint
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +35,14 @@ __all__ = [
     "ELASTICITY_ORIGINS",
     "GE_MODES",
     "Elasticity",
+    "MAX_YEARS_AHEAD",
     "Fallback",
     "OutlookSettings",
     "SeriesMethod",
     "announce",
+    "check_draws",
+    "check_horizon",
+    "min_draws",
     "user_stacklevel",
 ]
 
@@ -53,6 +59,79 @@ def user_stacklevel() -> int:
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     return level
+
+
+#: The longest outlook, in years after the base year. The baselines are fitted to about 25
+#: annual observations and the corridor scenarios are phased in over 5-15 years; a path further
+#: out than the history is long would be the model's shape, not information.
+MAX_YEARS_AHEAD = 25
+
+
+def _given(keyword: str, value: object) -> str:
+    """How the user wrote the option: ``horizon=2020`` in Python, ``--horizon 2020`` in the CLI."""
+    return option_hint(keyword, value, verb="").strip()
+
+
+def check_horizon(horizon: int, base_year: int) -> None:
+    """Refuse a last forecast year that is not after ``base_year`` or more than :data:`MAX_YEARS_AHEAD` after it.
+
+    Examples
+    --------
+    >>> check_horizon(2035, 2025)
+    >>> check_horizon(2025, 2025)
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: horizon=2025: the forecast must end after the last data year 2025; pass horizon=2035 (any year from 2026 to 2050)
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral):
+        raise OptionError(f"{_given('horizon', horizon)}: the horizon is a year, such as 2035")
+    last = base_year + MAX_YEARS_AHEAD
+    if horizon <= base_year:
+        raise OptionError(
+            f"{_given('horizon', horizon)}: the forecast must end after the last data year {base_year};"
+            f" {option_hint('horizon', min(base_year + 10, last))} (any year from {base_year + 1} to {last})"
+        )
+    if horizon > last:
+        raise OptionError(
+            f"{_given('horizon', horizon)} is {int(horizon) - base_year} years after the last data year"
+            f" {base_year}; the outlook forecasts at most {MAX_YEARS_AHEAD} years ahead, since annual trade"
+            f" series say nothing about a path further out; {option_hint('horizon', last)} or earlier"
+        )
+
+
+def min_draws(level: tuple[int, ...] | list[int] = (80, 95)) -> int:
+    """The fewest Monte Carlo draws for intervals at ``level``: one draw beyond each end of the widest.
+
+    Examples
+    --------
+    >>> min_draws((80, 95)), min_draws((80,)), min_draws((99,))
+    (40, 10, 200)
+    """
+    widest = max(level)
+    if not 0 < widest < 100:
+        raise OptionError(
+            f"{_given('level', tuple(level))}: interval levels are percentages between 0 and 100"
+        )
+    return math.ceil(round(2 / (1 - widest / 100), 9))
+
+
+def check_draws(draws: int, level: tuple[int, ...] | list[int] = (80, 95)) -> None:
+    """Refuse fewer draws than :func:`min_draws` asks for (they give zero-width or one-draw intervals).
+
+    Examples
+    --------
+    >>> check_draws(1000)
+    >>> check_draws(1)
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: draws=1 is too few for the 95% interval: it needs at least 40 draws (one beyond each end); pass draws=1000 (the default), or at least 40
+    """
+    needed = min_draws(level)
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < needed:
+        raise OptionError(
+            f"{_given('draws', draws)} is too few for the {max(level)}% interval: it needs at least {needed}"
+            f" draws (one beyond each end); {option_hint('draws', 1000)} (the default), or at least {needed}"
+        )
 
 
 ElasticityOrigin = Literal["estimated", "pooled", "literature"]

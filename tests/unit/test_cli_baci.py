@@ -63,7 +63,7 @@ def test_outlook_on_baci_files(tmp_path):
             "--source",
             "baci",
             "--draws",
-            "30",
+            "40",
             "--horizon",
             "2030",
             "--out",

@@ -28,7 +28,7 @@ def test_outlook_on_a_users_tidy_file(tmp_path, capsys):
             "--source",
             "tidy",
             "--draws",
-            "30",
+            "40",
             "--horizon",
             "2030",
             "--out",

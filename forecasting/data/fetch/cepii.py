@@ -20,10 +20,7 @@ to pin a file you have verified.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -32,6 +29,7 @@ from typing import Literal
 import pandas as pd
 
 from forecasting.errors import FetchError, describe_items, option_hint
+from forecasting.files import atomic_directory
 from forecasting.progress import track
 
 from .cache import cache_dir, discard
@@ -189,9 +187,8 @@ def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool =
     if not refresh and marker.is_file() and marker.read_text(encoding="ascii").split()[:1] == [zip_sha256]:
         logger.info("Using extracted %s", target)
         return target
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part"))
     try:
-        with zipfile.ZipFile(archive) as bundle:
+        with atomic_directory(target) as work, zipfile.ZipFile(archive) as bundle:
             members = bundle.infolist()
             unsafe = [m.filename for m in members if _is_unsafe_member(m.filename)]
             if unsafe:
@@ -201,20 +198,13 @@ def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool =
                 )
             for member in track(members, total=len(members), desc=f"extract {archive.name}"):
                 bundle.extract(member, work)
-        (work / _COMPLETE_MARKER).write_text(f"{zip_sha256}  {archive.name}\n", encoding="ascii")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(work, target)
+            (work / _COMPLETE_MARKER).write_text(f"{zip_sha256}  {archive.name}\n", encoding="ascii")
     except zipfile.BadZipFile as exc:
-        shutil.rmtree(work, ignore_errors=True)
         discard(archive)
         raise FetchError(
             f"{archive} is damaged ({exc}); it was removed from the cache. Fetch it again: the next "
             "call downloads a fresh copy."
         ) from exc
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     logger.info("Extracted %d members of %s into %s", len(members), archive.name, target)
     return target
 

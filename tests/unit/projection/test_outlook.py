@@ -194,7 +194,7 @@ def test_user_flows_without_covariates_or_production_fall_back_loudly():
     flows = load_demo_flows()
     with pytest.warns(FallbackWarning) as caught:
         out = forecasting.outlook(
-            flows, scenarios=_chosen("baseline", "trans_afghan_railway"), draws=30, horizon=2028
+            flows, scenarios=_chosen("baseline", "trans_afghan_railway"), draws=40, horizon=2028
         )
     steps = [f.step for f in out.settings.fallbacks]
     assert steps[:1] == ["gravity"] and "GE effects" in steps
