@@ -15,13 +15,22 @@ from forecasting import __version__
 from forecasting.cli.fetch import add_fetch_parser
 
 DEFAULT_OUT = Path("reports") / "kz-pk-outlook"
+DEFAULT_PAIR = ("KAZ", "PAK")
 SOURCES = ("comtrade", "baci", "wits", "kz_stat", "tidy", "demo")
 
 
 def _outlook(args: argparse.Namespace) -> int:
     from forecasting.cli.outlook import run_outlook_command
+    from forecasting.cli.outlook_many import many_pairs_requested, run_many_command
 
+    if many_pairs_requested(args.pair, args.pairs, workers=args.workers, scheduler=args.scheduler):
+        return run_many_command(
+            pair=args.pair, pairs_file=args.pairs, data=args.data, source=args.source, scenarios=args.scenarios,
+            horizon=args.horizon, out=args.out, draws=args.draws, seed=args.seed, pdf=args.pdf,
+            report=not args.no_report, workers=args.workers, scheduler=args.scheduler,
+        )  # fmt: skip
     return run_outlook_command(
+        pair=tuple(args.pair[0]) if args.pair else DEFAULT_PAIR,
         data=args.data,
         source=args.source,
         scenarios=args.scenarios,
@@ -124,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    p.add_argument(
+        "--pair", action="append", nargs=2, metavar=("A", "B"),
+        help="the pair, A's view (default KAZ PAK); several --pair run many pairs, a report folder each",
+    )  # fmt: skip
+    p.add_argument(
+        "--pairs", type=Path, metavar="FILE", help="many pairs from a CSV (reporter,partner) or TOML"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="many pairs: local Dask worker processes (default 1)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="many pairs: run them on the Dask cluster at ADDRESS"
+    )
     p.add_argument("--pdf", action="store_true", help="also export the report as PDF (needs Chromium)")
     p.add_argument("--no-report", action="store_true", help="write tables and figures but no HTML report")
     p.set_defaults(func=_outlook)

@@ -18,6 +18,7 @@ TARGET_YEARS = (2030, 2035)
 
 def run_outlook_command(
     *,
+    pair: tuple[str, str] = ("KAZ", "PAK"),
     data: list[Path] | None,
     source: str | None,
     scenarios: Path | None,
@@ -45,6 +46,7 @@ def run_outlook_command(
         print(f"read {len(flows):,} rows from {len(data)} file(s) ({source})")
         result = outlook(
             flows,
+            pair=pair,
             scenarios=chosen,
             horizon=horizon,
             draws=draws,
@@ -54,7 +56,7 @@ def run_outlook_command(
     else:
         print("running on the bundled DEMONSTRATION DATA (simulated, not real trade statistics)")
         inputs = {name: bundled_path(name) for name in catalog()}
-        result = outlook(scenarios=chosen, horizon=horizon, draws=draws, seed=seed)
+        result = outlook(pair=pair, scenarios=chosen, horizon=horizon, draws=draws, seed=seed)
     if scenarios:
         inputs["scenarios"] = scenarios
     if report:
