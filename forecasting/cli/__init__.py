@@ -30,7 +30,10 @@ DEFAULT_OUT = Path("reports") / "kz-pk-outlook"
 
 def _outlook(args: argparse.Namespace) -> int:
     from forecasting.cli.outlook import run_outlook_command
+    from forecasting.cli.outlook_many import many_pairs_requested, run_many_command
 
+    if many_pairs_requested(args.pair, args.pairs, workers=args.workers, scheduler=args.scheduler):
+        return run_many_command(args)
     return run_outlook_command(args)
 
 
@@ -138,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=2,
         type=country_code,
         metavar=("A", "B"),
-        help="the two countries (ISO3) of the outlook; default KAZ PAK",
+        help="the two countries (ISO3) of the outlook, A's view; default KAZ PAK. Several --pair run many pairs, a report folder each",
     )
     p.add_argument(
         "--mirror-rule",
@@ -164,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo draws, at least 40 (one beyond each end of the 95%% interval; default 1000)",
     )
     p.add_argument("--seed", type=whole_number, default=2026, help="random seed (default 2026)")
+    p.add_argument(
+        "--pairs", type=Path, metavar="FILE", help="many pairs from a CSV (reporter,partner) or TOML"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="many pairs: local Dask worker processes (default 1)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="many pairs: run them on the Dask cluster at ADDRESS"
+    )
     p.add_argument("--pdf", action="store_true", help="also export the report as PDF (needs Chromium)")
     p.add_argument("--no-report", action="store_true", help="write tables and figures but no HTML report")
     p.set_defaults(func=_outlook, flags=OUTLOOK_FLAGS)
