@@ -209,7 +209,8 @@ def published_nowcasts(
         return ()
     partner = pair[1] if pair[0] == side else pair[0]
     rows = _calendar_figures(figures, side)
-    rows = rows[rows.measure.astype(str).map(lambda m: m == "turnover" or partner in m)]
+    measures = rows.measure.astype(str)
+    rows = rows[(measures == "turnover") | measures.str.contains(partner, regex=False)]
     shares = load_seasonal_shares()
     checks = pair_checks(figures, shares, side=side)
     full = set(zip(rows.loc[rows.months == 12, "measure"], rows.loc[rows.months == 12, "year"], strict=True))

@@ -97,8 +97,10 @@ def _numeric(table: pd.DataFrame, column: str, what: str) -> pd.Series:
 def normalise_covariates(table: pd.DataFrame, *, what: str = "covariates") -> pd.DataFrame:
     """The user's covariates keyed by ``exporter, importer, year`` (and ``commodity`` when given).
 
-    ``tariff_pct`` (percent ad valorem) becomes ``ln_tariff = ln(1 + tariff_pct / 100)``;
-    duplicate keys, non-numbers and negative tariffs are errors naming the rows.
+    ``tariff_pct`` (percent ad valorem) becomes ``ln_tariff = ln(1 + tariff_pct / 100)`` and
+    ``dist_km`` gives ``ln_dist``, so the CEPII Gravity extract of ``forecasting fetch gravity``
+    can be passed as it is; duplicate keys, non-numbers, negative tariffs and non-positive
+    distances are errors naming the rows.
 
     Examples
     --------
@@ -127,6 +129,12 @@ def normalise_covariates(table: pd.DataFrame, *, what: str = "covariates") -> pd
         out["commodity"] = out["commodity"].astype(str)
     for column in given:
         out[column] = _numeric(table, column, what)
+    if "dist_km" in out.columns:
+        if (out["dist_km"] <= 0).any():
+            rows = out.index[out["dist_km"] <= 0].tolist()
+            raise SchemaError(f"{what}: distances must be positive; rows {describe_items(rows)} are not")
+        if "ln_dist" not in out.columns:  # e.g. the CEPII Gravity extract of `forecasting fetch gravity`
+            out["ln_dist"] = np.log(out["dist_km"])
     if "tariff_pct" in out.columns:
         if (out["tariff_pct"] < 0).any():
             rows = out.index[out["tariff_pct"] < 0].tolist()
