@@ -46,12 +46,14 @@ def test_the_wits_2009_cross_section_is_refused_with_a_clear_statement(tmp_path,
     )
 
 
-def test_a_real_baci_file_without_the_pair_names_the_pair_as_absent():
+def test_a_real_baci_file_without_the_pair_names_the_pair_as_absent(tmp_path, capsys):
     folder = "baci_iops_afg_zaf/"
-    flows = read_flows(
-        shared_file(folder + "ExampleTradeData.csv"), source="baci", classification="HS92", cache=False,
-        country_codes=shared_file(folder + "country_codes_V202201.csv"),
-    )  # fmt: skip
+    path = tmp_path / "BACI_HS92_Y2021_V202301.csv"  # the sample under a release name, beside its codes
+    path.write_bytes(shared_file(folder + "ExampleTradeData.csv").read_bytes())
+    (tmp_path / "country_codes_V202301.csv").write_bytes(
+        shared_file(folder + "country_codes_V202201.csv").read_bytes()
+    )
+    flows = read_flows(path, source="baci", cache=False)
     with pytest.raises(PairAbsentError) as caught:
         forecasting.outlook(flows, draws=50, horizon=2030)
     message = str(caught.value)
@@ -59,6 +61,9 @@ def test_a_real_baci_file_without_the_pair_names_the_pair_as_absent():
     # PROVENANCE 4c: ZAF exports to both (97 and 238 lines), AFG to PAK; KAZ exports nothing here.
     assert "KAZ trades with 1 partner there (largest: 'ZAF')" in message
     assert "PAK trades with 2 partners there" in message and "cannot convert" not in message
+    out = tmp_path / "report"
+    code = main(["outlook", "--data", str(path), "--source", "baci", "--out", str(out), "--no-report"])
+    assert code == 2 and "the pair KAZ-PAK is absent from the data" in capsys.readouterr().err
 
 
 def test_the_bundled_geography_is_what_geodist_gives():

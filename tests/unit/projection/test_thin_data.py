@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import forecasting
+from forecasting.cli import main
 from forecasting.data import load_demo_flows, read_flows
 from forecasting.data.bundled import load_published_figures
 from forecasting.data.readers import EmptySourceError
@@ -54,7 +55,7 @@ def _kz_pk(flows: pd.DataFrame) -> pd.Series:
     return flows.reporter.isin(["KAZ", "PAK"]) & flows.partner.isin(["KAZ", "PAK"])
 
 
-def test_a_tidy_file_with_a_header_and_no_rows_fails_clearly_in_the_reader_and_the_outlook(tmp_path):
+def test_a_tidy_file_with_a_header_and_no_rows_fails_clearly_in_the_reader_and_the_outlook(tmp_path, capsys):
     path = tmp_path / "empty.csv"
     path.write_text("reporter,partner,flow,period,commodity,value_usd\n")
     with pytest.raises(EmptySourceError, match="no data rows"):
@@ -63,6 +64,9 @@ def test_a_tidy_file_with_a_header_and_no_rows_fails_clearly_in_the_reader_and_t
     with pytest.raises(NoDataError, match="the flows table has no rows: there is nothing to forecast"):
         _run(load_demo_flows().iloc[:0])
     assert time.perf_counter() - started < 5  # refused before any work
+    out = tmp_path / "report"
+    code = main(["outlook", "--data", str(path), "--source", "tidy", "--out", str(out), "--no-report"])
+    assert code == 2 and "no data rows" in capsys.readouterr().err and not (out / "manifest.json").exists()
 
 
 def test_a_pair_absent_from_the_data_is_named_with_what_the_data_hold():
