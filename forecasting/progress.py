@@ -105,4 +105,6 @@ def _plain_lines(items: Iterable[T], *, total: int | None, desc: str) -> Iterato
             print(f"{desc or 'progress'}: {done}{size} ({now - started:.0f} s)", file=sys.stderr, flush=True)
             last, wrote = now, True
     if wrote:
-        print(f"{desc or 'progress'}: {done}{size} done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+        print(
+            f"{desc or 'progress'}: {done}{size} done ({time.monotonic() - started:.0f} s)", file=sys.stderr
+        )

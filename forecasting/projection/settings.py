@@ -37,6 +37,7 @@ __all__ = [
     "Elasticity",
     "MAX_YEARS_AHEAD",
     "Fallback",
+    "Nowcast",
     "OutlookSettings",
     "SeriesMethod",
     "announce",
@@ -134,7 +135,7 @@ def check_draws(draws: int, level: tuple[int, ...] | list[int] = (80, 95)) -> No
         )
 
 
-ElasticityOrigin = Literal["estimated", "pooled", "literature"]
+ElasticityOrigin = Literal["estimated", "pooled", "literature", "distance"]
 ELASTICITY_ORIGINS: tuple[str, ...] = get_args(ElasticityOrigin)
 GEMode = Literal["full", "direct"]
 GE_MODES: tuple[str, ...] = get_args(GEMode)
@@ -176,7 +177,9 @@ class Elasticity:
     """Trade-cost elasticity (``1 - sigma``) of one commodity and where it came from.
 
     ``origin`` is ``"estimated"`` (the commodity's own PPML coefficient), ``"pooled"`` (the
-    precision-weighted mean of the commodities whose estimate is usable) or ``"literature"``
+    precision-weighted mean of the commodities whose estimate is usable), ``"distance"``
+    (no tariff data: the commodity's own distance coefficient scaled by an assumed ratio, see
+    :func:`forecasting.projection.gravity_model.distance_elasticities`) or ``"literature"``
     (no gravity estimate at all); ``source`` says which coefficient or publication.
     """
 
@@ -214,6 +217,38 @@ class SeriesMethod:
 
 
 @dataclass(frozen=True)
+class Nowcast:
+    """A full-year estimate for a year the data do not cover yet, from a published year-to-date figure.
+
+    ``reporter`` is the side whose figure it is (its basis, not the forecast's mirror rule),
+    ``measure`` what it measures (``turnover``, ``KAZ exports to PAK``), ``months`` the
+    months to date; the estimate and its 80 and 95 % intervals are in US dollars. ``method``
+    says how (:mod:`forecasting.projection.nowcast`), ``source`` cites the figure.
+    """
+
+    year: int
+    reporter: str
+    partner: str
+    measure: str
+    months: int
+    year_to_date_usd: float
+    estimate_usd: float
+    lower_80_usd: float
+    upper_80_usd: float
+    lower_95_usd: float
+    upper_95_usd: float
+    method: str
+    source: str
+
+    def __str__(self) -> str:
+        return (
+            f"nowcast {self.year} {self.measure} ({self.reporter} figures): USD {self.estimate_usd / 1e6:,.1f} m"
+            f" (80 % {self.lower_80_usd / 1e6:,.1f}-{self.upper_80_usd / 1e6:,.1f}) from"
+            f" {self.months} months' USD {self.year_to_date_usd / 1e6:,.1f} m"
+        )
+
+
+@dataclass(frozen=True)
 class OutlookSettings:
     """Everything that defines an outlook run, typed.
 
@@ -244,6 +279,10 @@ class OutlookSettings:
         the trade elasticity of each commodity.
     fallbacks
         Every fall-back the run took, in the order taken.
+    nowcasts
+        Full-year estimates for years after the base year from published year-to-date
+        figures (:class:`Nowcast`), on their own side's basis: shown beside the forecast,
+        never mixed into the data it starts from.
     """
 
     pair: tuple[str, str]
@@ -266,9 +305,10 @@ class OutlookSettings:
     baseline_model: str = ""
     elasticities: tuple[Elasticity, ...] = ()
     fallbacks: tuple[Fallback, ...] = field(default=())
+    nowcasts: tuple[Nowcast, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("pair", "levels", "series_methods", "elasticities", "fallbacks"):
+        for name in ("pair", "levels", "series_methods", "elasticities", "fallbacks", "nowcasts"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         found = []
         if len(self.pair) != 2 or self.pair[0] == self.pair[1]:
@@ -321,7 +361,8 @@ class OutlookSettings:
         if unknown:
             raise SchemaError(f"outlook settings have unknown fields {unknown}; written by another version?")
         values = dict(raw)
-        records = {"series_methods": SeriesMethod, "elasticities": Elasticity, "fallbacks": Fallback}
+        records = {"series_methods": SeriesMethod, "elasticities": Elasticity, "fallbacks": Fallback,
+                   "nowcasts": Nowcast}  # fmt: skip
         for name, kind in records.items():
             values[name] = tuple(kind(**item) for item in values.get(name, ()))
         values["pair"], values["levels"] = tuple(values["pair"]), tuple(values["levels"])
