@@ -176,9 +176,9 @@ def _interrupt_after(monkeypatch, module, name, calls: int, error=KeyboardInterr
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])
 def test_an_interrupted_fresh_run_leaves_no_folder(fresh_dir, small_outlook, monkeypatch, error):
-    from forecasting.report import tables
+    from forecasting.report import writers
 
-    _interrupt_after(monkeypatch, tables, "write_table", 3, error)
+    _interrupt_after(monkeypatch, writers, "write_table", 3, error)
     with pytest.raises(error):
         write_artefacts(small_outlook, fresh_dir)
     assert not fresh_dir.exists() and leftovers(fresh_dir.parent) == []

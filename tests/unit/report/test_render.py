@@ -43,7 +43,7 @@ def test_sections_are_one_plain_tuple_with_unique_keys_and_headings():
     assert len({k for k, _ in SECTIONS}) == len(SECTIONS) == len(set(SECTION_HEADINGS))
     sources = [c.source for c in report_notebook().cells]
     for key, heading in SECTIONS:
-        assert f"book.show({key!r})" in sources and any(heading in s and f"id='{key}'" in s for s in sources)
+        assert f'book.show("{key}")' in sources and any(heading in s and f"id='{key}'" in s for s in sources)
 
 
 def test_notebook_only_calls_forecasting():
