@@ -250,7 +250,7 @@ def review_screenshots(
 
     The headline chart is cut from a taller screenshot at the place the browser drew it.
     """
-    from PIL import Image  # matplotlib's own dependency
+    from matplotlib import image as mpimg  # the report's own plotting library reads and writes PNG
 
     directory = Path(directory)
     shots = {
@@ -265,10 +265,10 @@ def review_screenshots(
     if chart is not None:
         bottom = int(chart["box"]["bottom"]) + 10
         tall = screenshot(html_file, directory / "page_top.png", width=1280, height=bottom, timeout=timeout)
-        with Image.open(tall) as image:
-            box = chart["box"]
-            crop = image.crop((int(box["left"]), max(int(box["top"]) - 5, 0), int(box["right"]), bottom))
-            crop.save(directory / "headline_chart.png")
+        pixels = mpimg.imread(tall)
+        box = chart["box"]
+        crop = pixels[max(int(box["top"]) - 5, 0) : bottom, int(box["left"]) : int(box["right"])]
+        mpimg.imsave(directory / "headline_chart.png", crop)
         tall.unlink()
         shots["headline_chart"] = directory / "headline_chart.png"
     return shots

@@ -48,7 +48,7 @@ class UsdFormatter(Formatter):
     >>> axes.yaxis.set_major_formatter(UsdFormatter())
     >>> figure.canvas.draw()
     >>> [t.get_text() for t in axes.get_yticklabels()][1:4]
-    ['0', '0.2 m', '0.4 m']
+    ['0', '200 k', '400 k']
     """
 
     def __init__(self, *, log: bool = False) -> None:
