@@ -342,12 +342,18 @@ def compose_arrays(
     parts: bool = False,
 ) -> dict[str, np.ndarray]:
     """The arrays behind :func:`compose` (``labels=False`` skips the channel names, ``parts=True``
-    adds the two parts of the total, ``PARTS``)."""
+    adds the two parts of the total, ``PARTS``).
+
+    Beside the composed columns: ``channel_bits`` (the channels as bits over :data:`CHANNELS`),
+    ``touched`` (rows any shock matches) and ``opened`` (rows a trade-cost shock has opened on
+    by ``year``), which the composition of alternative routes reads.
+    """
     n = len(frame)
     summed = (*SUMMED, *PARTS) if parts else SUMMED
     sums = {name: np.zeros(n) for name in (*summed, "weight_phased", "weight_full")}
     channel_bits = np.zeros(n, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
+    opened = np.zeros(n, dtype=bool)
     avail_before = (
         pd.to_numeric(frame["route_available"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
         if "route_available" in frame.columns
@@ -361,6 +367,7 @@ def compose_arrays(
             if year is None or year >= start:
                 availability = np.where(cell.mask, cell.after, availability)
             continue
+        opened |= cell.mask & (year is None or year >= start)
         phase = 1.0 if year is None else scenario.phase_in.share(year, start)
         sums["delta_log_cost"] += phase * cell.log_effect
         if parts:
@@ -387,4 +394,5 @@ def compose_arrays(
     out["phase"] = phase_share
     out["availability"] = availability
     out["availability_before"] = avail_before
+    out.update(channel_bits=channel_bits, touched=touched, opened=opened)
     return out
