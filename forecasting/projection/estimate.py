@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forecasting.data.simulate import GravityTruth
-from forecasting.gravity import ppml_by_sector
+from forecasting.gravity import PPMLResult, ppml_by_sector
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import COEFFICIENT_COLUMNS
 from forecasting.projection.settings import Elasticity, Fallback, GEMode
@@ -66,6 +66,9 @@ class GravityEstimate:
         The year of the squares.
     fallbacks
         What fell back while estimating.
+    fits
+        Commodity -> the fitted structural PPML (coefficients and fixed effects), for the trade
+        potential of :mod:`forecasting.projection.potential`; empty without covariates.
     """
 
     coefficients: pd.DataFrame
@@ -73,6 +76,7 @@ class GravityEstimate:
     bases: Mapping[str, pd.DataFrame | None]
     base_year: int
     fallbacks: tuple[Fallback, ...]
+    fits: Mapping[str, PPMLResult] = field(default_factory=dict)
 
     @property
     def ge_mode(self) -> GEMode:
@@ -142,8 +146,8 @@ def ge_base_year(
 
 def _gravity(
     reconciled: pd.DataFrame, covariates: pd.DataFrame | None
-) -> tuple[pd.DataFrame, dict[str, Elasticity]]:
-    """Sector-by-sector structural PPML; per-commodity trade-cost elasticities."""
+) -> tuple[pd.DataFrame, dict[str, Elasticity], Mapping[str, PPMLResult]]:
+    """Sector-by-sector structural PPML; per-commodity trade-cost elasticities; the fits."""
     if covariates is None:
         note = pd.DataFrame(
             [
@@ -159,7 +163,7 @@ def _gravity(
                 }
             ]
         )
-        return note, {}
+        return note, {}, {}
     panel = reconciled[reconciled.exporter != reconciled.importer].assign(year=reconciled.period.dt.year)
     panel = panel[["exporter", "importer", "year", "commodity", "value_usd"]].merge(
         covariates, on=["exporter", "importer", "year", "commodity"], how="inner"
@@ -174,7 +178,7 @@ def _gravity(
         cluster="pair",
     )
     coefficients = sectors.tidy().rename(columns={"commodity": "model"})
-    return coefficients, choose_elasticities(coefficients)
+    return coefficients, choose_elasticities(coefficients), sectors.results
 
 
 def _with_truth(coefficients: pd.DataFrame, *, demo: bool) -> pd.DataFrame:
@@ -246,7 +250,7 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
     >>> gravity.ge_mode, sorted(gravity.elasticities)[:2]
     ('full', ['buses', 'coal'])
     """
-    coefficients, estimated = _gravity(prepared.reconciled, prepared.covariates)
+    coefficients, estimated, fits = _gravity(prepared.reconciled, prepared.covariates)
     coefficients = _with_truth(coefficients, demo=prepared.demo)
     coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
     commodities = sorted(prepared.reconciled.commodity.unique())
@@ -269,4 +273,6 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
                 " by country, commodity, year) for the full-endowment GE",
             )
         )
-    return GravityEstimate(coefficients, elasticities, bases, prepared.base_year, tuple(fallbacks))
+    return GravityEstimate(
+        coefficients, elasticities, bases, prepared.base_year, tuple(fallbacks), dict(fits)
+    )

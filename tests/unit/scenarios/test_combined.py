@@ -15,7 +15,9 @@ from forecasting.scenarios import (
     loads_scenarios,
 )
 
-PAIRS = pd.DataFrame({"exporter": ["KAZ", "PAK", "UZB"], "importer": ["PAK", "KAZ", "PAK"], "commodity": "other"})
+PAIRS = pd.DataFrame(
+    {"exporter": ["KAZ", "PAK", "UZB"], "importer": ["PAK", "KAZ", "PAK"], "commodity": "other"}
+)
 
 FILE = """
 [scenarios.both]
@@ -53,7 +55,9 @@ def test_a_combination_reads_from_toml_with_file_and_builtin_components():
 
 
 def test_a_combination_is_validated_like_any_scenario():
-    with pytest.raises(ScenarioError, match=r"combine lists 'aktau_karachi_gwadr' \(did you mean 'aktau_karachi_gwadar'"):
+    with pytest.raises(
+        ScenarioError, match=r"combine lists 'aktau_karachi_gwadr' \(did you mean 'aktau_karachi_gwadar'"
+    ):
         loads_scenarios('[scenarios.x]\ncombine = ["trans_afghan_railway", "aktau_karachi_gwadr"]\n')
     with pytest.raises(ScenarioError, match="at least two"):
         loads_scenarios('[scenarios.x]\ncombine = ["trans_afghan_railway"]\n')

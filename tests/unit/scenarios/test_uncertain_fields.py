@@ -112,7 +112,9 @@ def test_delivered_share_and_new_trade_ranges():
 def test_new_fields_survive_toml_and_are_listed_in_the_library():
     rail = _rail(new_trade=NewTrade(share=0.1, low=0.0, high=0.25, note="assumption"))
     rail = rail.replace(
-        known_shipments=(KnownShipment("bus", "KAZ", "PAK", "buses", "export", {2026: 1e6}, delivered_low=0.5),)
+        known_shipments=(
+            KnownShipment("bus", "KAZ", "PAK", "buses", "export", {2026: 1e6}, delivered_low=0.5),
+        )
     )
     assert loads_scenarios(dumps_scenarios(rail))["rail"] == rail
     library = builtin_corridors()
