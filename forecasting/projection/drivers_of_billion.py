@@ -275,8 +275,9 @@ def scenario_drivers(
     status_quo: Callable[[JointSample], np.ndarray] | None,
     potential: np.ndarray,
     target_usd: float,
+    name: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`billion_drivers` of one scenario: its turnover in ``year`` with every source drawn
+    """:func:`billion_drivers` of one scenario (rows named ``name``, else the scenario's name): its turnover in ``year`` with every source drawn
     and with each source held at its central value in turn (the same draws otherwise).
 
     ``status_quo(sample)`` gives the status quo's drawn availability ``(draws, series, years)``
@@ -307,7 +308,7 @@ def scenario_drivers(
     groups = {s: _groups(np.asarray(labels[s]), quantiles[s]) for s in moving}
     shares = form_shares(base, main_path, main, groups)
     return billion_drivers(
-        scenario.name,
+        name or scenario.name,
         year,
         main,
         held,

@@ -142,18 +142,18 @@ def pair_outlook(
         summaries.append(effect_summary(draw_table(effects, sample, pair), name))
         country = [item.country for item in effects if len(item.country)]
         if country:
-            countries.append(aggregate_country(pd.concat(country, ignore_index=True)))
+            countries.append(aggregate_country(pd.concat(country, ignore_index=True)).assign(scenario=name))
         own_status_quo = None if scenario is status_quo else status_quo_availability
         scenario_paths.append(
             scenario_path(
                 scenario, effects, sample, baseline.series, years, reference=reference, potential=gaps,
-                status_quo=None if own_status_quo is None else own_status_quo(sample),
+                status_quo=None if own_status_quo is None else own_status_quo(sample), name=name,
             )
         )  # fmt: skip
         drivers.append(
             scenario_drivers(
                 scenario, effects, sample, baseline, year=driver_year, reference=reference,
-                status_quo=own_status_quo, potential=gaps, target_usd=target_usd,
+                status_quo=own_status_quo, potential=gaps, target_usd=target_usd, name=name,
             )
         )  # fmt: skip
     values = {"statistical": baseline.values, **{p.name: p.values(baseline.values) for p in scenario_paths}}

@@ -92,8 +92,10 @@ def scenario_path(
     reference: np.ndarray,
     status_quo: np.ndarray | None,
     potential: np.ndarray,
+    name: str | None = None,
 ) -> ScenarioPath:
-    """The arrays of one scenario for the combination step (see the module).
+    """The arrays of one scenario for the combination step (see the module), named ``name``
+    (the key the run knows it by; the scenario's own name when None).
 
     ``series`` lists the pair's series (``SERIES_KEYS``) in the order of the baseline array;
     ``reference`` is the status quo's central availability ``(series, years)`` and
@@ -132,7 +134,7 @@ def scenario_path(
         phase[:, s, :] = _phase(direct_now, direct_full, opened, reached, [t[1] for t in timings])
     shipments = _contracts(scenario, sample, series, years)
     new_trade = _new_trade(effects, sample, series, years, potential, timings)
-    return ScenarioPath(scenario.name, log_effect, phase, avail / reference[None], shipments, new_trade)
+    return ScenarioPath(name or scenario.name, log_effect, phase, avail / reference[None], shipments, new_trade)
 
 
 def _phase(now, full, opened, reached, route_shares) -> np.ndarray:

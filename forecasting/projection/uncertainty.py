@@ -185,7 +185,10 @@ def _basis(route: Scenario) -> str:
     if o is None:
         return f"{route.name}: fixed, opens in {route.opening_year}"
     never = f", {o.not_open_probability:.0%} not open by {o.horizon_known}" if o.not_open_probability else ""
-    return f"{route.name}: {o.earliest}-{o.latest}, central {o.central}{never} ({o.source or o.note})"
+    # The table must say whether the range is sourced or someone's judgement.
+    kind = "assumption" if "assumption" in o.note.lower() or not o.source else "sourced"
+    cited = f"; source: {o.source}" if o.source else ""
+    return f"{route.name}: {o.earliest}-{o.latest}, central {o.central}{never} ({kind}{cited})"
 
 
 def opening_years_table(scenarios: Mapping[str, Scenario], years: Sequence[int]) -> pd.DataFrame:
