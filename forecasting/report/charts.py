@@ -331,7 +331,7 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
     >>> from forecasting.projection.pipeline import example_outlook
     >>> names = list(report_figures(example_outlook()))
     >>> names[:2], names[-4:]
-    (['fan_buses', 'fan_coal'], ['fan_turnover', 'billion_probability', 'mirror_history', 'ge_effects'])
+    (['fan_buses', 'fan_coal'], ['ge_effects', 'opening_years', 'billion_drivers', 'trade_potential'])
     """
     figures = {
         figure_name(f"fan_{commodity}"): commodity_fan_chart(result, commodity)
@@ -342,7 +342,9 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
     figures["mirror_history"] = mirror_history_chart(result)
     if len(result.ge_country):
         figures["ge_effects"] = ge_effects_chart(result)
-    return figures
+    from forecasting.report.corridor_sections import corridor_figures  # it draws with this module's helpers
+
+    return figures | corridor_figures(result)
 
 
 def save_figure(figure: Figure, directory: Path, name: str) -> tuple[Path, Path]:

@@ -207,6 +207,24 @@ class ReportBook:
             + table_html(self.table("first_year"), caption="Median first year at the target")
         )
 
+    def corridor_opening_years(self) -> Section:
+        """When each corridor may open (:mod:`forecasting.report.corridor_sections`)."""
+        from forecasting.report.corridor_sections import opening_years_section
+
+        return opening_years_section(self)
+
+    def billion_drivers(self) -> Section:
+        """What drives the chance of reaching the target, and the growth it would take."""
+        from forecasting.report.corridor_sections import billion_drivers_section
+
+        return billion_drivers_section(self)
+
+    def trade_potential(self) -> Section:
+        """Actual against gravity-predicted flows by commodity group and direction."""
+        from forecasting.report.corridor_sections import trade_potential_section
+
+        return trade_potential_section(self)
+
     def methods(self) -> Section:
         """Methods, settings, fall-backs, sources, versions and input checksums."""
         s = self.settings
