@@ -103,7 +103,7 @@ def billion_drivers_chart(result: OutlookResult) -> Figure:
     drivers = result.billion_drivers
     scenarios = list(dict.fromkeys(drivers["scenario"]))
     heights = [max(1, len(_tornado_rows(drivers[drivers.scenario == s]))) for s in scenarios]
-    figure = _new_figure(result, 7.5, 1.2 + 0.32 * sum(heights) + 0.5 * len(scenarios))
+    figure = _new_figure(result, 7.5, 1.2 + 0.32 * sum(heights) + 0.7 * len(scenarios))
     if not scenarios:
         figure.text(0.5, 0.5, "no scenario to decompose", ha="center")
         return figure
@@ -123,11 +123,12 @@ def billion_drivers_chart(result: OutlookResult) -> Figure:
             for s, v in zip(rows["source"], rows["variance_share"], strict=True)
         ]
         axes.set_yticks(y, labels, fontsize=7)
-        axes.set_xlim(-2, 102)
+        ends = np.concatenate([low, high, [overall]])
+        axes.set_xlim(max(0.0, ends.min() - 5), min(100.0, ends.max() + 5))  # the bars, not 0-100
         axes.grid(axis="x", alpha=0.3)
         year = int(part["year"].iloc[0])
-        axes.set_title(f"{_title(result, scenario)}: P(turnover >= USD {target / 1e9:g} bn in {year})"
-                       f" = {overall:.0f}%", fontsize=9)  # fmt: skip
+        axes.set_title(f"{_title(result, scenario)}\nP(turnover >= USD {target / 1e9:g} bn in {year})"
+                       f" = {overall:.0f}%", fontsize=8)  # fmt: skip
     panels[-1].set_xlabel("probability of reaching the target (%)")
     panels[0].legend(fontsize=7, loc="lower right")
     return figure
