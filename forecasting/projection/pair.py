@@ -33,6 +33,7 @@ from forecasting.projection.history import (
     reported_history,
     reporting_basis,
 )
+from forecasting.projection.nowcast import outlook_nowcasts
 from forecasting.projection.pair_backtest import baseline_backtest
 from forecasting.projection.paths import (
     availability_draws,
@@ -43,8 +44,16 @@ from forecasting.projection.paths import (
 from forecasting.projection.potential import trade_potential
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
-from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
+from forecasting.projection.settings import (
+    Fallback,
+    OutlookSettings,
+    SeriesMethod,
+    announce,
+    check_draws,
+    check_horizon,
+)
 from forecasting.projection.shipments import shipments_for_pair
+from forecasting.projection.thin_data import check_pair, floor_bands
 from forecasting.projection.uncertainty import JointSample, opening_years_table
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
@@ -94,26 +103,36 @@ def pair_outlook(
     target_usd: float = 1e9,
     reference_importer: str = "DEU",
     gdp: pd.DataFrame | None = None,
+    nowcast: bool | pd.DataFrame = True,
 ) -> OutlookResult:
     """Forecast one pair's trade by commodity and direction under each scenario, with uncertainty.
 
     ``prepared`` and ``gravity`` come from :func:`~forecasting.projection.prepare.prepare_data`
     and :func:`~forecasting.projection.estimate.estimate_gravity` and may serve many pairs;
-    the other arguments are those of :func:`forecasting.outlook`.
+    the other arguments are those of :func:`forecasting.outlook`. A pair absent from the data
+    or with too few years of trade is refused (:mod:`forecasting.projection.thin_data`).
     """
     pair = (str(pair[0]), str(pair[1]))
     scenarios = dict(builtin_corridors() if scenarios is None else scenarios)
     ge_draws = min(ge_draws, draws)
     base_year = prepared.base_year
-    if horizon <= base_year:
-        raise ValueError(f"horizon {horizon} must be after the last data year {base_year}")
+    check_draws(draws, level)
+    check_horizon(horizon, base_year)
+    data_checks = check_pair(prepared.reconciled, prepared.annual, pair)  # absent or too thin: refused here
     series = pair_series(prepared.reconciled, pair)
     commodities = sorted(series.commodity.unique())
     check_scenarios(scenarios, base_year=base_year, commodities=commodities)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
+    paths, widened = floor_bands(paths, methods, series, seed=int(seed))
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
-    fallbacks = [*gravity.fallbacks, *fallbacks, *opening_fallbacks(scenarios, horizon)]
+    fallbacks = [
+        *gravity.fallbacks,
+        *data_checks,
+        *fallbacks,
+        *widened,
+        *opening_fallbacks(scenarios, horizon),
+    ]
     years = list(range(base_year + 1, horizon + 1))
     baseline = combine.BaselineArray.from_paths(paths, years)
     sample = JointSample.draw(draws=draws, ge_draws=ge_draws, seed=int(seed))
@@ -196,6 +215,7 @@ def pair_outlook(
         baseline_model=BASELINE_MODEL + ("; centre anchored on the GDP path" if gdp is not None else ""),
         elasticities=tuple(gravity.elasticities[k] for k in commodities),
         fallbacks=announce(tuple(dict.fromkeys(fallbacks))),
+        nowcasts=outlook_nowcasts(nowcast, pair, base_year=base_year, demo=prepared.demo),
     )
     shipments = [
         table.assign(scenario=name)

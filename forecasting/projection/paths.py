@@ -134,7 +134,9 @@ def scenario_path(
         phase[:, s, :] = _phase(direct_now, direct_full, opened, reached, [t[1] for t in timings])
     shipments = _contracts(scenario, sample, series, years)
     new_trade = _new_trade(effects, sample, series, years, potential, timings)
-    return ScenarioPath(name or scenario.name, log_effect, phase, avail / reference[None], shipments, new_trade)
+    return ScenarioPath(
+        name or scenario.name, log_effect, phase, avail / reference[None], shipments, new_trade
+    )
 
 
 def _phase(now, full, opened, reached, route_shares) -> np.ndarray:

@@ -32,22 +32,26 @@ fall-back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from forecasting.classify import DEFAULT_GROUPS
 from forecasting.errors import EstimationError, UnknownCodeError
-from forecasting.gravity import fill_pair_costs
-from forecasting.projection.estimate import GravityEstimate
+from forecasting.gravity import PPMLResult, fill_pair_costs
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import TRADE_POTENTIAL_COLUMNS
 from forecasting.projection.settings import Fallback
 
+if TYPE_CHECKING:  # estimate_gravity fits the cost models with this module
+    from forecasting.projection.estimate import GravityEstimate
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["COST_REGRESSORS", "POTENTIAL_COLUMNS", "trade_potential"]
+__all__ = ["COST_REGRESSORS", "POTENTIAL_COLUMNS", "CostModel", "cost_models", "trade_potential"]
 
 POTENTIAL_COLUMNS = TRADE_POTENTIAL_COLUMNS
 #: Observable trade costs of the second stage, those of the covariates present are used.
@@ -67,6 +71,11 @@ def _predict(fit, effects: pd.Series, stage2, cov_rows: pd.DataFrame) -> tuple[f
     effects by ``(fe, level)``."""
     exporter, importer = cov_rows.exporter.iloc[0], cov_rows.importer.iloc[0]
     own = effects.get(("pair", f"{exporter}_{importer}"), np.nan)
+    if not any(fe == "pair" for fe, _ in effects.index):
+        return np.nan, np.nan, np.nan, "the gravity model has no pair effects (not the structural model)"
+    lacking = [t for t in fit.coef.index if t not in cov_rows.columns]
+    if lacking:
+        return np.nan, own, np.nan, f"the covariates lack the model's terms {', '.join(lacking)}"
     try:
         costs = float(stage2.linear_predictor(cov_rows.head(1))[0])
     except UnknownCodeError:
@@ -88,6 +97,43 @@ def _predict(fit, effects: pd.Series, stage2, cov_rows: pd.DataFrame) -> tuple[f
     return float(np.mean(flows)), own, costs, ""
 
 
+@dataclass(frozen=True)
+class CostModel:
+    """The second stage of one commodity (pair effects on observable costs), or why there is none."""
+
+    stage2: PPMLResult | None
+    why: str = ""
+
+
+def cost_models(prepared: PreparedData, fits: Mapping[str, PPMLResult]) -> dict[str, CostModel]:
+    """The second-stage cost regression of every fitted commodity, on the base year's covariates.
+
+    :func:`~forecasting.projection.estimate.estimate_gravity` fits them once, beside the first
+    stage, so every pair (on any worker) reads the same estimates to the last bit.
+    """
+    covariates = prepared.covariates
+    regressors = [c for c in COST_REGRESSORS if covariates is not None and c in covariates.columns]
+    out = {}
+    for commodity, fit in fits.items():
+        if not regressors:
+            out[commodity] = CostModel(
+                None, f"the covariates hold none of the observable trade costs {', '.join(COST_REGRESSORS)}"
+            )
+            continue
+        keep = covariates.year == prepared.base_year
+        if "commodity" in covariates.columns:
+            keep &= covariates.commodity == commodity
+        try:
+            costs = fill_pair_costs(
+                fit, covariates[keep][["exporter", "importer", *regressors]], " + ".join(regressors),
+                normalisation="first_level",
+            )  # fmt: skip
+            out[commodity] = CostModel(costs.stage2)
+        except (EstimationError, ValueError, KeyError) as error:
+            out[commodity] = CostModel(None, f"the cost regression failed: {error}")
+    return out
+
+
 def trade_potential(
     prepared: PreparedData,
     gravity: GravityEstimate,
@@ -106,36 +152,23 @@ def trade_potential(
     present = set(prepared.reconciled.commodity)
     rec = prepared.reconciled
     flows = rec[rec.exporter.isin(pair) & rec.importer.isin(pair)]
-    regressors = [c for c in COST_REGRESSORS if covariates is not None and c in covariates.columns]
+    models = gravity.cost_models or cost_models(prepared, gravity.fits)
     rows, unpredicted = [], []
     for commodity in [g for g in groups if g in present]:
         fit = gravity.fits.get(commodity)
-        stage2, why = None, ""
-        if fit is None:
-            why = "no gravity model was fitted for this commodity"
-        elif not regressors:
-            why = f"the covariates hold none of the observable trade costs {', '.join(COST_REGRESSORS)}"
-        else:
-            cov = covariates[(covariates.year == year) & (covariates.commodity == commodity)]
-            try:
-                costs = fill_pair_costs(
-                    fit, cov[["exporter", "importer", *regressors]], " + ".join(regressors),
-                    normalisation="first_level",
-                )  # fmt: skip
-                stage2 = costs.stage2
-                effects = fit.fixed_effects().set_index(["fe", "level"]).estimate
-            except (EstimationError, ValueError) as error:
-                why = f"the cost regression failed: {error}"
+        model = models.get(commodity, CostModel(None, "no gravity model was fitted for this commodity"))
+        stage2, why = model.stage2, model.why
+        if stage2 is not None:
+            effects = fit.fixed_effects().set_index(["fe", "level"]).estimate
         for exporter, importer in (pair, pair[::-1]):
             actual = _actual(flows, exporter, importer, commodity, window)
             predicted, own, costs_hat, note = np.nan, np.nan, np.nan, why
             if stage2 is not None:
-                cov_rows = covariates[
-                    covariates.year.isin(window)
-                    & (covariates.commodity == commodity)
-                    & (covariates.exporter == exporter)
-                    & (covariates.importer == importer)
-                ].drop_duplicates("year")
+                keep = covariates.year.isin(window) & (covariates.exporter == exporter)
+                keep &= covariates.importer == importer
+                if "commodity" in covariates.columns:  # covariates may apply to every commodity
+                    keep &= covariates.commodity == commodity
+                cov_rows = covariates[keep].drop_duplicates("year")
                 if len(cov_rows) < len(window):
                     note = f"no covariates for {exporter}->{importer} in every year {window[0]}-{year}"
                 else:
