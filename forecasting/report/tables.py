@@ -304,7 +304,7 @@ def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> sorted(report_tables(example_outlook()))[:4]
-    ['baseline_backtest', 'billion_probability', 'coverage', 'data_flags']
+    ['baseline_backtest', 'billion_drivers', 'billion_growth', 'billion_probability']
     """
     coefficients = result.coefficients.copy()
     if "model" not in coefficients.columns:
