@@ -192,9 +192,12 @@ def reader_options(args: argparse.Namespace) -> dict[str, object]:
     import inspect
 
     from forecasting.data import readers
+    from forecasting.data.readers.detect import TEXT_OPTIONS
 
     def takes(source: str, keyword: str) -> bool:
-        return keyword in inspect.signature(getattr(readers, _READERS[source])).parameters
+        parameters = inspect.signature(getattr(readers, _READERS[source])).parameters
+        text = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        return keyword in parameters or (text and keyword in TEXT_OPTIONS)  # **text: the shared TextOptions
 
     options: dict[str, object] = {}
     for keyword, flag in READER_FLAGS.items():

@@ -101,7 +101,7 @@ def pair_outlook(
     seed: int = 2026,
     level: Sequence[int] = (80, 95),
     target_usd: float = 1e9,
-    reference_importer: str = "DEU",
+    reference_importer: str | None = None,
     gdp: pd.DataFrame | None = None,
     nowcast: bool | pd.DataFrame = True,
 ) -> OutlookResult:
@@ -133,6 +133,7 @@ def pair_outlook(
         *widened,
         *opening_fallbacks(scenarios, horizon),
     ]
+    reference_importer = choose_reference_importer(reference_importer, gravity.bases)
     years = list(range(base_year + 1, horizon + 1))
     baseline = combine.BaselineArray.from_paths(paths, years)
     sample = JointSample.draw(draws=draws, ge_draws=ge_draws, seed=int(seed))
@@ -245,3 +246,37 @@ def pair_outlook(
         scenarios=scenarios,
         settings=settings,
     )
+
+
+#: The GE's numeraire when the data hold it: Germany, as in Yotov et al. (2016).
+DEFAULT_REFERENCE_IMPORTER = "DEU"
+
+
+def choose_reference_importer(chosen: str | None, bases: Mapping[str, pd.DataFrame | None]) -> str:
+    """The GE's reference importer: ``chosen``, else DEU, else the largest importer every base holds.
+
+    The reference importer only fixes the scale of the multilateral resistances, so the
+    counterfactual changes in trade do not depend on it; a user's panel without Germany gets
+    its largest common importer instead of an error (logged; shown in the settings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> base = pd.DataFrame({"exporter": ["A", "B"], "importer": ["B", "A"], "value_usd": [1.0, 5.0]})
+    >>> choose_reference_importer(None, {"coal": base}), choose_reference_importer("B", {"coal": base})
+    ('A', 'B')
+    """
+    if chosen is not None:
+        return chosen
+    frames = [b for b in bases.values() if b is not None and len(b)]
+    common = set.intersection(*(set(b.importer) for b in frames)) if frames else set()
+    if not common or DEFAULT_REFERENCE_IMPORTER in common:
+        return DEFAULT_REFERENCE_IMPORTER
+    imports = pd.concat(frames).groupby("importer").value_usd.sum().reindex(sorted(common))
+    picked = str(imports.idxmax())
+    logger.info(
+        "GE reference importer: %s (the largest importer of the data; %s is not in them)",
+        picked,
+        DEFAULT_REFERENCE_IMPORTER,
+    )
+    return picked

@@ -48,7 +48,7 @@ def outlook(
     level: Sequence[int] = (80, 95),
     mirror_rule: str = "importer",
     target_usd: float = 1e9,
-    reference_importer: str = "DEU",
+    reference_importer: str | None = None,
     data_source: str | None = None,
     gdp: pd.DataFrame | None = None,
     nowcast: bool | pd.DataFrame = True,
@@ -80,7 +80,8 @@ def outlook(
     pair, horizon, draws, ge_draws, seed, level, target_usd, reference_importer
         The pair (its first country's view orients flows), last forecast year, Monte Carlo
         draws of the outlook and of the GE step (at most ``draws``), seed, interval levels,
-        the turnover target, and the GE numeraire.
+        the turnover target, and the GE numeraire (default DEU, or the largest importer of a
+        panel without Germany: a normalisation that leaves the counterfactual changes unchanged).
     mirror_rule
         How each direction is valued when both sides report it (default: the importer's report).
     data_source

@@ -86,7 +86,7 @@ def test_out_pointing_at_someone_elses_folder(tmp_path, capsys, no_work):
     ("argv", "expected"),
     [
         (["--pair", "KAZ", "KAZ"], "--pair KAZ KAZ: give two different countries"),
-        (["--pair", "KAZ", "PAK", "--pair", "UZB", "PAK"], "2 --pair options"),
+        (["--pair", "KAZ", "PAK", "--pair", "PAK", "KAZ"], "'PAK-KAZ' repeat(s) an earlier pair"),
     ],
 )
 def test_pair_checks(tmp_path, capsys, no_work, argv, expected):
