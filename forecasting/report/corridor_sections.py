@@ -228,7 +228,7 @@ def growth_sentences(growth: pd.DataFrame, target_usd: float) -> list[str]:
     >>> g = pd.DataFrame({"scenario": ["baseline"], "role": ["status quo"], "target_year": [2030],
     ...                   "from_year": [2025], "from_usd": [6e7], "required_growth_pct": [75.6],
     ...                   "median_growth_pct": [1.1], "gap_pp": [74.5]})
-    >>> growth_sentences(g, 1e9)[0][:61]
+    >>> growth_sentences(g, 1e9)[0][:60]
     'status quo (baseline): reaching USD 1 bn by 2030 takes 75.6%'
     """
     out = []
