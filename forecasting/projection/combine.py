@@ -1,15 +1,17 @@
-"""Joint draws: baseline paths x scenario effects, phased in, plus known shipments.
+"""Joint draws: baseline paths x scenario effects, phased in, plus known shipments and new trade.
 
 For series ``s`` (reporter, partner, flow, commodity), scenario ``c``, year ``t`` and draw ``p``
 
-    value[c, s, t, p] = baseline[s, t, p] * availability[c, t] * exp(effect[c, s, p] * phase[c, t])
-                        + shipments[c, s, t]
+    value[c, s, t, p] = baseline[s, t, p] * availability[c, s, t, p] * exp(effect[c, s, p] * phase[c, s, t, p])
+                        + shipments[c, s, t, p] + new_trade[c, s, t, p]
 
 ``baseline`` are sample paths of the time-series model (so the interval of every series and of
 their sum comes from the same draws and turnover is coherent with the commodity rows),
 ``effect`` is the log change of the flow once the scenario is fully in place (from the GE
-counterfactual, with its Monte Carlo draws), ``phase`` is the scenario's ramp-up share and
-``availability`` the share of the year its route is open relative to the status quo.
+counterfactual of draw ``p``), ``phase`` the share of it reached in draw ``p`` (its own opening
+year and ramp-up), ``availability`` the share of the year its route is open relative to the
+status quo, ``shipments`` the known contracts as delivered in draw ``p`` and ``new_trade`` the
+closed share of the trade-potential gap (:mod:`forecasting.projection.paths` builds them).
 
 Monthly rule: an annual phase-in share ``phase[t]`` is reached at mid-year and moves linearly
 between mid-years; a known shipment is spread evenly over the months of its year.
@@ -26,60 +28,118 @@ import pandas as pd
 from forecasting.projection.result import SERIES_KEYS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScenarioPath:
-    """Year-by-year schedule of one scenario (already evaluated), for the combination step."""
+    """One scenario, draw by draw, for the combination step (arrays broadcast to ``(draws, series, years)``).
+
+    ``log_effect`` is ``(draws, series)``; ``phase``, ``availability``, ``shipments`` (USD) and
+    ``new_trade`` (USD) are ``(draws, series, years)`` or broadcast to it.
+    """
 
     name: str
-    phase: Mapping[int, float]
-    availability: Mapping[int, float]
-    effect: pd.DataFrame  # SERIES_KEYS + draw + log_effect
-    shipments: pd.DataFrame  # SERIES_KEYS + year + value_usd
+    log_effect: np.ndarray
+    phase: np.ndarray
+    availability: np.ndarray
+    shipments: np.ndarray
+    new_trade: np.ndarray
+
+    def values(self, baseline: np.ndarray) -> np.ndarray:
+        """``(draws, series, years)`` values of the scenario on ``baseline`` paths of that shape."""
+        grown = baseline * self.availability * np.exp(self.log_effect[..., None] * self.phase)
+        return grown + self.shipments + self.new_trade
+
+
+@dataclass(frozen=True, eq=False)
+class BaselineArray:
+    """The baseline's sample paths as one ``(draws, series, years)`` array with its labels."""
+
+    series: pd.DataFrame  # SERIES_KEYS, one row per series, in array order
+    years: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def from_paths(cls, paths: pd.DataFrame, years: Sequence[int]) -> BaselineArray:
+        """From the long ``SERIES_KEYS, draw, year, value`` paths (every draw of every series and year).
+
+        Examples
+        --------
+        >>> p = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": "export", "commodity": "coal",
+        ...                   "draw": [0, 0, 1, 1], "year": [2026, 2027] * 2, "value": [1.0, 2.0, 3.0, 4.0]})
+        >>> BaselineArray.from_paths(p, [2026, 2027]).values.tolist()
+        [[[1.0, 2.0]], [[3.0, 4.0]]]
+        """
+        keys = list(SERIES_KEYS)
+        kept = paths[paths.year.isin(years)]
+        series = kept[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+        wide = kept.pivot_table(index=["draw", *keys], columns="year", values="value", aggfunc="first")
+        draws = np.sort(kept.draw.unique())
+        full = pd.MultiIndex.from_tuples(
+            [(d, *row) for d in draws for row in series.itertuples(index=False, name=None)],
+            names=wide.index.names,
+        )
+        wide = wide.reindex(index=full, columns=list(years))
+        if wide.isna().to_numpy().any():
+            raise ValueError("baseline paths must hold every draw of every series and year")
+        values = wide.to_numpy(dtype=float).reshape(len(draws), len(series), len(years))
+        return cls(series, np.asarray(years), values)
+
+    def long(self, values: np.ndarray, scenario: str) -> pd.DataFrame:
+        """``values`` of that shape as the long ``SERIES_KEYS, scenario, year, draw, value`` table."""
+        n_d, n_s, n_t = values.shape
+        out = {
+            key: np.tile(np.repeat(self.series[key].to_numpy(dtype=object), n_t), n_d) for key in SERIES_KEYS
+        }
+        out["scenario"] = scenario
+        out["year"] = np.tile(self.years, n_d * n_s)
+        out["draw"] = np.repeat(np.arange(n_d), n_s * n_t)
+        out["value"] = values.ravel()
+        return pd.DataFrame(out)[[*SERIES_KEYS, "scenario", "year", "draw", "value"]]
+
+
+def turnover_long(baseline: BaselineArray, values: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Turnover draws (``reporter, partner, scenario, year, draw, value``) from each scenario's
+    ``(draws, series, years)`` values: exports plus imports, as :func:`turnover_draws` adds them."""
+    a, b = sorted(baseline.series[["reporter", "partner"]].iloc[0])
+    frames = []
+    for name, array in values.items():
+        total = array.sum(axis=1)
+        n_d, n_t = total.shape
+        frames.append(
+            pd.DataFrame(
+                {"reporter": a, "partner": b, "scenario": name, "year": np.tile(baseline.years, n_d),
+                 "draw": np.repeat(np.arange(n_d), n_t), "value": total.ravel()}
+            )
+        )  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(
+        ["reporter", "partner", "scenario", "year", "draw"], kind="stable", ignore_index=True
+    )
 
 
 def combine_draws(
-    baseline_paths: pd.DataFrame,
-    scenarios: Sequence[ScenarioPath],
-    *,
-    years: Sequence[int],
-    statistical: str = "statistical",
+    baseline: BaselineArray, scenarios: Sequence[ScenarioPath], *, statistical: str = "statistical"
 ) -> pd.DataFrame:
     """Joint draws of every series under every scenario (long: keys, scenario, year, draw, value).
 
-    ``baseline_paths`` has the series keys, ``draw``, ``year`` and ``value``. The time-series
-    baseline itself, with no scenario and no known shipment, is returned under the name
-    ``statistical``.
+    The time-series baseline itself, with no scenario and no known shipment, is returned under
+    the name ``statistical``.
 
     Examples
     --------
-    >>> base = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": "export",
-    ...     "commodity": "coal", "draw": [0, 0, 1, 1], "year": [2026, 2027] * 2,
-    ...     "value": [10.0, 10.0, 20.0, 20.0]})
-    >>> eff = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": "export",
-    ...     "commodity": "coal", "draw": [0, 1], "log_effect": [np.log(2.0)] * 2})
-    >>> none = pd.DataFrame(columns=[*SERIES_KEYS, "year", "value_usd"])
-    >>> rail = ScenarioPath("rail", {2026: 0.0, 2027: 1.0}, {2026: 1.0, 2027: 1.0}, eff, none)
-    >>> out = combine_draws(base, [rail], years=[2026, 2027])
-    >>> out.query("scenario == 'rail'").value.tolist()
+    >>> p = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": "export", "commodity": "coal",
+    ...                   "draw": [0, 0, 1, 1], "year": [2026, 2027] * 2, "value": [10.0, 10.0, 20.0, 20.0]})
+    >>> base = BaselineArray.from_paths(p, [2026, 2027])
+    >>> rail = ScenarioPath("rail", np.full((2, 1), np.log(2.0)), np.array([0.0, 1.0]), 1.0, 0.0, 0.0)
+    >>> combine_draws(base, [rail]).query("scenario == 'rail'").value.tolist()
     [10.0, 20.0, 20.0, 40.0]
     """
-    keys = list(SERIES_KEYS)
-    base = baseline_paths[baseline_paths.year.isin(years)]
-    frames = [base.assign(scenario=statistical)]
-    for sc in scenarios:
-        out = base.merge(sc.effect[[*keys, "draw", "log_effect"]], on=[*keys, "draw"], how="left")
-        out["log_effect"] = out["log_effect"].fillna(0.0)
-        phase = out.year.map({y: float(sc.phase.get(y, 0.0)) for y in years})
-        avail = out.year.map({y: float(sc.availability.get(y, 1.0)) for y in years})
-        out["value"] = out.value * avail * np.exp(out.log_effect * phase)
-        out = out.drop(columns="log_effect")
-        if len(sc.shipments):
-            ship = sc.shipments.groupby([*keys, "year"], as_index=False).value_usd.sum()
-            out = out.merge(ship, on=[*keys, "year"], how="left")
-            out["value"] = out.value + out.value_usd.fillna(0.0)
-            out = out.drop(columns="value_usd")
-        frames.append(out.assign(scenario=sc.name))
-    return pd.concat(frames, ignore_index=True)[[*keys, "scenario", "year", "draw", "value"]]
+    values = {statistical: baseline.values, **{sc.name: sc.values(baseline.values) for sc in scenarios}}
+    return long_draws(baseline, values)
+
+
+def long_draws(baseline: BaselineArray, values: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Each scenario's ``(draws, series, years)`` values as one long table (see :func:`combine_draws`)."""
+    return pd.concat([baseline.long(array, name) for name, array in values.items()], ignore_index=True)
 
 
 def summarise(draws: pd.DataFrame, keys: Sequence[str], *, levels: Sequence[int] = (80, 95)) -> pd.DataFrame:

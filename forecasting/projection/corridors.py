@@ -1,9 +1,10 @@
 """GE effects of a corridor on every pair it serves, with Monte Carlo intervals.
 
-Each draw takes a trade elasticity from its estimate and standard error and a parameter
-case (low, central, high) of the corridor; the corridor's days and dollars become that
-draw's change in log trade costs (:meth:`Scenario.cost_change_parts`), and all draws are
-solved together in full-endowment GE on the base year
+Each draw takes a trade elasticity from its estimate and standard error, a time elasticity
+from the literature range, and every shock's value from its low/central/high range (the
+joint sample of :mod:`forecasting.projection.uncertainty`); the corridor's days and dollars
+become that draw's change in log trade costs (:func:`forecasting.scenarios.draws.route_draws`),
+and all draws are solved together in full-endowment GE on the base year
 (:func:`forecasting.gravity.ge.counterfactual_draws`), each with its own sigma.
 """
 
@@ -13,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from forecasting.projection.effects import (
-    case_parts,
-    cost_draws,
-    draw_parameters,
+    full_changes,
     international_pairs,
     outlook_ge_options,
-    solve_draws,
+    solve_cost_draws,
 )
 from forecasting.projection.settings import Elasticity
+from forecasting.projection.uncertainty import GE_SOURCES, JointSample
 from forecasting.scenarios import Scenario
+from forecasting.scenarios.draws import route_draws
 
 CORRIDOR_COLUMNS = [
     "scenario",
@@ -70,16 +71,23 @@ def corridor_effects(
         the draws with an equilibrium (a warning names any without).
     """
     commodity = elasticity.commodity
-    parts = case_parts(scenario, international_pairs(base, commodity))
-    eps, cases = draw_parameters(elasticity, draws, seed)
-    deltas = cost_draws(parts, commodity, eps, cases)
-    central = parts["central"].xs(commodity, level="commodity")
-    central = central.delta_fixed + elasticity.estimate * central.delta_per_elasticity
+    sample = JointSample.draw(draws=draws, ge_draws=draws, seed=seed)
+    routes = route_draws(
+        scenario, international_pairs(base, commodity), cost_quantiles=sample.quantiles["cost_shocks"]
+    )
+    frame = routes[0].frame
+    eps = sample.elasticity(elasticity)
+    deltas = full_changes(routes, sample, eps)
+    central_draw = full_changes(routes, sample.held(*GE_SOURCES), np.full(draws, elasticity.estimate))[0]
+    index = pd.MultiIndex.from_frame(frame[["exporter", "importer"]])
+    central = pd.Series(central_draw, index=index)
     flows = base.set_index(["exporter", "importer"]).value_usd
     served = central[(central != 0) & (flows.reindex(central.index).fillna(0) > 0)].index
-    if served.empty or not (deltas.to_numpy() != 0).any():
+    if served.empty or not (deltas != 0).any():
         return pd.DataFrame(columns=CORRIDOR_COLUMNS)
-    solved = solve_draws(scenario, base, deltas, eps, outlook_ge_options(elasticity, reference_importer))
+    solved = solve_cost_draws(
+        scenario, base, frame, deltas, eps, outlook_ge_options(elasticity, reference_importer)
+    )
     bilateral = solved.bilateral(level=level).set_index(["exporter", "importer"]).reindex(served)
     out = pd.DataFrame(
         {

@@ -1,33 +1,30 @@
-"""From trade elasticities and a scenario to GE effect draws on the pair's flows, per commodity.
+"""From a scenario and the joint sample to GE effect draws on the pair's flows, per commodity.
 
-For each commodity group ``k``:
+For each commodity group ``k`` and each GE draw ``g`` of the joint sample
+(:mod:`forecasting.projection.uncertainty`):
 
-1. its trade-cost elasticity ``eps_k`` (estimated, pooled or from the literature, see
-   :mod:`forecasting.projection.estimate`), ``sigma_k = 1 - eps_k``;
-2. the scenario's full (unphased) change in log trade costs of every pair it serves is linear
-   in the elasticity, ``delta(eps) = T + eps * G`` (freight and tariff channels scale with it;
-   time, distance and agreements do not); :meth:`Scenario.cost_change_parts` gives ``T`` and
-   ``G`` once per parameter case;
-3. uncertainty: ``ge_draws`` joint draws of the elasticity (normal, from its standard error,
-   kept at or below -0.5) and of the scenario's parameter case (low, central, high with
-   weights 1/4, 1/2, 1/4, a discrete stand-in for a triangular distribution);
-4. **every draw is solved in general equilibrium**: the full-endowment counterfactual of
+1. every shock of every route takes its drawn value (triangular on its low/central/high,
+   :func:`forecasting.scenarios.draws.route_draws`) and gives its full (unphased) change in log
+   trade costs ``fixed + eps_g * slope``, its time channel scaled by the draw's time-elasticity
+   factor; a route's changes add up over its shocks; a combination's routes are alternatives
+   (on a shared pair the route with the larger change counts, never the sum);
+2. **every draw is solved in general equilibrium**: the full-endowment counterfactual of
    :func:`forecasting.gravity.ge.counterfactual_draws`, baseline calibrated to the observed
    base-year flows including intra-national sales, with the draw's own cost change and its
-   own sigma, solved in batches with warm starts. This replaced one solve per case scaled by
-   each draw's direct effect: measured on the full default outlook (1,000 draws, 7 built-in
-   scenarios, 6 groups, 40 countries), solving all 200 GE draws per scenario and commodity
-   keeps the run well inside its 60 s budget (``benchmarks/results/outlook.md``), so the
-   exact answer is affordable.
+   own sigma ``1 - eps_g``, solved in batches with warm starts;
+3. the same draws are solved three more times, each with one GE source (trade elasticity, time
+   elasticity, cost shocks) at its central value, for the decomposition of what drives the
+   answer (:mod:`forecasting.projection.drivers_of_billion`); one more draw, every source
+   central, gives the GE_COUNTRY rows.
 
-Where general equilibrium cannot speak, the direct effect ``delta`` is used and recorded as a
+Where general equilibrium cannot speak, the direct effect is used and recorded as a
 fall-back: no production data (no GE at all), a pair outside the base-year square, a flow
 with no base-year trade (a GE calibrated to observed flows keeps it at zero), or draws whose
-equilibrium was not found. The GE_COUNTRY rows are the counterfactual at the central case and
-the central elasticity, solved as one more draw of the same batch.
+equilibrium was not found.
 
-The phased effect in year ``t`` is ``phase_t * log_effect`` (the GE effect scales about
-linearly with the size of a small cost change; stated as an approximation).
+Besides the GE effects, each commodity's result keeps the direct effect of every shock on the
+pair's two flows and the drawn route availability there, so the outlook can phase each draw
+in with its own opening year and ramp-up (:mod:`forecasting.projection.paths`).
 """
 
 from __future__ import annotations
@@ -39,44 +36,61 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity.ge import GEDraws, GEOptions, counterfactual_draws
+from forecasting.gravity.ge import GEOptions, counterfactual_draws
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.projection.settings import Elasticity, Fallback
+from forecasting.projection.uncertainty import GE_SOURCES, JointSample
 from forecasting.scenarios import Scenario
+from forecasting.scenarios.draws import RouteDraws, route_draws
 
 logger = logging.getLogger(__name__)
 
-CASES = ("low", "central", "high")
-CASE_WEIGHTS = (0.25, 0.5, 0.25)
-DRAW_COLUMNS = (*SERIES_KEYS, "draw", "log_effect", "direct_log_effect", "case", "elasticity")
+#: "all": every source drawn; otherwise the named GE source sits at its central value.
+GE_VARIANTS = ("all", *GE_SOURCES)
+DRAW_COLUMNS = (*SERIES_KEYS, "draw", "log_effect", "direct_log_effect", "cost_quantile", "elasticity")
+FLOWS = ("export", "import")
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioEffects:
-    """Effect draws of one scenario on the pair's series, its GE country rows, and its fall-backs.
+class ShockOnPair:
+    """One shock of a route on the pair's two flows (export, import) of a commodity.
 
-    ``draws`` has ``DRAW_COLUMNS``; ``country`` GE_COUNTRY rows with a ``commodity`` column
-    (the central case; empty in direct mode).
+    ``effect`` maps each GE variant to the ``(ge_draws, 2)`` full change in log trade (cost
+    shocks); ``level`` is the ``(draws + 1, 2)`` share of the year open (availability shocks,
+    the last row central). ``touched`` says which of the two flows the shock reaches.
     """
 
-    draws: pd.DataFrame
+    variable: str
+    start: int
+    touched: np.ndarray
+    effect: Mapping[str, np.ndarray]
+    level: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class RouteOnPair:
+    """A route (a scenario, or a combination's component) and its shocks on the pair's flows."""
+
+    scenario: Scenario
+    shocks: tuple[ShockOnPair, ...]
+    touched: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class CommodityEffects:
+    """GE effects of one scenario on the pair's two flows of one commodity, per variant.
+
+    ``log_effect`` and ``direct`` map each of :data:`GE_VARIANTS` to ``(ge_draws, 2)`` arrays
+    (export, import): the GE log change of the flow and the direct change of its trade costs.
+    """
+
+    commodity: str
+    log_effect: Mapping[str, np.ndarray]
+    direct: Mapping[str, np.ndarray]
+    routes: tuple[RouteOnPair, ...]
     country: pd.DataFrame
     fallbacks: tuple[Fallback, ...]
-
-
-def draw_parameters(elasticity: Elasticity, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Joint draws of the trade elasticity (normal, kept at or below -0.5: a trade elasticity of
-    the wrong sign or near zero is not credible) and of the corridor's parameter case.
-
-    Examples
-    --------
-    >>> eps, cases = draw_parameters(Elasticity("coal", -4.0, 1.0, "estimated"), 1000, seed=1)
-    >>> bool((eps <= -0.5).all()), sorted(str(c) for c in set(cases))
-    (True, ['central', 'high', 'low'])
-    """
-    rng = np.random.default_rng(seed)
-    eps = np.minimum(rng.normal(elasticity.estimate, elasticity.std_error, draws), -0.5)
-    return eps, rng.choice(CASES, size=draws, p=CASE_WEIGHTS)
+    elasticity: np.ndarray  # (ge_draws,) the trade elasticity of each GE draw
 
 
 def international_pairs(base: pd.DataFrame, commodity: str) -> pd.DataFrame:
@@ -84,7 +98,7 @@ def international_pairs(base: pd.DataFrame, commodity: str) -> pd.DataFrame:
     return base[base.exporter != base.importer][["exporter", "importer"]].assign(commodity=commodity)
 
 
-def _pairs_for(base: pd.DataFrame | None, pair: tuple[str, str], commodity: str) -> pd.DataFrame:
+def pairs_for(base: pd.DataFrame | None, pair: tuple[str, str], commodity: str) -> pd.DataFrame:
     """Pairs whose costs a scenario may change: the base year's, and always the pair itself."""
     a, b = pair
     own = pd.DataFrame({"exporter": [a, b], "importer": [b, a], "commodity": commodity})
@@ -95,38 +109,38 @@ def _pairs_for(base: pd.DataFrame | None, pair: tuple[str, str], commodity: str)
     )
 
 
-def case_parts(scenario: Scenario, pairs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per parameter case, the parts ``T`` (``delta_fixed``) and ``G`` (``delta_per_elasticity``)
-    of the change in log trade cost, indexed by exporter, importer, commodity."""
-    keys = ["exporter", "importer", "commodity"]
-    return {
-        case: scenario.cost_change_parts(pairs, draw=case, unmatched="skip").set_index(keys) for case in CASES
-    }
+def variant_samples(sample: JointSample) -> dict[str, JointSample]:
+    """The joint sample for each GE variant."""
+    return {v: sample if v == "all" else sample.held(v) for v in GE_VARIANTS}
 
 
-def cost_draws(
-    parts: dict[str, pd.DataFrame], commodity: str, eps: np.ndarray, cases: np.ndarray
-) -> pd.DataFrame:
-    """Changes in log trade cost, one row per draw and one column per pair (exporter, importer)."""
-    own = {case: parts[case].xs(commodity, level="commodity") for case in CASES}
-    fixed = np.stack([own[case].delta_fixed.to_numpy() for case in CASES])
-    slope = np.stack([own[case].delta_per_elasticity.to_numpy() for case in CASES])
-    slot = pd.Series(cases).map({case: k for k, case in enumerate(CASES)}).to_numpy()
-    return pd.DataFrame(fixed[slot] + eps[:, None] * slope[slot], columns=own["central"].index)
+def route_changes(route: RouteDraws, sample: JointSample, eps: np.ndarray) -> np.ndarray:
+    """``(ge_draws, rows)`` full change in log trade costs of one route, draw by draw."""
+    rows, factor = sample.cost_rows(), sample.time_factor()[:, None]
+    total = np.zeros((sample.ge_draws, len(route.frame)))
+    for shock in route.cost_shocks:
+        change = shock.fixed[rows] + eps[:, None] * shock.slope[rows]
+        total[:, shock.rows] += factor * change if shock.is_time else change
+    return total
 
 
-def long_cost_table(deltas: pd.DataFrame) -> pd.DataFrame:
-    """The draw x pair matrix as the tidy ``draw, exporter, importer, delta_log_cost`` table."""
-    moved = deltas.loc[:, (deltas != 0).any(axis=0)]
-    n_draws, n_pairs = moved.shape
-    return pd.DataFrame(
-        {
-            "draw": np.repeat(np.arange(n_draws), n_pairs),
-            "exporter": np.tile(moved.columns.get_level_values(0).to_numpy(), n_draws),
-            "importer": np.tile(moved.columns.get_level_values(1).to_numpy(), n_draws),
-            "delta_log_cost": moved.to_numpy().ravel(),
-        }
-    )
+def best_of_routes(changes: Sequence[np.ndarray], touched: Sequence[np.ndarray]) -> np.ndarray:
+    """Per row, the largest change among the routes that reach it (0 where none does)."""
+    if len(changes) == 1:
+        return changes[0]
+    reach = np.stack(touched)[:, None, :]
+    stacked = np.where(reach, np.stack(changes), -np.inf)
+    return np.where(reach.any(axis=0), stacked.max(axis=0), 0.0)
+
+
+def full_changes(routes: Sequence[RouteDraws], sample: JointSample, eps: np.ndarray) -> np.ndarray:
+    """``(ge_draws, rows)`` full change in log trade costs of a scenario (its routes composed)."""
+    changes = [route_changes(r, sample, eps) for r in routes]
+    reach = [
+        np.isin(np.arange(len(r.frame)), np.concatenate([s.rows for s in r.cost_shocks] or [[]]))
+        for r in routes
+    ]
+    return best_of_routes(changes, reach)
 
 
 def outlook_ge_options(elasticity: Elasticity, reference_importer: str) -> GEOptions:
@@ -136,131 +150,168 @@ def outlook_ge_options(elasticity: Elasticity, reference_importer: str) -> GEOpt
     )
 
 
-def solve_draws(
-    scenario: Scenario, base: pd.DataFrame, deltas: pd.DataFrame, eps: np.ndarray, options: GEOptions
-) -> GEDraws:
-    """Every draw in general equilibrium: its own cost change (a row of ``deltas``) and sigma ``1 - eps``."""
-    return counterfactual_draws(
-        base,
-        long_cost_table(deltas),
-        sigma=1.0 - eps,
-        options=options,
-        conditional=False,
-        scenario=scenario.name,
+def solve_cost_draws(
+    scenario: Scenario,
+    base: pd.DataFrame,
+    frame: pd.DataFrame,
+    deltas: np.ndarray,
+    eps: np.ndarray,
+    options: GEOptions,
+    *,
+    conditional: bool = False,
+):
+    """Every row of ``deltas`` (one draw) in general equilibrium, with sigma ``1 - eps`` per draw."""
+    moved = np.flatnonzero((deltas != 0).any(axis=0))
+    n_draws = len(deltas)
+    table = pd.DataFrame(
+        {
+            "draw": np.repeat(np.arange(n_draws), len(moved)),
+            "exporter": np.tile(frame.exporter.to_numpy()[moved], n_draws),
+            "importer": np.tile(frame.importer.to_numpy()[moved], n_draws),
+            "delta_log_cost": deltas[:, moved].ravel(),
+        }
     )
+    return counterfactual_draws(
+        base, table, sigma=1.0 - eps, options=options, conditional=conditional, scenario=scenario.name
+    )
+
+
+def _on_pair(
+    route: RouteDraws, own: np.ndarray, samples: Mapping[str, JointSample], eps: Mapping[str, np.ndarray]
+) -> RouteOnPair:
+    shocks = []
+    for shock in route.shocks:
+        where = {int(r): k for k, r in enumerate(shock.rows)}
+        slot = np.array([where.get(int(r), -1) for r in own])
+        touched = slot >= 0
+        if not touched.any():
+            continue
+        pick = np.where(touched, slot, 0)
+        if shock.variable == "route_available":
+            shocks.append(ShockOnPair(shock.variable, shock.start, touched, {}, shock.level[:, pick]))
+            continue
+        effect = {}
+        for variant, sample in samples.items():
+            rows, factor = sample.cost_rows(), sample.time_factor()[:, None]
+            change = shock.fixed[rows][:, pick] + eps[variant][:, None] * shock.slope[rows][:, pick]
+            effect[variant] = np.where(touched, factor * change if shock.is_time else change, 0.0)
+        shocks.append(ShockOnPair(shock.variable, shock.start, touched, effect, None))
+    return RouteOnPair(route.scenario, tuple(shocks), route.touched[own])
 
 
 def commodity_effects(
     scenario: Scenario,
     base: pd.DataFrame | None,
     elasticity: Elasticity,
-    parts: dict[str, pd.DataFrame],
+    sample: JointSample,
     *,
     pair: tuple[str, str],
-    ge_draws: int,
-    seed: int,
     reference_importer: str,
-) -> ScenarioEffects:
-    """GE log effects on the pair's two flows of one commodity, draw by draw (see the module)."""
+) -> CommodityEffects:
+    """GE log effects on the pair's two flows of one commodity, per variant (see the module)."""
     commodity, (a, b) = elasticity.commodity, pair
-    eps, cases = draw_parameters(elasticity, ge_draws, seed)
-    deltas = cost_draws(parts, commodity, eps, cases)
-    keys = ((a, b, "export"), (b, a, "import"))
-    direct = {flow: deltas[(e, i)].to_numpy() for e, i, flow in keys}
+    routes = route_draws(
+        scenario, pairs_for(base, pair, commodity), cost_quantiles=sample.quantiles["cost_shocks"],
+        availability_quantiles=sample.quantiles["availability"],
+    )  # fmt: skip
+    frame = routes[0].frame
+    key = list(zip(frame.exporter, frame.importer, strict=True))
+    own = np.array([key.index((a, b)), key.index((b, a))])
+    samples = variant_samples(sample)
+    eps = {v: s.elasticity(elasticity) for v, s in samples.items()}
+    deltas = {v: full_changes(routes, s, eps[v]) for v, s in samples.items()}
+    direct = {v: d[:, own] for v, d in deltas.items()}
     effect = dict(direct)
     fallbacks: list[Fallback] = []
     country = pd.DataFrame()
     step = f"GE effects ({scenario.name}, {commodity})"
-    moved = bool((deltas.to_numpy() != 0).any())
+    moved = any((d != 0).any() for d in deltas.values())
     if base is not None and moved and not {a, b} <= set(base.exporter):
         reason = f"{a} or {b} is not in the {commodity} base-year square"
         remedy = "the direct effect is used in every scenario; add the pair's flows and output"
         fallbacks.append(Fallback(f"GE effects ({commodity})", reason, remedy))
     elif base is not None and moved:
-        # One more draw, the central case at the central elasticity, gives the GE_COUNTRY rows.
-        central_eps = np.array([elasticity.estimate])
-        central = cost_draws(parts, commodity, central_eps, np.array(["central"]))
-        solved = solve_draws(
-            scenario, base, pd.concat([deltas, central], ignore_index=True), np.append(eps, central_eps),
-            outlook_ge_options(elasticity, reference_importer),
-        )  # fmt: skip
-        failed = solved.failed[:ge_draws]
-        if failed.any():
-            reason = f"{int(failed.sum())} of {ge_draws} draws had no equilibrium"
-            fallbacks.append(Fallback(step, reason, "their direct effect is used"))
-        for e, i, flow in keys:
-            if solved.baseline_flows[solved.countries.index(e), solved.countries.index(i)] > 0:
-                effect[flow] = np.where(failed, direct[flow], solved.log_change(e, i)[:ge_draws])
-            elif (direct[flow] != 0).any():
+        flows = base.set_index(["exporter", "importer"]).value_usd
+        trades = [flows.get((e, i), 0.0) > 0 for e, i in ((a, b), (b, a))]
+        for column, (e, i) in enumerate(((a, b), (b, a))):
+            if not trades[column] and any((direct[v][:, column] != 0).any() for v in GE_VARIANTS):
                 # The same in every scenario that moves this flow's costs: recorded once per flow.
                 reason = "no base-year trade, and a GE calibrated to observed flows keeps a zero flow at zero"
                 remedy = "the direct effect of each scenario's cost change is used for this flow"
                 fallbacks.append(Fallback(f"GE effects ({commodity} {e}->{i})", reason, remedy))
-        if solved.failed[ge_draws]:
-            reason = "the central case has no equilibrium"
-            fallbacks.append(Fallback(step, reason, "no GE country rows for this commodity"))
-        else:
-            country = solved.country_table(ge_draws).assign(commodity=commodity)
-    rows = [
-        pd.DataFrame(
-            {
-                "reporter": a,
-                "partner": b,
-                "flow": flow,
-                "commodity": commodity,
-                "draw": np.arange(ge_draws),
-                "log_effect": effect[flow],
-                "direct_log_effect": direct[flow],
-                "case": cases,
-                "elasticity": eps,
-            }
+        central_eps = np.full(sample.ge_draws, elasticity.estimate)
+        central = full_changes(routes, sample.held(*GE_SOURCES), central_eps)[:1]
+        # Draws are solved only where a GE effect is read: a pair with no base-year trade either
+        # way takes its direct effects, and its GE_COUNTRY rows need the central case alone.
+        variants = GE_VARIANTS if any(trades) else ()
+        stacked = np.concatenate([*(deltas[v] for v in variants), central])
+        sigma_eps = np.concatenate([*(eps[v] for v in variants), [elasticity.estimate]])
+        solved = solve_cost_draws(
+            scenario, base, frame, stacked, sigma_eps, outlook_ge_options(elasticity, reference_importer)
         )
-        for _, _, flow in keys
-    ]
-    return ScenarioEffects(pd.concat(rows, ignore_index=True)[list(DRAW_COLUMNS)], country, tuple(fallbacks))
+        g = sample.ge_draws
+        if variants:
+            failed = solved.failed[:-1].reshape(len(variants), g)
+            if failed[0].any():
+                reason = f"{int(failed[0].sum())} of {g} draws had no equilibrium"
+                fallbacks.append(Fallback(step, reason, "their direct effect is used"))
+            for column, (e, i) in enumerate(((a, b), (b, a))):
+                if not trades[column]:
+                    continue
+                change = solved.log_change(e, i)[:-1].reshape(len(variants), g)
+                for k, variant in enumerate(variants):
+                    effect[variant] = effect[variant].copy()
+                    effect[variant][:, column] = np.where(failed[k], direct[variant][:, column], change[k])
+        if solved.failed[-1]:
+            fallbacks.append(
+                Fallback(step, "the central case has no equilibrium", "no GE country rows for this commodity")
+            )
+        else:
+            country = solved.country_table(len(stacked) - 1).assign(commodity=commodity)
+    on_pair = tuple(_on_pair(r, own, samples, eps) for r in routes)
+    return CommodityEffects(commodity, effect, direct, on_pair, country, tuple(fallbacks), eps["all"])
 
 
 def scenario_effects(
     scenario: Scenario,
     bases: Mapping[str, pd.DataFrame | None],
     elasticities: Mapping[str, Elasticity],
+    sample: JointSample,
     *,
     pair: tuple[str, str],
     commodities: Sequence[str],
-    ge_draws: int,
-    seed: int,
     reference_importer: str,
-) -> ScenarioEffects:
-    """Effect draws of one scenario for each of the pair's commodities (seeds differ by commodity)."""
-    pairs = pd.concat([_pairs_for(bases.get(k), pair, k) for k in commodities], ignore_index=True)
-    parts = case_parts(scenario, pairs)
-    results = [
+) -> list[CommodityEffects]:
+    """:func:`commodity_effects` for each of the pair's commodities, in sorted order."""
+    return [
         commodity_effects(
-            scenario,
-            bases.get(k),
-            elasticities[k],
-            parts,
-            pair=pair,
-            ge_draws=ge_draws,
-            seed=seed + 1009 * i,
-            reference_importer=reference_importer,
-        )  # fmt: skip
-        for i, k in enumerate(sorted(commodities))
+            scenario, bases.get(k), elasticities[k], sample, pair=pair, reference_importer=reference_importer
+        )
+        for k in sorted(commodities)
     ]
-    countries = [r.country for r in results if len(r.country)]
-    return ScenarioEffects(
-        pd.concat([r.draws for r in results], ignore_index=True),
-        pd.concat(countries, ignore_index=True) if countries else pd.DataFrame(),
-        tuple(f for r in results for f in r.fallbacks),
+
+
+def draw_table(
+    effects: Sequence[CommodityEffects], sample: JointSample, pair: tuple[str, str]
+) -> pd.DataFrame:
+    """``DRAW_COLUMNS``: each GE draw's log effect on each series (every source drawn)."""
+    g = sample.ge_draws
+    rows = []
+    for item in effects:
+        for column, flow in enumerate(FLOWS):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "reporter": pair[0], "partner": pair[1], "flow": flow, "commodity": item.commodity,
+                        "draw": np.arange(g), "log_effect": item.log_effect["all"][:, column],
+                        "direct_log_effect": item.direct["all"][:, column],
+                        "cost_quantile": sample.quantiles["cost_shocks"], "elasticity": item.elasticity,
+                    }
+                )
+            )  # fmt: skip
+    return (
+        pd.concat(rows, ignore_index=True)[list(DRAW_COLUMNS)] if rows else pd.DataFrame(columns=DRAW_COLUMNS)
     )
-
-
-def spread_draws(effects: pd.DataFrame, draws: int) -> pd.DataFrame:
-    """Pair ``draws`` forecast paths with the GE draws by cycling through them (draw p uses p mod K)."""
-    k = int(effects.draw.max()) + 1
-    index = pd.DataFrame({"draw": np.arange(draws), "ge_draw": np.arange(draws) % k})
-    out = effects.rename(columns={"draw": "ge_draw"}).merge(index, on="ge_draw")
-    return out.drop(columns="ge_draw")
 
 
 def effect_summary(effects: pd.DataFrame, scenario: str, levels: Sequence[int] = (95,)) -> pd.DataFrame:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from forecasting.gravity import ppml_by_sector
+from forecasting.gravity import PPMLResult, ppml_by_sector
 from forecasting.projection.geography import is_aggregate
 from forecasting.projection.gravity_model import (
     TRADE_ELASTICITY,
@@ -35,6 +35,7 @@ from forecasting.projection.gravity_model import (
     gravity_sample,
     usable_rows,
 )
+from forecasting.projection.potential import CostModel, cost_models
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import COEFFICIENT_COLUMNS
 from forecasting.projection.settings import Elasticity, Fallback, GEMode
@@ -79,6 +80,13 @@ class GravityEstimate:
         The year of the squares.
     fallbacks
         What fell back while estimating.
+    fits
+        Commodity -> the fitted PPML (coefficients and fixed effects), for the trade potential of
+        :mod:`forecasting.projection.potential`; empty when no gravity model was estimated.
+    cost_models
+        Commodity -> the second-stage regression of its pair effects on observable costs
+        (:func:`forecasting.projection.potential.cost_models`), fitted once here so every pair reads
+        the same estimates.
     """
 
     coefficients: pd.DataFrame
@@ -86,6 +94,8 @@ class GravityEstimate:
     bases: Mapping[str, pd.DataFrame | None]
     base_year: int
     fallbacks: tuple[Fallback, ...]
+    fits: Mapping[str, PPMLResult] = field(default_factory=dict)
+    cost_models: Mapping[str, CostModel] = field(default_factory=dict)
 
     @property
     def ge_mode(self) -> GEMode:
@@ -162,8 +172,10 @@ def _literature_note() -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _gravity(prepared: PreparedData) -> tuple[pd.DataFrame, dict[str, Elasticity], list[Fallback]]:
-    """Sector-by-sector PPML; per-commodity trade-cost elasticities; what fell back."""
+def _gravity(
+    prepared: PreparedData,
+) -> tuple[pd.DataFrame, dict[str, Elasticity], list[Fallback], Mapping[str, PPMLResult]]:
+    """Sector-by-sector PPML; per-commodity trade-cost elasticities; what fell back; the fits."""
     no_model = Fallback(
         "gravity",
         "no covariates (rta, ln_tariff by exporter, importer, year, commodity) were given and the panel's"
@@ -172,11 +184,11 @@ def _gravity(prepared: PreparedData) -> tuple[pd.DataFrame, dict[str, Elasticity
         " every commodity; pass covariates= to estimate them",
     )
     if prepared.covariates is None and prepared.geography is None:
-        return _literature_note(), {}, [no_model]
+        return _literature_note(), {}, [no_model], {}
     sample = gravity_sample(prepared.reconciled, prepared.covariates, prepared.geography)
     spec = choose_spec(sample) if len(sample) else None
     if spec is None:
-        return _literature_note(), {}, [no_model]
+        return _literature_note(), {}, [no_model], {}
     rows, fallbacks = usable_rows(sample, spec)
     logger.info("gravity: %s on %d flows", spec.description, len(rows))
     sectors = ppml_by_sector(
@@ -204,18 +216,18 @@ def _gravity(prepared: PreparedData) -> tuple[pd.DataFrame, dict[str, Elasticity
             "no commodity's gravity model could be estimated (see the gravity (...) fall-backs)",
             no_model.remedy,
         )
-        return _literature_note(), {}, [*fallbacks, failed]
+        return _literature_note(), {}, [*fallbacks, failed], {}
     try:
         chosen = choose_elasticities(coefficients, term=spec.elasticity_term)
     except ValueError as exc:
         fallbacks.append(
             Fallback("trade elasticity", str(exc), "the literature value is used for every commodity")
         )
-        return coefficients, {}, fallbacks
+        return coefficients, {}, fallbacks, sectors.results
     if spec.elasticity_term == "ln_dist":
         chosen = distance_elasticities(coefficients, chosen)
         fallbacks.append(_distance_fallback(spec))
-    return coefficients, chosen, fallbacks
+    return coefficients, chosen, fallbacks, sectors.results
 
 
 def _distance_fallback(spec: GravitySpec) -> Fallback:
@@ -287,7 +299,7 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
     >>> gravity.ge_mode, sorted(gravity.elasticities)[:2]
     ('full', ['buses', 'coal'])
     """
-    coefficients, estimated, model_fallbacks = _gravity(prepared)
+    coefficients, estimated, model_fallbacks, fits = _gravity(prepared)
     coefficients = _with_truth(coefficients, demo=prepared.demo)
     coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
     commodities = sorted(prepared.reconciled.commodity.unique())
@@ -309,4 +321,7 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
                 " by country, commodity, year) for the full-endowment GE",
             )
         )
-    return GravityEstimate(coefficients, elasticities, bases, prepared.base_year, tuple(fallbacks))
+    return GravityEstimate(
+        coefficients, elasticities, bases, prepared.base_year, tuple(fallbacks), dict(fits),
+        cost_models(prepared, fits),
+    )  # fmt: skip

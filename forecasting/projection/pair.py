@@ -1,11 +1,13 @@
 """Stage (c) of the outlook: one pair's outlook from the prepared data and the gravity estimate.
 
-Baseline sample paths of the pair's series -> each scenario's GE effect draws per commodity
--> joint draws (baseline x availability x exp(phase x effect) + known shipments) -> turnover,
-the probability of reaching the target, the median first year, and the tables of
-:class:`~forecasting.projection.result.OutlookResult`. :func:`pair_outlook` is the one
-producer of that result: every table gets its fixed columns here, every fall-back of the run
-is announced here and recorded on the typed settings.
+Baseline sample paths of the pair's series and one joint sample of every other source of
+uncertainty (:mod:`~forecasting.projection.uncertainty`) -> each scenario's GE effect draws per
+commodity -> its schedule draw by draw (:mod:`~forecasting.projection.paths`) -> joint draws
+(baseline x availability x exp(phase x effect) + known contracts + new trade) -> turnover,
+the probability of reaching the target, the median first year, what drives it, and the
+tables of :class:`~forecasting.projection.result.OutlookResult`. :func:`pair_outlook` is the
+one producer of that result: every table gets its fixed columns here, every fall-back of the
+run is announced here and recorded on the typed settings.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from forecasting.data.bundled import load_published_figures
@@ -20,7 +23,9 @@ from forecasting.gravity.ge import aggregate_country
 from forecasting.progress import track
 from forecasting.projection import combine
 from forecasting.projection.baseline import BASELINE_MODEL, baseline_paths, pair_series
-from forecasting.projection.effects import effect_summary, scenario_effects, spread_draws
+from forecasting.projection.checks import check_scenarios, opening_fallbacks
+from forecasting.projection.drivers_of_billion import DRIVER_YEAR, growth_needed, scenario_drivers
+from forecasting.projection.effects import draw_table, effect_summary, scenario_effects
 from forecasting.projection.estimate import GravityEstimate
 from forecasting.projection.history import (
     forecast_input_history,
@@ -30,6 +35,13 @@ from forecasting.projection.history import (
 )
 from forecasting.projection.nowcast import outlook_nowcasts
 from forecasting.projection.pair_backtest import baseline_backtest
+from forecasting.projection.paths import (
+    availability_draws,
+    potential_by_series,
+    reference_availability,
+    scenario_path,
+)
+from forecasting.projection.potential import trade_potential
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
 from forecasting.projection.settings import (
@@ -42,26 +54,13 @@ from forecasting.projection.settings import (
 )
 from forecasting.projection.shipments import shipments_for_pair
 from forecasting.projection.thin_data import check_pair, floor_bands
+from forecasting.projection.uncertainty import JointSample, opening_years_table
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["pair_outlook"]
-
-
-def _pair_availability(scenario: Scenario, pair: tuple[str, str], years: list[int]) -> dict[int, float]:
-    """Share of each year the pair's route is open under ``scenario`` (both directions alike)."""
-    a, b = pair
-    pairs = pd.DataFrame({"exporter": [a], "importer": [b], "commodity": ["other"]})
-    table = scenario.effects(pairs, years, unmatched="skip")
-    return dict(zip(table.year.astype(int), table.availability.astype(float), strict=True))
-
-
-def _relative(availability: dict[int, float], reference: dict[int, float]) -> dict[int, float]:
-    """Availability relative to the status quo: the statistical baseline was fitted to years that
-    already include the status quo's usual disruptions, so only the difference moves the flows."""
-    return {y: availability.get(y, 1.0) / reference.get(y, 1.0) for y in availability}
 
 
 def _series_methods(methods: pd.DataFrame) -> tuple[tuple[SeriesMethod, ...], list[Fallback]]:
@@ -121,42 +120,78 @@ def pair_outlook(
     check_horizon(horizon, base_year)
     data_checks = check_pair(prepared.reconciled, prepared.annual, pair)  # absent or too thin: refused here
     series = pair_series(prepared.reconciled, pair)
+    commodities = sorted(series.commodity.unique())
+    check_scenarios(scenarios, base_year=base_year, commodities=commodities)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
     paths, widened = floor_bands(paths, methods, series, seed=int(seed))
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
-    fallbacks = [*gravity.fallbacks, *data_checks, *fallbacks, *widened]
+    fallbacks = [
+        *gravity.fallbacks,
+        *data_checks,
+        *fallbacks,
+        *widened,
+        *opening_fallbacks(scenarios, horizon),
+    ]
     reference_importer = choose_reference_importer(reference_importer, gravity.bases)
-    commodities = sorted(series.commodity.unique())
     years = list(range(base_year + 1, horizon + 1))
-    reference = _pair_availability(scenarios.get("baseline", builtin_corridors()["baseline"]), pair, years)
-    scenario_paths, summaries, countries = [], [], []
-    for name, scenario in track(scenarios.items(), total=len(scenarios), desc="scenarios"):
-        effects = scenario_effects(
-            scenario, gravity.bases, gravity.elasticities, pair=pair, commodities=commodities,
-            ge_draws=ge_draws, seed=int(seed), reference_importer=reference_importer,
+    baseline = combine.BaselineArray.from_paths(paths, years)
+    sample = JointSample.draw(draws=draws, ge_draws=ge_draws, seed=int(seed))
+    potential, potential_fallbacks = trade_potential(prepared, gravity, pair)
+    fallbacks += potential_fallbacks
+    gaps = potential_by_series(baseline.series, potential)
+
+    def effects_of(scenario: Scenario) -> list:
+        return scenario_effects(
+            scenario, gravity.bases, gravity.elasticities, sample, pair=pair, commodities=commodities,
+            reference_importer=reference_importer,
         )  # fmt: skip
-        fallbacks += effects.fallbacks
-        summaries.append(effect_summary(effects.draws, name))
-        if len(effects.country):
-            countries.append(aggregate_country(effects.country))
+
+    status_quo = scenarios.get("baseline", builtin_corridors()["baseline"])
+    status_quo_effects = effects_of(status_quo)
+    reference = reference_availability(status_quo_effects, sample, baseline.series, years)
+
+    def status_quo_availability(drawn: JointSample) -> np.ndarray:
+        return availability_draws(status_quo_effects, drawn, baseline.series, np.asarray(years))
+
+    driver_year = DRIVER_YEAR if years[0] <= DRIVER_YEAR <= horizon else horizon
+    scenario_paths, summaries, countries, drivers = [], [], [], []
+    for name, scenario in track(scenarios.items(), total=len(scenarios), desc="scenarios"):
+        effects = status_quo_effects if scenario is status_quo else effects_of(scenario)
+        fallbacks += [f for item in effects for f in item.fallbacks]
+        summaries.append(effect_summary(draw_table(effects, sample, pair), name))
+        country = [item.country for item in effects if len(item.country)]
+        if country:
+            countries.append(aggregate_country(pd.concat(country, ignore_index=True)).assign(scenario=name))
+        own_status_quo = None if scenario is status_quo else status_quo_availability
         scenario_paths.append(
-            combine.ScenarioPath(
-                name=name,
-                phase={y: scenario.phase(y) for y in years},
-                availability=_relative(_pair_availability(scenario, pair, years), reference),
-                effect=spread_draws(effects.draws, draws),
-                shipments=shipments_for_pair(scenario, pair),
+            scenario_path(
+                scenario, effects, sample, baseline.series, years, reference=reference, potential=gaps,
+                status_quo=None if own_status_quo is None else own_status_quo(sample), name=name,
             )
-        )
-    joint = combine.combine_draws(paths, scenario_paths, years=years)
-    turnover_joint = combine.turnover_draws(joint)
+        )  # fmt: skip
+        drivers.append(
+            scenario_drivers(
+                scenario, effects, sample, baseline, year=driver_year, reference=reference,
+                status_quo=own_status_quo, potential=gaps, target_usd=target_usd, name=name,
+            )
+        )  # fmt: skip
+    values = {"statistical": baseline.values, **{p.name: p.values(baseline.values) for p in scenario_paths}}
+    joint = combine.long_draws(baseline, values)
+    turnover_joint = combine.turnover_long(baseline, values)
+    billion = combine.billion_table(turnover_joint, target_usd=target_usd)
+    inputs = forecast_input_history(series, prepared.mirror_rule)
+    growth = growth_needed(
+        turnover_joint, billion, scenarios, from_year=base_year, target_usd=target_usd,
+        from_usd=float(inputs[inputs.year == base_year].value_usd.sum()),
+        target_years=[y for y in (2030, 2035) if y in years],
+    )  # fmt: skip
     reported = reported_history(prepared.annual, pair)
     history = pd.concat(
         [
             reported,
             published_history(load_published_figures(), pair),
-            forecast_input_history(series, prepared.mirror_rule),
+            inputs,
         ],
         ignore_index=True,
     )
@@ -183,11 +218,15 @@ def pair_outlook(
         fallbacks=announce(tuple(dict.fromkeys(fallbacks))),
         nowcasts=outlook_nowcasts(nowcast, pair, base_year=base_year, demo=prepared.demo),
     )
-    shipments = [p.shipments.assign(scenario=p.name) for p in scenario_paths if len(p.shipments)]
+    shipments = [
+        table.assign(scenario=name)
+        for name, scenario in scenarios.items()
+        if len(table := shipments_for_pair(scenario, pair))
+    ]
     return OutlookResult(
         forecast=_frame(combine.summarise(joint, list(SERIES_KEYS), levels=level), "forecast"),
         turnover=_frame(combine.summarise(turnover_joint, ["reporter", "partner"], levels=level), "turnover"),
-        billion=_frame(combine.billion_table(turnover_joint, target_usd=target_usd), "billion"),
+        billion=_frame(billion, "billion"),
         first_year=_frame(
             combine.first_year_table(turnover_joint, target_usd=target_usd, horizon=horizon), "first_year"
         ),
@@ -200,6 +239,10 @@ def pair_outlook(
         shipments=_frame(pd.concat(shipments, ignore_index=True) if shipments else None, "shipments"),
         flags=_frame(prepared.flags, "flags"),
         baseline_backtest=_frame(backtest, "baseline_backtest"),
+        opening_years=_frame(opening_years_table(scenarios, years), "opening_years"),
+        billion_drivers=_frame(pd.concat(drivers, ignore_index=True) if drivers else None, "billion_drivers"),
+        trade_potential=_frame(potential, "trade_potential"),
+        billion_growth=_frame(growth, "billion_growth"),
         scenarios=scenarios,
         settings=settings,
     )

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from forecasting.projection.checks import check_scenarios
 from forecasting.projection.estimate import estimate_gravity
 from forecasting.projection.pair import pair_outlook
 from forecasting.projection.prepare import prepare_data
@@ -73,7 +74,9 @@ def outlook(
         commodity's distance coefficient (:mod:`forecasting.projection.gravity_model`), a
         recorded fall-back.
     scenarios
-        Scenario values by name; the built-in corridors by default.
+        Scenario values by name; the built-in corridors by default. A scenario that starts
+        before the first forecast year (the year after the data's last), or names a commodity
+        the data do not have, raises :class:`~forecasting.errors.ScenarioError`.
     pair, horizon, draws, ge_draws, seed, level, target_usd, reference_importer
         The pair (its first country's view orients flows), last forecast year, Monte Carlo
         draws of the outlook and of the GE step (at most ``draws``), seed, interval levels,
@@ -115,6 +118,12 @@ def outlook(
     )
     check_horizon(horizon, prepared.base_year)
     check_pair(prepared.reconciled, prepared.annual, pair)  # before the gravity models: fail fast
+    # Scenarios that cannot fit the data fail here too, before the gravity models run.
+    check_scenarios(
+        builtin_corridors() if scenarios is None else scenarios,
+        base_year=prepared.base_year,
+        commodities=prepared.reconciled.commodity.unique(),
+    )
     return pair_outlook(
         prepared, estimate_gravity(prepared), pair=pair, scenarios=scenarios, horizon=horizon, draws=draws,
         ge_draws=ge_draws, seed=seed, level=level, target_usd=target_usd, reference_importer=reference_importer,

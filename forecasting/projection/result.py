@@ -39,6 +39,13 @@ SHIPMENT_COLUMNS = ("scenario", *SCENARIO_SHIPMENT_COLUMNS)
 FLAG_COLUMNS = ("flag", "rows", "share", "value_usd", "description")
 BASELINE_BACKTEST_COLUMNS = (*SERIES_KEYS, "model", "horizon", "n_windows", "first_origin", "mase",
                              "relative_mase", "smape", "coverage_80", "coverage_95")  # fmt: skip
+OPENING_YEAR_COLUMNS = ("scenario", "year", "probability_open", "probability_not_open_by_horizon", "basis")
+BILLION_DRIVER_COLUMNS = ("scenario", "year", "source", "variance_share", "probability", "probability_held",
+                          "probability_change", "probability_low", "probability_high")  # fmt: skip
+TRADE_POTENTIAL_COLUMNS = ("commodity", "exporter", "importer", "year", "actual_usd", "predicted_usd", "gap_usd",
+                           "potential_usd", "pair_effect", "predicted_pair_effect", "note")  # fmt: skip
+BILLION_GROWTH_COLUMNS = ("scenario", "role", "target_year", "from_year", "from_usd", "target_usd",
+                          "required_growth_pct", "median_usd", "median_growth_pct", "gap_pp")  # fmt: skip
 
 #: Table name -> its columns, in the order ``tables()`` and ``to_parquet`` list them.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,6 +60,10 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "shipments": SHIPMENT_COLUMNS,
     "flags": FLAG_COLUMNS,
     "baseline_backtest": BASELINE_BACKTEST_COLUMNS,
+    "opening_years": OPENING_YEAR_COLUMNS,
+    "billion_drivers": BILLION_DRIVER_COLUMNS,
+    "trade_potential": TRADE_POTENTIAL_COLUMNS,
+    "billion_growth": BILLION_GROWTH_COLUMNS,
 }
 
 
@@ -104,6 +115,28 @@ class OutlookResult:
         ``smape`` and the share of outcomes inside the 80 and 95 % intervals. Series the
         baseline models with ``auto``, plus the pair's turnover (``flow == commodity ==
         "TOTAL"``); empty when the history is too short for a backtest.
+    opening_years
+        ``OPENING_YEAR_COLUMNS``: per scenario whose corridor opens (a combination: its first
+        route) and forecast year, the probability that it has opened by then, the probability
+        that it has not opened by the horizon (the same in every row of the scenario), and the
+        ``basis`` of the distribution (its range and source, or "fixed").
+    billion_drivers
+        ``BILLION_DRIVER_COLUMNS``: per scenario and source of uncertainty (the baseline, trade
+        and time elasticities, cost shocks, opening year, ramp-up, availability, known contracts,
+        new trade, and an ``interaction`` remainder), the first-order share of the variance of
+        turnover in ``year`` (2035, or the horizon if earlier; each in [0, 1], summing to 1 with
+        the interaction), P(turnover >= target) with every source drawn and with this source at
+        its central value, their difference, and P in the source's conservative and optimistic
+        halves (:mod:`forecasting.projection.drivers_of_billion`).
+    trade_potential
+        ``TRADE_POTENTIAL_COLUMNS``: per named group and direction of the pair, the actual flow
+        against the structural-gravity prediction from supply, demand and observable costs, the
+        gap and the untapped potential (``>= 0``; missing with a ``note`` where the model cannot
+        predict), averages of the last three data years (:mod:`forecasting.projection.potential`).
+    billion_growth
+        ``BILLION_GROWTH_COLUMNS``: for the status quo and the best combination, the annual
+        growth of turnover needed from the last data year to reach the target by 2030 and by
+        2035, the growth of the scenario's median path, and the gap in percentage points.
     scenarios
         The scenario values by name (the manifest records their ``to_dict()``).
     settings
@@ -121,6 +154,10 @@ class OutlookResult:
     shipments: pd.DataFrame
     flags: pd.DataFrame
     baseline_backtest: pd.DataFrame
+    opening_years: pd.DataFrame
+    billion_drivers: pd.DataFrame
+    trade_potential: pd.DataFrame
+    billion_growth: pd.DataFrame
     scenarios: Mapping[str, Scenario]
     settings: OutlookSettings
 

@@ -165,7 +165,7 @@ def write_artefacts(
     >>> from forecasting.projection.pipeline import example_outlook
     >>> out = write_artefacts(example_outlook(), pathlib.Path(tempfile.mkdtemp()) / "r")
     >>> sorted(out.tables)[:2], out.manifest.name
-    (['baseline_backtest', 'billion_probability'], 'manifest.json')
+    (['baseline_backtest', 'billion_drivers'], 'manifest.json')
     """
     result = check_result(result)
     input_files = manifest.input_digests(inputs or {})

@@ -376,8 +376,8 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> names = list(report_figures(example_outlook()))
-    >>> names[:3], names[-3:]
-    (['headline_turnover', 'fan_turnover', 'fan_coal'], ['billion_probability', 'mirror_history', 'ge_effects'])
+    >>> names[:3], names[-4:]
+    (['headline_turnover', 'fan_turnover', 'fan_coal'], ['ge_effects', 'opening_years', 'billion_drivers', 'trade_potential'])
     """
     figures = {"headline_turnover": headline_chart(result), "fan_turnover": turnover_fan_chart(result)}
     goods = headline.growth_contributions(result)
@@ -393,7 +393,9 @@ def report_figures(result: OutlookResult) -> dict[str, Figure]:
     figures["mirror_history"] = mirror_history_chart(result)
     if len(result.ge_country):
         figures["ge_effects"] = ge_effects_chart(result)
-    return figures
+    from forecasting.report.corridor_sections import corridor_figures  # it draws with this module's helpers
+
+    return figures | corridor_figures(result)
 
 
 def save_figure(figure: Figure, directory: Path, name: str) -> tuple[Path, Path]:

@@ -318,6 +318,24 @@ class ReportBook:
         """Years each side reported, the published figures, and the mirror comparison."""
         return Section(appendix.coverage_html(self))
 
+    def corridor_opening_years(self) -> Section:
+        """When each corridor may open (:mod:`forecasting.report.corridor_sections`)."""
+        from forecasting.report.corridor_sections import opening_years_section
+
+        return opening_years_section(self)
+
+    def billion_drivers(self) -> Section:
+        """What drives the chance of reaching the target, and the growth it would take."""
+        from forecasting.report.corridor_sections import billion_drivers_section
+
+        return billion_drivers_section(self)
+
+    def trade_potential(self) -> Section:
+        """Actual against gravity-predicted flows by commodity group and direction."""
+        from forecasting.report.corridor_sections import trade_potential_section
+
+        return trade_potential_section(self)
+
     def methods(self) -> Section:
         """Methods, scenario definitions, fall-backs, settings, sources, versions and input checksums."""
         return Section(appendix.methods_html(self))

@@ -8,11 +8,18 @@ the forecast overlay all read. Its shocks change ``dist_km``, ``transit_days``,
 :meth:`Scenario.cost_change_parts` splits that change into the part independent of the trade
 elasticity and its slope, for Monte Carlo over the elasticity.
 
+Uncertain timing and size are part of a scenario: every shock's low/central/high, the
+corridor's :class:`OpeningYears`, the ramp-up range of its :class:`PhaseIn`, the delivered
+share of each :class:`KnownShipment` and the :class:`NewTrade` share of the trade-potential
+gap it closes (drawn by the rules of :mod:`~forecasting.scenarios.ranges`). A combined
+scenario (``combine = [...]`` in TOML) composes corridors as alternative routes
+(:mod:`~forecasting.scenarios.combined`).
+
 Modules are layered (an import-linter contract in ``pyproject.toml``): the vocabulary
-(``_checks``), the parts of a scenario (``shock``, ``parts``, ``costs``), the effect arithmetic
-(``_engine``, ``effects``, which read a scenario through a protocol and never import the
-class), the :class:`Scenario` itself, its TOML form, and the corridor library on top; the
-``Scenario`` methods delegate downward. Per-commodity GE results are added up by
+(``_checks``), the ranges, the parts of a scenario (``shock``, ``parts``, ``costs``), the
+effect arithmetic (``_engine``, ``_routes``, ``effects``, which read a scenario through a
+protocol and never import the class), the scenario-wide rules, the :class:`Scenario` itself,
+its TOML form, and the corridor library on top; the ``Scenario`` methods delegate downward. Per-commodity GE results are added up by
 :func:`forecasting.gravity.ge.aggregate_country`.
 
 Examples
@@ -39,7 +46,8 @@ from forecasting.scenarios.effects import (
     direct_effects,
     scenario_log,
 )
-from forecasting.scenarios.parts import KnownShipment, PhaseIn
+from forecasting.scenarios.parts import KnownShipment, NewTrade, PhaseIn
+from forecasting.scenarios.ranges import OpeningYears, triangular_value
 from forecasting.scenarios.scenario import Scenario, Shock, pairs_between
 from forecasting.scenarios.toml_io import dumps_scenarios, loads_scenarios, read_scenarios, write_scenarios
 
@@ -51,6 +59,8 @@ __all__ = [
     "Draw",
     "KnownShipment",
     "Mode",
+    "NewTrade",
+    "OpeningYears",
     "PhaseIn",
     "Scenario",
     "Shock",
@@ -69,5 +79,6 @@ __all__ = [
     "pairs_between",
     "read_scenarios",
     "scenario_log",
+    "triangular_value",
     "write_scenarios",
 ]

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, get_args
 
+from forecasting.classify import available_groups
 from forecasting.errors import ScenarioError, describe_items
 from forecasting.validation import did_you_mean
 
@@ -77,6 +78,32 @@ def country_problem(codes: Iterable[str], where: str) -> list[str]:
     return [
         f"{where}: unknown ISO3 country codes {describe_items(bad)}{hints};"
         " use ISO 3166-1 alpha-3 upper case (KAZ, PAK, UZB)"
+    ]
+
+
+#: Commodity names every data set of the toolkit may hold beside the named groups: the rest
+#: of trade (``other``, the grouping default) and a pair's total (``TOTAL``).
+GENERIC_COMMODITIES = ("other", "TOTAL")
+
+
+def known_commodities(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """Commodity names a scenario may restrict a shock to: the named groups (built-in and
+    defined with :func:`forecasting.classify.define`), ``other``, ``TOTAL`` and ``extra``."""
+    return tuple(sorted({*available_groups(), *GENERIC_COMMODITIES, *map(str, extra)}))
+
+
+def commodity_problem(names: Iterable[str], where: str, known: Sequence[str]) -> list[str]:
+    """One sentence per name in ``names`` that is not in ``known``, with the close match.
+
+    Examples
+    --------
+    >>> commodity_problem(["textile"], "shock 1 (transit_days)", ["coal", "textiles"])
+    ["shock 1 (transit_days): unknown commodity 'textile' (did you mean 'textiles'?); known: coal, textiles"]
+    """
+    return [
+        f"{where}: unknown commodity {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
+        for name in names
+        if name not in known
     ]
 
 

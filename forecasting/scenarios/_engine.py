@@ -226,15 +226,7 @@ def _evaluate(
 ) -> Cells | None:
     var, mode, value = shock.variable, shock.mode, shock.value_for(draw)
     label = f"shock {number} ({var}, mode {mode})"
-    n = len(frame)
-    before = np.full(n, np.nan)
-    if var in frame.columns:
-        before = pd.to_numeric(frame[var], errors="coerce").to_numpy(dtype=float)
-    if var == "freight_cost_pct":
-        assumed = per_commodity(mapping.baseline_freight_pct, frame["commodity"].to_numpy())
-        before = np.where(np.isnan(before), assumed, before)
-    elif var == "route_available":
-        before = np.where(np.isnan(before), 1.0, before)
+    before = level_before(var, frame, mapping)
     if mode in _NEEDS_LEVEL.get(var, ()):
         lacking = mask & np.isnan(before)
         if lacking.any():
@@ -244,12 +236,9 @@ def _evaluate(
                 f" (missing for {describe_items(list(rows))})"
             )
             return None
-    if mode == "add":
-        after, change = before + value, np.full(n, value)
-    elif mode == "relative":
-        after, change = before * (1.0 + value), before * value
-    else:
-        after, change = np.full(n, value), value - before
+    after, change, delta_ln, fixed, slope = shock_arithmetic(
+        var, mode, value, before, frame["commodity"].to_numpy(dtype=object), mapping
+    )
     bad = mask & (after < 0) if var != "dist_km" else mask & (after <= 0)
     if bad.any():
         rows = frame.loc[bad, KEY].itertuples(index=False, name=None)
@@ -257,29 +246,7 @@ def _evaluate(
             f"{label} would make {var} negative (or a zero distance) for {describe_items(list(rows))}"
         )
         return None
-    delta_ln = np.zeros(n)
-    effect = np.zeros(n)
-    goods = frame["commodity"].to_numpy(dtype=object)
-    if var == "transit_days":
-        delta_ln = change
-        effect = mapping.time_effect(change, goods, elasticity)
-    elif var in ("freight_cost_pct", "tariff_pct"):
-        delta_ln = delta_ln_ad_valorem(before, after)
-        effect = elasticity * delta_ln
-    elif var == "dist_km":
-        delta_ln = np.log1p(np.full(n, value)) if mode == "relative" else np.log(after) - np.log(before)
-        effect = mapping.distance_elasticity * delta_ln
-    elif var == "rta":
-        delta_ln = change
-        effect = mapping.rta_effect * change
-    fixed = slope = None
-    if parts:  # the effect split into its elasticity-free part and its slope in the elasticity
-        if var == "transit_days":
-            fixed, slope = mapping.time_effect_parts(change, goods)
-        elif var in ("freight_cost_pct", "tariff_pct"):
-            fixed, slope = np.zeros(n), delta_ln
-        else:
-            fixed, slope = effect, np.zeros(n)
+    effect = fixed + elasticity * slope
     zero = ~mask
 
     def masked(a: np.ndarray) -> np.ndarray:
@@ -294,10 +261,60 @@ def _evaluate(
         change=masked(change),
         delta_ln=masked(delta_ln),
         log_effect=masked(effect),
-        fixed=None if fixed is None else masked(fixed),
-        slope=None if slope is None else masked(slope),
+        fixed=masked(fixed) if parts else None,
+        slope=masked(slope) if parts else None,
         start=shock.start_year if shock.start_year is not None else -1,
     )
+
+
+def shock_arithmetic(
+    var: str,
+    mode: str,
+    value: float | np.ndarray,
+    before: np.ndarray,
+    goods: np.ndarray,
+    mapping: TradeCostMapping,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Level after a shock, its change, the change of the channel's cost term, and the effect on
+    log trade as ``fixed + elasticity * slope`` (vectorised: a ``(draws, 1)`` ``value`` against
+    ``(rows,)`` levels gives ``(draws, rows)`` arrays).
+
+    ``delta_ln`` is the day change for time, the log change of one plus the ad-valorem cost for
+    freight and tariffs, the log change of distance, and the change of the dummy; ``fixed`` is
+    the part of the effect that does not depend on the trade elasticity, ``slope`` its slope in it.
+    """
+    zeros = np.zeros(np.broadcast_shapes(np.shape(value), np.shape(before)))
+    if mode == "add":
+        after, change = before + value, zeros + value
+    elif mode == "relative":
+        after, change = before * (1.0 + value), before * value
+    else:
+        after, change = zeros + value, value - before
+    if var == "transit_days":
+        fixed, slope = mapping.time_effect_parts(change, goods)
+        return after, change, change, fixed, slope
+    if var in ("freight_cost_pct", "tariff_pct"):
+        delta_ln = delta_ln_ad_valorem(before, after)
+        return after, change, delta_ln, zeros, delta_ln
+    if var == "dist_km":
+        delta_ln = np.log1p(zeros + value) if mode == "relative" else np.log(after) - np.log(before)
+        return after, change, delta_ln, mapping.distance_elasticity * delta_ln, zeros
+    if var == "rta":
+        return after, change, change, mapping.rta_effect * change, zeros
+    return after, change, zeros, zeros, zeros  # route availability moves no trade cost
+
+
+def level_before(var: str, frame: pd.DataFrame, mapping: TradeCostMapping) -> np.ndarray:
+    """The level of ``var`` before a shock on each row (assumed freight share, 1 for availability)."""
+    before = np.full(len(frame), np.nan)
+    if var in frame.columns:
+        before = pd.to_numeric(frame[var], errors="coerce").to_numpy(dtype=float)
+    if var == "freight_cost_pct":
+        assumed = per_commodity(mapping.baseline_freight_pct, frame["commodity"].to_numpy())
+        before = np.where(np.isnan(before), assumed, before)
+    elif var == "route_available":
+        before = np.where(np.isnan(before), 1.0, before)
+    return before
 
 
 def _double_counting(cells: list[Cells], frame: pd.DataFrame, mapping: TradeCostMapping) -> list[str]:
@@ -342,12 +359,18 @@ def compose_arrays(
     parts: bool = False,
 ) -> dict[str, np.ndarray]:
     """The arrays behind :func:`compose` (``labels=False`` skips the channel names, ``parts=True``
-    adds the two parts of the total, ``PARTS``)."""
+    adds the two parts of the total, ``PARTS``).
+
+    Beside the composed columns: ``channel_bits`` (the channels as bits over :data:`CHANNELS`),
+    ``touched`` (rows any shock matches) and ``opened`` (rows a trade-cost shock has opened on
+    by ``year``), which the composition of alternative routes reads.
+    """
     n = len(frame)
     summed = (*SUMMED, *PARTS) if parts else SUMMED
     sums = {name: np.zeros(n) for name in (*summed, "weight_phased", "weight_full")}
     channel_bits = np.zeros(n, dtype=np.int64)
     touched = np.zeros(n, dtype=bool)
+    opened = np.zeros(n, dtype=bool)
     avail_before = (
         pd.to_numeric(frame["route_available"], errors="coerce").fillna(1.0).to_numpy(dtype=float)
         if "route_available" in frame.columns
@@ -361,6 +384,7 @@ def compose_arrays(
             if year is None or year >= start:
                 availability = np.where(cell.mask, cell.after, availability)
             continue
+        opened |= cell.mask & (year is None or year >= start)
         phase = 1.0 if year is None else scenario.phase_in.share(year, start)
         sums["delta_log_cost"] += phase * cell.log_effect
         if parts:
@@ -387,4 +411,5 @@ def compose_arrays(
     out["phase"] = phase_share
     out["availability"] = availability
     out["availability_before"] = avail_before
+    out.update(channel_bits=channel_bits, touched=touched, opened=opened)
     return out

@@ -30,27 +30,19 @@ Every built-in carries the contracted delivery of 600 electric buses (USD 108 m 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from importlib import resources
 
 import pandas as pd
 
 from forecasting.errors import ScenarioError
 from forecasting.scenarios.scenario import SHOCK_TABLE_COLUMNS, Scenario
-from forecasting.scenarios.toml_io import loads_scenarios
+from forecasting.scenarios.toml_io import builtin_library
 from forecasting.validation import check_choice
 
 #: Central Asian countries whose trade with Pakistan can use the corridors.
 CENTRAL_ASIA = ("KAZ", "UZB", "KGZ", "TJK", "TKM")
 #: Columns of :func:`corridor_table`: one row per shock.
 CORRIDOR_TABLE_COLUMNS = SHOCK_TABLE_COLUMNS
-
-
-@functools.lru_cache(maxsize=1)
-def _library() -> dict[str, Scenario]:
-    text = resources.files("forecasting.scenarios").joinpath("corridors.toml").read_text(encoding="utf-8")
-    return loads_scenarios(text, source="forecasting/scenarios/corridors.toml")
 
 
 def builtin_corridors() -> dict[str, Scenario]:
@@ -64,12 +56,12 @@ def builtin_corridors() -> dict[str, Scenario]:
     >>> sorted(lib)[:3]
     ['aktau_karachi_gwadar', 'baseline', 'border_closure_stress']
     """
-    return dict(_library())
+    return dict(builtin_library())
 
 
 def builtin_corridor(name: str) -> Scenario:
     """One built-in scenario by name (the error lists the valid names)."""
-    library = _library()
+    library = builtin_library()
     check_choice("built-in corridor", name, tuple(library), error=ScenarioError)
     return library[name]
 

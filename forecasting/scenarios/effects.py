@@ -14,6 +14,9 @@ the direct partial effect on log trade; it is what the GE solver
 constraint rather than a price, so it is reported in its own column and never folded into
 ``delta_log_cost`` (a closed border would be ``log 0``). It is not phased in either: a
 ``route_available`` shock holds from its start year.
+
+A combined scenario is evaluated route by route and composed by the rules of
+:mod:`forecasting.scenarios.combined` (on a shared pair the better route counts).
 """
 
 from __future__ import annotations
@@ -32,10 +35,10 @@ from forecasting.scenarios._engine import (
     SUMMED,
     ScenarioLike,
     compose,
-    compose_arrays,
     prepare_pairs,
     shock_cells,
 )
+from forecasting.scenarios._routes import route_arrays, route_cells
 from forecasting.scenarios.costs import TradeCostMapping
 from forecasting.schema import require_columns
 from forecasting.validation import check_choice
@@ -96,8 +99,15 @@ def _composed(
     if year is not None:
         raise_problems("Year", year_problem("year", year))
     eps = _elasticity(frame, mapping, elasticity)
-    cells = shock_cells(scenario, frame, mapping, eps, draw, unmatched, parts=parts)
-    return compose(scenario, frame, cells, year, parts=parts)
+    routes = route_cells(scenario, frame, mapping, eps, draw, unmatched, parts=parts)
+    return _frame(frame, route_arrays(routes, frame, year, parts=parts))
+
+
+def _frame(frame: pd.DataFrame, arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    out = frame[KEY].copy()
+    for name, values in arrays.items():
+        out[name] = values
+    return out
 
 
 def _years(years: Iterable[int]) -> list[int]:
@@ -239,9 +249,9 @@ def direct_effects(
     2  2031    1.0            0.10
     """
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
+    routes = route_cells(scenario, frame, mapping, _elasticity(frame, mapping, elasticity), draw, unmatched)
     years = _years(years)
-    per_year = [compose_arrays(scenario, frame, cells, year, labels=False) for year in years]
+    per_year = [route_arrays(routes, frame, year, labels=False) for year in years]
     columns: dict[str, np.ndarray] = {
         key: np.tile(frame[key].to_numpy(dtype=object), len(years)) for key in KEY
     }
@@ -279,6 +289,13 @@ def scenario_log(
        year      variable  before  after
     0  2027  transit_days    20.0   25.0
     """
+    if scenario.components:  # each route's changes, shocks numbered on across the components
+        logs, offset = [], 0
+        for component in scenario.components:
+            log = scenario_log(component, pairs, years, mapping=mapping, draw=draw, unmatched=unmatched)
+            logs.append(log.assign(shock=log.shock + offset))
+            offset += len(component.shocks)
+        return pd.concat(logs, ignore_index=True)[LOG_COLUMNS]
     frame, mapping = _setup(scenario, pairs, mapping, draw, unmatched)
     cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, None), draw, unmatched)
     records: list[pd.DataFrame] = []
@@ -372,6 +389,6 @@ def by_commodity(
             " or pass default= (for example the pooled estimate)"
         )
     per_row = frame["commodity"].map(lambda c: table.get(c, default)).to_numpy(dtype=float)
-    cells = shock_cells(scenario, frame, mapping, _elasticity(frame, mapping, per_row), draw, unmatched)
-    full = compose(scenario, frame, cells, year)[COST_CHANGE_COLUMNS]
+    routes = route_cells(scenario, frame, mapping, _elasticity(frame, mapping, per_row), draw, unmatched)
+    full = _frame(frame, route_arrays(routes, frame, year))[COST_CHANGE_COLUMNS]
     return {str(k): part.reset_index(drop=True) for k, part in full.groupby("commodity", sort=True)}

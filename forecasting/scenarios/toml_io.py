@@ -2,7 +2,14 @@
 
 A file holds any number of scenarios under ``[scenarios.<name>]``; shocks are arrays of
 tables (``[[scenarios.<name>.shocks]]``). Writing then reading gives back equal values.
-Reading reports every problem of every scenario in the file in one error.
+Reading reports every problem of every scenario in the file in one error, including a shock
+restricted to a commodity no named group has (a misspelt ``"textile"`` would change nothing).
+
+A combined scenario lists corridors by name, from the same file or the built-in library::
+
+    [scenarios.rail_and_sea]
+    title = "Trans-Afghan railway and the Aktau-Karachi route"
+    combine = ["trans_afghan_railway", "aktau_karachi_gwadar"]
 
 File layout (a minimal example)::
 
@@ -20,9 +27,11 @@ File layout (a minimal example)::
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +39,37 @@ import tomli_w
 
 from forecasting.errors import ScenarioError
 from forecasting.files import atomic_write_text
-from forecasting.scenarios._checks import problems_of, raise_problems, unknown_keys
+from forecasting.scenarios._checks import known_commodities, problems_of, raise_problems, unknown_keys
 from forecasting.scenarios.scenario import Scenario
 
 FILE_FORMAT = "forecasting-scenarios"
 FILE_VERSION = 1
+LIBRARY_FILE = "corridors.toml"
 
 
-def loads_scenarios(text: str, *, source: str = "<string>") -> dict[str, Scenario]:
+@functools.lru_cache(maxsize=1)
+def builtin_library() -> dict[str, Scenario]:
+    """The built-in corridor library (``corridors.toml``, package data), read once.
+
+    :func:`forecasting.scenarios.builtin_corridors` hands out copies of it.
+    """
+    text = resources.files("forecasting.scenarios").joinpath(LIBRARY_FILE).read_text(encoding="utf-8")
+    return loads_scenarios(text, source=f"forecasting/scenarios/{LIBRARY_FILE}", library={})
+
+
+def loads_scenarios(
+    text: str,
+    *,
+    source: str = "<string>",
+    commodities: Iterable[str] = (),
+    library: Mapping[str, Scenario] | None = None,
+) -> dict[str, Scenario]:
     """Parse scenarios from TOML text; ``source`` names the text in error messages.
+
+    Shock, contract and new-trade commodities must be named groups
+    (:func:`forecasting.classify.available_groups`, ``other`` or ``TOTAL``) or listed in
+    ``commodities`` (your data's own groups). ``combine`` names resolve to the file's own
+    scenarios, then to ``library`` (default: the built-in corridors).
 
     Examples
     --------
@@ -68,24 +99,42 @@ def loads_scenarios(text: str, *, source: str = "<string>") -> dict[str, Scenari
     if not isinstance(tables, dict) or not tables:
         found.append("no [scenarios.<name>] tables found")
         tables = {}
-    scenarios: dict[str, Scenario] = {}
-    for name, table in tables.items():
-        if not isinstance(table, dict):
-            found.append(f"scenarios.{name} must be a table, got {table!r}")
-            continue
-        if "name" in table and table["name"] != name:
-            found.append(f"scenario table {name!r} says name = {table['name']!r}; keep one name")
-            continue
-        try:
-            scenarios[name] = Scenario.from_dict({**table, "name": name})
-        except ScenarioError as error:
-            found += [f"scenario {name!r}: {p}" for p in problems_of(error)]
-    raise_problems(source, found)
-    return scenarios
+    known = known_commodities(commodities)
+    built: dict[str, Scenario] = {}
+    unknown_goods = False
+    # Plain scenarios first, so a combination may list scenarios defined after it in the file.
+    for combined in (False, True):
+        shared = {**(builtin_library() if library is None else library), **built}
+        for name, table in tables.items():
+            if isinstance(table, dict) and ("combine" in table) != combined:
+                continue
+            if not isinstance(table, dict):
+                if not combined:
+                    found.append(f"scenarios.{name} must be a table, got {table!r}")
+                continue
+            if "name" in table and table["name"] != name:
+                found.append(f"scenario table {name!r} says name = {table['name']!r}; keep one name")
+                continue
+            try:
+                built[name] = Scenario.from_dict({**table, "name": name}, library=shared)
+            except ScenarioError as error:
+                found += [f"scenario {name!r}: {p}" for p in problems_of(error)]
+                continue
+            unknown = built[name].commodity_problems(known)
+            found += [f"scenario {name!r}: {p}" for p in unknown]
+            unknown_goods = unknown_goods or bool(unknown)
+    fix = (
+        "Fix the spelling; a group of your own data goes in read_scenarios(..., commodities=[...]) or is"
+        " defined with forecasting.classify.define(name, prefixes)."
+        if unknown_goods
+        else ""
+    )
+    raise_problems(source, found, fix=fix)
+    return {name: built[name] for name in tables if name in built}
 
 
-def read_scenarios(path: str | os.PathLike[str]) -> dict[str, Scenario]:
-    """Read every scenario of a TOML file, keyed by name.
+def read_scenarios(path: str | os.PathLike[str], *, commodities: Iterable[str] = ()) -> dict[str, Scenario]:
+    """Read every scenario of a TOML file, keyed by name (``commodities``: see :func:`loads_scenarios`).
 
     Raises
     ------
@@ -96,7 +145,7 @@ def read_scenarios(path: str | os.PathLike[str]) -> dict[str, Scenario]:
         When ``path`` does not exist.
     """
     path = Path(path)
-    return loads_scenarios(path.read_text(encoding="utf-8"), source=str(path))
+    return loads_scenarios(path.read_text(encoding="utf-8"), source=str(path), commodities=commodities)
 
 
 def _as_mapping(scenarios: Mapping[str, Scenario] | Iterable[Scenario] | Scenario) -> dict[str, Scenario]:

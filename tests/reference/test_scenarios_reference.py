@@ -77,6 +77,30 @@ def test_library_agrees_with_the_facts_file():
     assert [TradeCostMapping.literature(d).ave_per_day_pct for d in ("low", "central", "high")] == ave
 
 
+def test_opening_years_and_ramp_ups_are_the_facts_files_ranges():
+    """Opening-year and ramp-up distributions come from section 6; "never" is a chance of no line."""
+    facts = facts_table()
+    lib = builtin_corridors()
+    cases = {
+        "trans_afghan_railway": "trans_afghan_opening_year",
+        "turgundi_herat_railway": "turgundi_herat_opening_year",
+        "western_rail_corridor": "full_western_corridor_opening_year",
+    }
+    for name, key in cases.items():
+        low, central, high = facts[key]
+        opening = lib[name].opening
+        assert (opening.earliest, opening.central) == (number(low), number(central)), name
+        if high.strip().lower() == "never":
+            assert opening.not_open_probability > 0 and "assumption" in opening.note, name
+        else:
+            assert opening.latest == number(high) and opening.not_open_probability == 0, name
+    low, central, high = (number(v) for v in facts["ramp_up_years_to_full_effect"])
+    for name in ("trans_afghan_railway", "turgundi_herat_railway", "western_rail_corridor"):
+        phase_in = lib[name].phase_in
+        assert (phase_in.fastest, phase_in.ramp_years, phase_in.slowest) == (low, central, high), name
+        assert "assumption" in phase_in.note  # the facts file marks the range as judgement
+
+
 def test_rta_and_sigma_defaults_match_the_published_log():
     log = shared_file("yotov2016_agtpa/results/ch2_app2_rta_effects/RTAsEffects.log").read_text(
         encoding="latin-1"

@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 
 from forecasting.projection.combine import (
+    BaselineArray,
     ScenarioPath,
     billion_table,
     combine_draws,
     first_year_table,
     summarise,
     turnover_draws,
+    turnover_long,
 )
 from forecasting.projection.result import SERIES_KEYS
 
@@ -30,50 +32,52 @@ def _paths(draws: int = 200, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*SERIES_KEYS, "draw", "year", "value"])
 
 
-def _none() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*SERIES_KEYS, "year", "value_usd"])
-
-
-def _effect(paths: pd.DataFrame, log_effect: float) -> pd.DataFrame:
-    keys = paths[[*SERIES_KEYS, "draw"]].drop_duplicates()
-    return keys.assign(log_effect=log_effect)
+def _path(name: str, base: BaselineArray, log_effect: float = 0.0, **parts) -> ScenarioPath:
+    d, s, _ = base.values.shape
+    arrays = {"phase": 1.0, "availability": 1.0, "shipments": 0.0, "new_trade": 0.0} | parts
+    return ScenarioPath(name, np.full((d, s), log_effect), *(np.asarray(arrays[k]) for k in
+                        ("phase", "availability", "shipments", "new_trade")))  # fmt: skip
 
 
 def test_a_zero_shock_scenario_changes_nothing():
-    paths = _paths()
-    zero = ScenarioPath(
-        "zero", dict.fromkeys(YEARS, 1.0), dict.fromkeys(YEARS, 1.0), _effect(paths, 0.0), _none()
-    )
-    out = combine_draws(paths, [zero], years=YEARS)
+    base = BaselineArray.from_paths(_paths(), YEARS)
+    out = combine_draws(base, [_path("zero", base)])
     a = out[out.scenario == "statistical"].value.to_numpy()
     b = out[out.scenario == "zero"].value.to_numpy()
     np.testing.assert_array_equal(a, b)
 
 
-def test_phase_availability_and_shipments_enter_as_stated():
-    paths = _paths(draws=3)
-    ship = pd.DataFrame(
-        [("KAZ", "PAK", "export", "coal", 2027, 5e6)], columns=[*SERIES_KEYS, "year", "value_usd"]
-    )
-    sc = ScenarioPath(
-        "s",
-        {2026: 0.0, 2027: 0.5, 2028: 1.0},
-        {2026: 0.5, 2027: 1.0, 2028: 1.0},
-        _effect(paths, np.log(1.2)),
-        ship,
-    )
-    out = combine_draws(paths, [sc], years=YEARS).set_index([*SERIES_KEYS, "draw", "year", "scenario"]).value
-    base = out.xs("statistical", level="scenario")
-    new = out.xs("s", level="scenario")
+def test_phase_availability_shipments_and_new_trade_enter_as_stated():
+    base = BaselineArray.from_paths(_paths(draws=3), YEARS)
+    coal_export = int(np.flatnonzero((base.series.flow == "export") & (base.series.commodity == "coal"))[0])
+    shipments = np.zeros((1, len(base.series), 3))
+    shipments[0, coal_export, 1] = 5e6
+    new_trade = np.zeros((3, len(base.series), 3))
+    new_trade[2, coal_export, 2] = 7e6  # only in draw 2
+    sc = _path(
+        "s", base, np.log(1.2), phase=np.array([0.0, 0.5, 1.0]), availability=np.array([0.5, 1.0, 1.0]),
+        shipments=shipments, new_trade=new_trade,
+    )  # fmt: skip
+    out = combine_draws(base, [sc]).set_index([*SERIES_KEYS, "draw", "year", "scenario"]).value
+    before = out.xs("statistical", level="scenario")
+    after = out.xs("s", level="scenario")
     key = ("KAZ", "PAK", "export", "coal", 0)
-    assert new[(*key, 2026)] == pytest.approx(0.5 * base[(*key, 2026)])
-    assert new[(*key, 2027)] == pytest.approx(base[(*key, 2027)] * 1.2**0.5 + 5e6)
-    assert new[(*key, 2028)] == pytest.approx(base[(*key, 2028)] * 1.2)
+    assert after[(*key, 2026)] == pytest.approx(0.5 * before[(*key, 2026)])
+    assert after[(*key, 2027)] == pytest.approx(before[(*key, 2027)] * 1.2**0.5 + 5e6)
+    assert after[(*key, 2028)] == pytest.approx(before[(*key, 2028)] * 1.2)
+    last = ("KAZ", "PAK", "export", "coal", 2, 2028)
+    assert after[last] == pytest.approx(before[last] * 1.2 + 7e6)
+
+
+def test_baseline_array_refuses_missing_draws():
+    paths = _paths(draws=2)
+    with pytest.raises(ValueError, match="every draw of every series and year"):
+        BaselineArray.from_paths(paths.iloc[1:], YEARS)
 
 
 def test_intervals_nest_and_turnover_is_coherent_with_the_series():
-    paths = _paths()
-    joint = combine_draws(paths, [], years=YEARS)
+    base = BaselineArray.from_paths(_paths(), YEARS)
+    joint = combine_draws(base, [])
     series = summarise(joint, list(SERIES_KEYS), levels=(80, 95))
     w = series.pivot_table(index=[*SERIES_KEYS, "period"], columns="level", values=["lower", "upper"])
     assert (w[("lower", 95)] <= w[("lower", 80)]).all() and (w[("upper", 80)] <= w[("upper", 95)]).all()
@@ -82,6 +86,9 @@ def test_intervals_nest_and_turnover_is_coherent_with_the_series():
     np.testing.assert_allclose(
         turnover.set_index("period")["mean"].to_numpy(), by_year.to_numpy(), rtol=1e-12
     )
+    # Turnover straight from the arrays is the same table as the one added up from the long draws.
+    from_arrays = turnover_long(base, {"statistical": base.values})
+    pd.testing.assert_frame_equal(from_arrays, turnover_draws(joint), check_dtype=False)
 
 
 def test_turnover_counts_each_direction_once_whichever_side_is_first():

@@ -70,7 +70,29 @@ def test_every_shock_has_a_source_or_is_labelled_an_assumption():
         rows = table[(table["scenario"] == name) & (table["variable"] == "transit_days")]
         assert len(rows) and rows["assumption"].all()
     for sc in builtin_corridors().values():
-        assert sc.sources and all(s.strip() for s in sc.sources)
+        for own in sc.components or (sc,):  # a combination cites its components' sources
+            assert own.sources and all(s.strip() for s in own.sources)
+
+
+def test_every_drawn_range_has_a_source_or_is_labelled_an_assumption():
+    lib = builtin_corridors()
+    ranges = []
+    for sc in lib.values():
+        ranges += [r for r in (sc.opening, sc.new_trade) if r is not None]
+        ranges += [sc.phase_in] if sc.phase_in.has_range else []
+        ranges += [k for k in sc.contracts if k.has_range]
+    assert len(ranges) >= 10
+    for item in ranges:
+        assert item.source.startswith("http") or "assumption" in item.note.lower(), item
+    # The facts file's opening-year judgements (section 6) are the drawn ranges.
+    rail = lib["trans_afghan_railway"].opening
+    assert (rail.earliest, rail.central, rail.not_open_probability > 0) == (2030, 2033, True)
+    assert (lib["turgundi_herat_railway"].opening.earliest, lib["turgundi_herat_railway"].opening.latest) == (
+        2027,
+        2030,
+    )
+    assert lib["western_rail_corridor"].opening.not_open_probability > 0
+    assert lib["trans_afghan_railway"].phase_in.ramp_range == (2, 6)
 
 
 def test_bus_contract_is_a_known_shipment_of_every_builtin():

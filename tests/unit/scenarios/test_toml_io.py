@@ -149,3 +149,34 @@ def test_name_inside_table_must_agree():
 @given(scenarios())
 def test_toml_round_trip_is_exact_for_random_scenarios(sc):
     assert loads_scenarios(dumps_scenarios(sc)) == {sc.name: sc}
+
+
+MISSPELT = """
+[scenarios.typo]
+start_year = 2030
+[[scenarios.typo.shocks]]
+variable = "transit_days"
+value = -10
+pairs = [["KAZ", "PAK"]]
+commodities = ["textile"]
+"""
+
+
+def test_a_misspelt_commodity_is_refused_with_the_close_match(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        loads_scenarios(MISSPELT)
+    text = str(caught.value)
+    assert "scenario 'typo': shock 1 (transit_days): unknown commodity 'textile'" in text
+    assert "did you mean 'textiles'?" in text
+    # A group of the user's own data is accepted when named.
+    assert loads_scenarios(MISSPELT, commodities=["textile"])["typo"].shocks[0].commodities == ("textile",)
+
+
+def test_the_command_line_refuses_a_misspelt_commodity_with_exit_two(tmp_path, capsys):
+    from forecasting.cli import main
+
+    path = tmp_path / "typo.toml"
+    path.write_text(MISSPELT, encoding="utf-8")
+    assert main(["scenarios", "--file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown commodity 'textile' (did you mean 'textiles'?)" in err
