@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import importlib
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -146,6 +147,46 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def trade_elasticity(text: str) -> float:
+    """A trade elasticity ``1 - sigma``: a negative, finite number such as -5."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number such as -5") from None
+    if not math.isfinite(value) or value >= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text}: the trade elasticity (1 - sigma) is negative, such as -5 (sigma = 6)"
+        )
+    return value
+
+
+def table_file(path: str | Path, flag: str) -> Path:
+    """An output table's path: a ``.csv`` or ``.parquet`` file name, not a folder (checked before work)."""
+    out = Path(path)
+    if out.suffix not in (".csv", ".parquet") or out.is_dir():
+        raise OptionError(f"{flag} {out}: give a .csv or .parquet file name")
+    return out
+
+
+def write_table(table: object, out: Path) -> Path:
+    """Write a DataFrame to ``out`` (.csv or .parquet) whole: a failed write leaves ``out`` as it was."""
+    from forecasting.files import atomic_write
+
+    if out.suffix == ".parquet":
+        return atomic_write(out, lambda p: table.to_parquet(p, index=False))  # type: ignore[attr-defined]
+    return atomic_write(out, lambda p: table.to_csv(p, index=False))  # type: ignore[attr-defined]
+
+
+def read_scenario_file(path: Path, flag: str) -> dict:
+    """The scenarios of a TOML file; a file that is not UTF-8 text is refused in the flag's words."""
+    from forecasting.scenarios import read_scenarios
+
+    try:
+        return read_scenarios(path)
+    except UnicodeDecodeError as exc:
+        raise OptionError(f"{flag} {path}: is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
 
 
 def separator(text: str) -> str:

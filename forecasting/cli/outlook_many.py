@@ -158,12 +158,11 @@ def _title(pair: tuple[str, str]) -> str:
 
 def run_many_command(args: argparse.Namespace) -> int:
     """Run the outlook of every pair, write a report folder per pair and the index; the exit code."""
-    from forecasting.cli.options import check_data_flags, reader_options
+    from forecasting.cli.options import check_data_flags, read_scenario_file, reader_options
     from forecasting.projection.many import outlook_many
     from forecasting.projection.many_result import pair_label
     from forecasting.projection.settings import check_draws
     from forecasting.report import build_report, write_artefacts
-    from forecasting.scenarios import read_scenarios
 
     started = time.perf_counter()
     check_data_flags(args)
@@ -174,7 +173,7 @@ def run_many_command(args: argparse.Namespace) -> int:
     horizon, draws, seed, pdf, report = args.horizon, args.draws, args.seed, args.pdf, not args.no_report
     workers, scheduler = args.workers, args.scheduler
     _check_out(out)
-    chosen = read_scenarios(scenarios) if scenarios else None
+    chosen = read_scenario_file(scenarios, "--scenarios") if scenarios else None
     with _where(workers, scheduler) as (client, where):
         flows, inputs, source_option = _flows_and_inputs(data, source, options)
         outlooks = outlook_many(
