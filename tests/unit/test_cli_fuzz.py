@@ -444,16 +444,28 @@ def test_outlook_refuses_bad_flags_and_files_before_work_and_leaves_out_as_it_wa
 
 
 @pytest.mark.slow
-def test_a_valid_run_on_a_small_tidy_file_leaves_a_complete_folder(samples, tmp_path):
+def test_a_valid_run_and_its_rerun_leave_complete_folders_with_byte_identical_tables(samples, tmp_path):
     path = write(tmp_path, samples["tidy"])
-    out = prepare_out("previous report", tmp_path)
+    out = tmp_path / "out"
     argv = ["outlook", "--data", str(path), "--source", "tidy", "--draws", "40", "--horizon", "2027"]
-    code, printed, _ = run([*argv, "--no-report", "--out", str(out)])
+    argv += ["--no-report", "--out", str(out)]
+    assert run(argv)[0] == 0
+    assert_complete_report(out)
+    code, printed, _ = run(argv)
     assert code == 0 and "holds a previous report" in printed
     assert_complete_report(out)
-    assert (
-        tmp_path / "out.previous" / "tables" / "turnover.csv"
-    ).read_text() == "scenario,mean\nbaseline,1\n"
+    assert_complete_report(tmp_path / "out.previous")
+    # One seed, the same tables and Parquet files, byte for byte (issue 18: reproducibility).
+    first, second = snapshot(tmp_path / "out.previous"), snapshot(out)
+    assert isinstance(first, dict) and isinstance(second, dict)
+    shared = [name for name in second if name.startswith(("tables/", "data/"))]
+    workbooks = [name for name in shared if name.endswith(".xlsx")]
+    exact = [name for name in shared if name not in workbooks]
+    assert "data/coefficients.parquet" in exact and "tables/gravity.csv" in exact
+    assert {name: second[name] for name in exact} == {name: first.get(name) for name in exact}
+    if any(second[name] != first.get(name) for name in workbooks):
+        # Known, outside the CLI: openpyxl stamps each workbook with the time it was written.
+        pytest.xfail("tables/*.xlsx differ between two runs with one seed (their write time)")
 
 
 # ---- scenarios -----------------------------------------------------------------------------------
