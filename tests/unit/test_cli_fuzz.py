@@ -515,3 +515,46 @@ def test_scenarios_never_raise_and_export_whole_files(data):
             assert code == 2, argv
         if code == 2:
             assert snapshot(where) == before, argv
+
+
+# ---- the defects the fuzz test found, one example each -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--elasticity", "3"], "the trade elasticity (1 - sigma) is negative"),  # was a raw ValueError
+        (["--elasticity", "nan"], "the trade elasticity (1 - sigma) is negative"),
+        (["--first-year", "2030", "--last-year", "2026"], "--first-year 2030 is after --last-year 2026"),
+        (["--export-cge", "{where}/shocks.txt"], "--export-cge {where}/shocks.txt: give a .csv or .parquet"),
+        (["--export-cge", "{where}"], "give a .csv or .parquet file name"),  # was IsADirectoryError
+        (["--file", "{where}/utf16.toml"], "is not UTF-8 text"),  # was a raw UnicodeDecodeError
+    ],
+)
+def test_scenarios_refuses_what_used_to_raise(tmp_path, argv, said):
+    toml = Path(corridors.__file__).with_name("corridors.toml").read_text(encoding="utf-8")
+    (tmp_path / "utf16.toml").write_text(toml, encoding="utf-16")
+    argv = [a.format(where=tmp_path) for a in argv]
+    before = snapshot(tmp_path)
+    code, _, err = run(["scenarios", *argv])
+    assert code == 2 and said.format(where=tmp_path) in err
+    assert snapshot(tmp_path) == before
+
+
+def test_many_pairs_refuse_a_scenario_file_that_is_not_utf8_before_any_work(tmp_path):
+    toml = Path(corridors.__file__).with_name("corridors.toml").read_text(encoding="utf-8")
+    (tmp_path / "utf16.toml").write_text(toml, encoding="utf-16")
+    argv = [
+        "outlook",
+        "--pair",
+        "KAZ",
+        "PAK",
+        "--pair",
+        "PAK",
+        "UZB",
+        "--scenarios",
+        str(tmp_path / "utf16.toml"),
+    ]
+    code, _, err = run([*argv, "--out", str(tmp_path / "out")])
+    assert code == 2 and "--scenarios" in err and "is not UTF-8 text" in err  # was a raw UnicodeDecodeError
+    assert not (tmp_path / "out").exists()
