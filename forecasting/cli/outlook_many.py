@@ -128,10 +128,12 @@ def _flows_and_inputs(
 @contextlib.contextmanager
 def _where(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str]]:
     """The ``client`` argument of ``outlook_many`` and where that runs, in words."""
-    if workers < 1 or (scheduler and workers > 1):
+    if workers < 1:
         raise ForecastingError(
-            "--workers takes a number of local processes (1: serially), not with --scheduler"
+            f"--workers {workers}: give a number of local processes, 1 or more (1: serially)"
         )
+    if scheduler and workers > 1:
+        raise ForecastingError("--workers sets local processes; drop it when --scheduler runs the pairs")
     if not scheduler:
         yield (
             ("local", f"on a local Dask cluster of {workers} worker processes")
