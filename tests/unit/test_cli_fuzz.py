@@ -574,3 +574,22 @@ def test_many_pairs_refuse_a_scenario_file_that_is_not_utf8_before_any_work(tmp_
     code, _, err = run([*argv, "--out", str(tmp_path / "out")])
     assert code == 2 and "--scenarios" in err and "is not UTF-8 text" in err  # was a raw UnicodeDecodeError
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--sep", ""], "'': give one character"),  # was a raw TypeError from the CSV parser
+        (["--sep", "ab"], "'ab': give one character"),
+        (
+            ["--thousands", ",", "--decimal", ","],
+            "--thousands ',' and --decimal ',': a number cannot be read",
+        ),
+        (["--classification", "HS9999"], "classification='HS9999' is not valid"),  # was silently ignored
+        (["--out", "/proc/flows.csv"], "cannot write /proc/flows.csv"),  # was a raw FileNotFoundError
+    ],
+)
+def test_read_refuses_what_used_to_raise_or_pass(samples, tmp_path, flags, said):
+    path = write(tmp_path, samples["tidy"])
+    code, _, err = run(["read", str(path), "--source", "tidy", *flags])
+    assert code == 2 and said in err
