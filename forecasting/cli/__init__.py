@@ -20,8 +20,12 @@ from forecasting.cli.options import (
     country_code,
     existing_file,
     existing_path,
+    read_scenario_file,
     reader_options,
+    table_file,
+    trade_elasticity,
     whole_number,
+    write_table,
     year,
 )
 
@@ -47,20 +51,13 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _read(args: argparse.Namespace) -> int:
     from forecasting.data import describe_flags, read_flows
-    from forecasting.errors import OptionError
-    from forecasting.files import atomic_write
 
-    out = Path(args.out) if args.out else None
-    if out is not None and (out.suffix not in (".csv", ".parquet") or out.is_dir()):
-        raise OptionError(f"--out {out}: give a .csv or .parquet file name")
+    out = table_file(args.out, "--out") if args.out else None
     flows = read_flows(args.paths, source=args.source, **reader_options(args))
     print(f"{len(flows):,} rows, {flows.reporter.nunique()} reporters, {flows.partner.nunique()} partners")
     print(describe_flags(flows).to_string(index=False))
     if out is not None:
-        if out.suffix == ".parquet":
-            atomic_write(out, lambda p: flows.to_parquet(p, index=False))
-        else:
-            atomic_write(out, lambda p: flows.to_csv(p, index=False))
+        write_table(flows, out)
         print(f"wrote {out}")
     return 0
 
@@ -84,17 +81,23 @@ def _gravity(args: argparse.Namespace) -> int:
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    from forecasting.scenarios import builtin_corridors, read_scenarios
+    from forecasting.errors import OptionError
+    from forecasting.scenarios import builtin_corridors
 
-    scenarios = read_scenarios(args.file) if args.file else builtin_corridors()
+    out = table_file(args.export_cge, "--export-cge") if args.export_cge else None
+    if args.first_year > args.last_year:
+        raise OptionError(
+            f"--first-year {args.first_year} is after --last-year {args.last_year}; give the first year first"
+        )
+    scenarios = read_scenario_file(args.file, "--file") if args.file else builtin_corridors()
     for name, scenario in scenarios.items():
         print(f"{name:28s} {scenario.description}")
-    if args.export_cge:
-        _export_cge(scenarios, args)
+    if out is not None:
+        _export_cge(scenarios, args, out)
     return 0
 
 
-def _export_cge(scenarios: dict, args: argparse.Namespace) -> None:
+def _export_cge(scenarios: dict, args: argparse.Namespace, out: Path) -> None:
     import pandas as pd
 
     from forecasting.classify import DEFAULT_GROUPS
@@ -109,8 +112,7 @@ def _export_cge(scenarios: dict, args: argparse.Namespace) -> None:
         scenarios, pairs, range(args.first_year, args.last_year + 1), elasticity=args.elasticity
     )
     table = table[table.delta_log_cost != 0]
-    out = Path(args.export_cge)
-    table.to_parquet(out, index=False) if out.suffix == ".parquet" else table.to_csv(out, index=False)
+    write_table(table, out)
     print(f"wrote {len(table):,} pair x commodity x year iceberg-cost changes to {out}")
 
 
@@ -208,9 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--file", type=existing_file, help="a scenario TOML file to validate and list")
     p.add_argument("--export-cge", metavar="FILE", help="write iceberg trade-cost changes (.csv or .parquet)")
-    p.add_argument("--elasticity", type=float, default=-5.0, help="trade elasticity 1 - sigma (default -5)")
-    p.add_argument("--first-year", type=int, default=2026, help="first year of the export (default 2026)")
-    p.add_argument("--last-year", type=int, default=2040, help="last year of the export (default 2040)")
+    p.add_argument(
+        "--elasticity", type=trade_elasticity, default=-5.0, help="trade elasticity 1 - sigma (default -5)"
+    )
+    p.add_argument("--first-year", type=year, default=2026, help="first year of the export (default 2026)")
+    p.add_argument("--last-year", type=year, default=2040, help="last year of the export (default 2040)")
     p.set_defaults(func=_scenarios, flags={"elasticity": "--elasticity"})
 
     p = sub.add_parser(

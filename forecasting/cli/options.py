@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import importlib
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -148,9 +149,66 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def trade_elasticity(text: str) -> float:
+    """A trade elasticity ``1 - sigma``: a negative, finite number such as -5."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number such as -5") from None
+    if not math.isfinite(value) or value >= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text}: the trade elasticity (1 - sigma) is negative, such as -5 (sigma = 6)"
+        )
+    return value
+
+
+def table_file(path: str | Path, flag: str) -> Path:
+    """An output table's path: a ``.csv`` or ``.parquet`` file name, not a folder (checked before work)."""
+    out = Path(path)
+    if out.suffix not in (".csv", ".parquet") or out.is_dir():
+        raise OptionError(f"{flag} {out}: give a .csv or .parquet file name")
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is not None and not (parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)):
+        raise OptionError(f"{flag} {out}: {parent} is not a folder this user can write in")
+    return out
+
+
+def write_table(table: object, out: Path) -> Path:
+    """Write a DataFrame to ``out`` (.csv or .parquet) whole: a failed write leaves ``out`` as it was."""
+    from forecasting.files import atomic_write
+
+    def save(temporary: Path) -> None:
+        if out.suffix == ".parquet":
+            table.to_parquet(temporary, index=False)  # type: ignore[attr-defined]
+        else:
+            table.to_csv(temporary, index=False)  # type: ignore[attr-defined]
+
+    try:
+        return atomic_write(out, save)
+    except OSError as exc:  # a folder that refuses files (/proc, a read-only mount, a full disk)
+        raise OptionError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def read_scenario_file(path: Path, flag: str) -> dict:
+    """The scenarios of a TOML file; a file that is not UTF-8 text is refused in the flag's words."""
+    from forecasting.scenarios import read_scenarios
+
+    try:
+        return read_scenarios(path)
+    except UnicodeDecodeError as exc:
+        raise OptionError(f"{flag} {path}: is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+
+
 def separator(text: str) -> str:
-    """A field separator; ``tab`` (or ``\\t``) is the tab character."""
-    return "\t" if text in ("tab", "\\t", "\t") else text
+    """A field separator, one character; ``tab`` (or ``\\t``) is the tab character."""
+    return one_character("\t" if text in ("tab", "\\t", "\t") else text)
+
+
+def one_character(text: str) -> str:
+    """One character: a separator, thousands separator or decimal mark (``;``, ``,``, ``.``)."""
+    if len(text) != 1 or text in '\r\n"':
+        raise argparse.ArgumentTypeError(f"{text!r}: give one character, such as ';' or ','")
+    return text
 
 
 def add_data_options(
@@ -165,8 +223,8 @@ def add_data_options(
     group = parser.add_argument_group("reading the data files (when detection refuses to guess)")
     group.add_argument("--encoding", type=encoding_name, help="text encoding, e.g. latin-1 or cp1251")
     group.add_argument("--sep", type=separator, help="field separator, e.g. ';' or tab")
-    group.add_argument("--thousands", help="thousands separator in numbers, e.g. ','")
-    group.add_argument("--decimal", help="decimal mark in numbers, e.g. ','")
+    group.add_argument("--thousands", type=one_character, help="thousands separator in numbers, e.g. ','")
+    group.add_argument("--decimal", type=one_character, help="decimal mark in numbers, e.g. ','")
     group.add_argument(
         "--classification", help="HS vintage of the codes when the file does not say, e.g. HS2017"
     )
@@ -208,6 +266,12 @@ def reader_options(args: argparse.Namespace) -> dict[str, object]:
             fits = [s for s in _READERS if takes(s, keyword)]
             raise OptionError(f"{flag} applies to --source {' or '.join(fits)}, not to {args.source} files")
         options[keyword] = value
+    marks = {READER_FLAGS[k]: options[k] for k in ("sep", "thousands", "decimal") if k in options}
+    if len(set(marks.values())) < len(marks):
+        raise OptionError(
+            f"{' and '.join(f'{flag} {mark!r}' for flag, mark in marks.items())}: a number cannot be read"
+            " when these marks are the same character; give each a different one"
+        )
     if "columns" in options:
         pairs = options["columns"]
         options["columns"] = dict(pairs)  # type: ignore[call-overload]

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from forecasting.cli.options import check_data_flags, chosen_pair, reader_options
+from forecasting.cli.options import check_data_flags, chosen_pair, read_scenario_file, reader_options
 from forecasting.errors import OptionError
 
 if TYPE_CHECKING:
@@ -63,14 +63,7 @@ def run_outlook_command(args: argparse.Namespace) -> int:
 
 
 def _scenarios(path: Path | None) -> dict | None:
-    if path is None:
-        return None
-    from forecasting.scenarios import read_scenarios
-
-    try:
-        return read_scenarios(path)
-    except UnicodeDecodeError as exc:
-        raise OptionError(f"--scenarios {path}: is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    return None if path is None else read_scenario_file(path, "--scenarios")
 
 
 def _read_data(args: argparse.Namespace, options: dict) -> tuple[pd.DataFrame | None, dict[str, Path]]:

@@ -128,10 +128,12 @@ def _flows_and_inputs(
 @contextlib.contextmanager
 def _where(workers: int, scheduler: str | None) -> Iterator[tuple[Any, str]]:
     """The ``client`` argument of ``outlook_many`` and where that runs, in words."""
-    if workers < 1 or (scheduler and workers > 1):
+    if workers < 1:
         raise ForecastingError(
-            "--workers takes a number of local processes (1: serially), not with --scheduler"
+            f"--workers {workers}: give a number of local processes, 1 or more (1: serially)"
         )
+    if scheduler and workers > 1:
+        raise ForecastingError("--workers sets local processes; drop it when --scheduler runs the pairs")
     if not scheduler:
         yield (
             ("local", f"on a local Dask cluster of {workers} worker processes")
@@ -158,12 +160,11 @@ def _title(pair: tuple[str, str]) -> str:
 
 def run_many_command(args: argparse.Namespace) -> int:
     """Run the outlook of every pair, write a report folder per pair and the index; the exit code."""
-    from forecasting.cli.options import check_data_flags, reader_options
+    from forecasting.cli.options import check_data_flags, read_scenario_file, reader_options
     from forecasting.projection.many import outlook_many
     from forecasting.projection.many_result import pair_label
     from forecasting.projection.settings import check_draws
     from forecasting.report import build_report, write_artefacts
-    from forecasting.scenarios import read_scenarios
 
     started = time.perf_counter()
     check_data_flags(args)
@@ -174,7 +175,7 @@ def run_many_command(args: argparse.Namespace) -> int:
     horizon, draws, seed, pdf, report = args.horizon, args.draws, args.seed, args.pdf, not args.no_report
     workers, scheduler = args.workers, args.scheduler
     _check_out(out)
-    chosen = read_scenarios(scenarios) if scenarios else None
+    chosen = read_scenario_file(scenarios, "--scenarios") if scenarios else None
     with _where(workers, scheduler) as (client, where):
         flows, inputs, source_option = _flows_and_inputs(data, source, options)
         outlooks = outlook_many(

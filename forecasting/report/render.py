@@ -91,6 +91,10 @@ def report_notebook() -> nbformat.NotebookNode:
             'title = "Kazakhstan–Pakistan trade outlook"',
             metadata={"tags": ["parameters"]},
         ),
+        nbformat.v4.new_code_cell(  # the parameter check: a bad -p value fails here, in plain words
+            "from forecasting.notebook import check_parameters\n\n"
+            "check_parameters(artefacts_dir=artefacts_dir, title=title)"
+        ),
         nbformat.v4.new_code_cell(
             "from forecasting.report.sections import ReportBook\n\nbook = ReportBook.open(artefacts_dir)\n"
             "book.title_block(title)"

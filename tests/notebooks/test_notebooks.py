@@ -7,6 +7,7 @@ the report tests, which give it an artefacts folder.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -57,3 +58,45 @@ def test_notebook_executes(path, tmp_path):
         cwd=str(path.parent),
         progress_bar=False,
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_cell_after_the_parameters_checks_every_parameter(path):
+    book = nbformat.read(path, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    names = re.findall(r"^(\w+)\s*=", code[0].source, flags=re.MULTILINE)
+    checked = re.search(r"check_parameters\((.*)\)", code[1].source, flags=re.DOTALL)
+    assert names and checked, f"{path.name}: the second code cell must call check_parameters"
+    assert re.findall(r"(\w+)=\1\b", checked.group(1)) == names
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize(
+    ("notebook", "name", "value", "said"),
+    [
+        ("04_scenarios.ipynb", "commodity", "pharmacy", "(did you mean 'pharma'?)"),
+        ("04_scenarios.ipynb", "scenario_name", "trans_afghan", "'trans_afghan_railway'"),
+        ("01_quickstart.ipynb", "draws", 1, "at least 40 draws"),
+    ],
+)
+def test_a_bad_parameter_fails_in_the_check_cell_with_the_valid_choices(
+    notebook, name, value, said, tmp_path
+):
+    import papermill
+
+    path = REPO / "notebooks" / notebook
+    with pytest.raises(papermill.PapermillExecutionError) as failed:
+        papermill.execute_notebook(
+            str(path),
+            str(tmp_path / notebook),
+            parameters={name: value},
+            kernel_name="python3",
+            cwd=str(path.parent),
+            progress_bar=False,
+        )
+    error = failed.value
+    assert error.ename == "OptionError" and "KeyError" not in error.evalue
+    assert error.evalue.startswith(f"{name}={value!r}") and said in error.evalue
+    executed = nbformat.read(tmp_path / notebook, as_version=4)
+    ran = [c for c in executed.cells if c.cell_type == "code" and c.get("execution_count")]
+    assert "check_parameters" in ran[-1].source  # it stopped there, before any work

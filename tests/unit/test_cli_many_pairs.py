@@ -65,7 +65,10 @@ def test_a_pair_given_on_the_command_line_and_in_the_file_is_a_repeat(tmp_path):
         (["--pair", "KAZ", "PAK", "--pair", "KAZ", "PAK"], "'KAZ-PAK' repeat(s) an earlier pair"),
         (["--pairs", "missing.csv"], "pairs file missing.csv does not exist"),
         (["--pair", "KAZ", "PAK", "--workers", "2"], "--workers and --scheduler run many pairs"),
-        (["--pair", "KAZ", "PAK", "--pair", "UZB", "PAK", "--workers", "0"], "--workers takes a number"),
+        (
+            ["--pair", "KAZ", "PAK", "--pair", "UZB", "PAK", "--workers", "0"],
+            "--workers 0: give a number of local processes, 1 or more",
+        ),
         (["--pair", "KAZ", "PAK", "--pair", "UZB", "PAK", "--source", "tidy", "--data", "x.csv"], None),
     ],
 )

@@ -14,7 +14,7 @@ import pandas as pd
 from forecasting.classify.countries import CountryScheme, iso3_with_flags
 from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.readers._lines import Locate, file_lines, line_numbers
-from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.errors import OptionError, ReaderError, describe_items, option_hint
 from forecasting.validation import check_choice
 
 
@@ -150,5 +150,5 @@ def declared_vintage(declared: str) -> str:
     >>> declared_vintage("hs17")
     'HS2017'
     """
-    check_choice("classification", str(declared).upper(), sorted(VINTAGE_ALIASES), error=ValueError)
+    check_choice("classification", str(declared).upper(), sorted(VINTAGE_ALIASES), error=OptionError)
     return VINTAGE_ALIASES[str(declared).upper()]

@@ -216,11 +216,11 @@ def _commodities(raw: pd.DataFrame, declared: str | None, path: Path) -> tuple[p
     if is_code.any() or is_total.any():
         padded = pad_hs(text.where(is_code | is_total, "TOTAL"), path=path)
         commodity = padded.where(is_code | is_total, text.astype(object))
+    vintage = declared_vintage(declared) if declared else None  # a misspelt vintage is refused, column or not
     if "classification" in raw.columns:
         given = raw["classification"].astype("string").str.strip()
         classification = given.map(lambda v: VINTAGE_ALIASES.get(str(v).upper(), v) if pd.notna(v) else v)
     else:
-        vintage = declared_vintage(declared) if declared else None
         classification = pd.Series(
             np.where(is_total, "TOTAL", np.where(is_code, vintage or "", "GROUP")), index=raw.index
         ).replace("", pd.NA)
