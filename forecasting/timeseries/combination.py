@@ -105,7 +105,8 @@ def combination(
     plain = replace(settings, transform="none")
     wide, errors = calibrated(fitted, specs, plain, label=label)
     widths = conformal.half_widths(errors, settings.levels)
-    flat = widths.loc[widths[f"w_{max(settings.levels)}"] <= 0, "unique_id"].tolist()
+    top = max(settings.levels)
+    flat = widths.loc[(widths[f"up_{top}"] <= 0) & (widths[f"down_{top}"] <= 0), "unique_id"].tolist()
     if flat:
         labels = panel.labels()
         message = (

@@ -42,7 +42,11 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CALIBRATION_WINDOWS = 10
 MIN_CALIBRATION_WINDOWS = 3
-GROWTH_RANGE = (0.5, 1.0)
+GROWTH_RANGE = (0.0, 1.0)
+#: Level -> least ratio of its half-width to the 80 % one (see module notes).
+TAIL_RATIOS = {95: 1.8, 99: 3.0}
+SCALE_LEVEL = 80
+CAP_FACTORS = {"down": 1.5, "up": 1.0}
 
 
 def calibration_plan(
@@ -114,26 +118,30 @@ def calibration_errors(
 
 
 def step_factor(step: np.ndarray, growth: float | np.ndarray, calibrated: int | np.ndarray) -> np.ndarray:
-    """Growth of the half-width with the step: ``step ** growth`` up to the calibrated horizon,
-    then a random walk's ``sqrt`` growth (extrapolating a linear growth far past the errors
-    seen would be a guess, and an explosive one on the log scale).
+    """Growth of a half-width with the step: ``step ** growth`` up to the calibrated horizon, then
+    ``step ** min(growth, 0.5)``: past the errors seen, no faster than a random walk and no faster
+    than the series' own errors grew (a flat, level-like series stays flat).
 
     Examples
     --------
     >>> step_factor(np.array([1, 2, 8]), 1.0, 2).tolist()
     [1.0, 2.0, 4.0]
+    >>> step_factor(np.array([1, 5, 10]), 0.0, 5).tolist()
+    [1.0, 1.0, 1.0]
     """
     step = np.asarray(step, dtype=float)
+    growth = np.asarray(growth, dtype=float)
     inside = np.minimum(step, calibrated) ** growth
-    return inside * np.sqrt(np.maximum(step, calibrated) / calibrated)
+    return inside * (np.maximum(step, calibrated) / calibrated) ** np.minimum(growth, 0.5)
 
 
-def step_growth(errors: pd.DataFrame) -> pd.Series:
+def step_growth(errors: pd.DataFrame, level: float | None = None) -> pd.Series:
     """Growth exponent of each series' absolute errors with the step (see module notes).
 
-    Per ``unique_id, model``: the least-squares slope of ``log(mean |e_j|)`` on ``log(j)``,
-    clipped to ``GROWTH_RANGE``; with errors at one step only there is nothing to fit and the
-    random walk's 0.5 is used.
+    Per ``unique_id, model``: the least-squares slope of ``log(s_j)`` on ``log(j)``, where
+    ``s_j`` is the ``level`` % quantile of the absolute errors at step ``j`` (their mean when
+    ``level`` is None), clipped to ``GROWTH_RANGE``; with errors at one step only there is
+    nothing to fit and the random walk's 0.5 is used.
 
     Examples
     --------
@@ -143,16 +151,13 @@ def step_growth(errors: pd.DataFrame) -> pd.Series:
     [1.0]
     """
     keys = ["unique_id", "model"]
-    mean = (
-        errors.assign(abs_error=errors["error"].abs())
-        .groupby([*keys, "step"], sort=False)["abs_error"]
-        .mean()
-    )
-    mean = mean[mean > 0].reset_index()
-    mean["x"], mean["y"] = np.log(mean["step"].astype(float)), np.log(mean["abs_error"])
-    mean["xx"], mean["xy"] = mean["x"] ** 2, mean["x"] * mean["y"]
-    sums = mean.groupby(keys, sort=False)[["x", "y", "xx", "xy"]].sum()
-    count = mean.groupby(keys, sort=False).size()
+    by_step = errors.assign(abs_error=errors["error"].abs()).groupby([*keys, "step"], sort=False)["abs_error"]
+    stat = by_step.mean() if level is None else by_step.quantile(level / 100)
+    stat = stat[stat > 0].reset_index()
+    stat["x"], stat["y"] = np.log(stat["step"].astype(float)), np.log(stat["abs_error"])
+    stat["xx"], stat["xy"] = stat["x"] ** 2, stat["x"] * stat["y"]
+    sums = stat.groupby(keys, sort=False)[["x", "y", "xx", "xy"]].sum()
+    count = stat.groupby(keys, sort=False).size()
     var = sums["xx"] - sums["x"] ** 2 / count
     slope = (sums["xy"] - sums["x"] * sums["y"] / count) / var.where(var > 1e-12)
     slope = slope.where(count >= 2).fillna(0.5).clip(*GROWTH_RANGE)
@@ -160,47 +165,89 @@ def step_growth(errors: pd.DataFrame) -> pd.Series:
     return slope.reindex(every).fillna(0.5).rename("growth")
 
 
-def half_widths(errors: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
-    """Per ``unique_id, model``: normalised conformal half-widths ``w_<L>``, the step ``growth``
-    and the number of ``calibrated`` steps (see module notes)."""
+def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: bool = True) -> pd.DataFrame:
+    """Per ``unique_id, model`` and level ``L``: the step growth ``growth_<L>`` and the normalised
+    one-sided conformal widths ``down_<L>`` and ``up_<L>`` (below and above the point forecast),
+    and the number of ``calibrated`` steps (see module notes). ``warn_capped=False`` only logs
+    (at debug) when a level had to use the largest error of a side."""
     keys = ["unique_id", "model"]
-    growth = step_growth(errors)
-    table = errors.merge(growth.reset_index(), on=keys, how="left")
-    table["score"] = table["error"].abs() / table["step"] ** table["growth"]
-    table = table.sort_values([*keys, "score"], kind="stable")
-    table["rank"] = table.groupby(keys, sort=False).cumcount() + 1
-    summary = table.groupby(keys, sort=False).agg(n=("score", "size"), calibrated=("step", "max"))
-    out = growth.to_frame().join(summary).reset_index()
+    out = (
+        errors.assign(abs_error=errors["error"].abs())
+        .groupby(keys, sort=False)
+        .agg(n=("error", "size"), calibrated=("step", "max"), largest=("abs_error", "max"))
+        .reset_index()
+    )
     capped = False
     for level in levels:
+        growth = step_growth(errors, level).rename(f"growth_{level}")
+        scored = errors.merge(growth.reset_index(), on=keys, how="left")
+        scored["score"] = scored["error"].abs() / scored["step"] ** scored[f"growth_{level}"]
+        scored = scored.sort_values([*keys, "score"], kind="stable")
+        scored["rank"] = scored.groupby(keys, sort=False).cumcount() + 1
         wanted = np.ceil((out["n"] + 1) * level / 100).astype(int)
         capped |= bool((wanted > out["n"]).any())
         pick = out[keys].assign(rank=np.minimum(wanted, out["n"]))
-        out[f"w_{level}"] = pick.merge(table[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
-            "score"
-        ].to_numpy()
+        width = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")["score"].to_numpy()
+        out[f"down_{level}"] = out[f"up_{level}"] = width
+        out = out.merge(growth.reset_index(), on=keys, how="left")
     if capped:
-        logger.warning(
+        message = (
             "calibrated intervals: too few calibration errors for the exact conformal quantile at the"
-            " highest level; the largest error was used (conservative)"
+            " highest level; the largest error of each side was used (conservative)"
         )
+        logger.log(logging.WARNING if warn_capped else logging.DEBUG, message)
     out["calibrated"] = out["calibrated"].astype(int)
-    return out[[*keys, "growth", "calibrated", *[f"w_{level}" for level in levels]]]
+    columns = [c for level in levels for c in (f"growth_{level}", f"down_{level}", f"up_{level}")]
+    return out[[*keys, "calibrated", "largest", *columns]]
+
+
+def level_widths(widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(down, up)``, each ``(rows, levels)``: the widths of :func:`half_widths` times
+    ``step_factor(step, growth_<L>)`` for the rows of ``widths`` at ``step``, made to nest
+    (never narrower at a higher level).
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"calibrated": [4, 4], "largest": [9.0, 9.0], "growth_80": [0.0, 0.0], "down_80": [1.0, 1.0],
+    ...                   "up_80": [2.0, 2.0], "growth_95": [1.0, 1.0], "down_95": [0.5, 0.5],
+    ...                   "up_95": [2.0, 2.0]})
+    >>> down, up = level_widths(w, np.array([1, 4]), [80, 95])
+    >>> down.tolist(), up.tolist()
+    ([[1.0, 1.0], [1.0, 2.0]], [[2.0, 2.0], [2.0, 8.0]])
+    """
+    calibrated = widths["calibrated"].fillna(1).to_numpy()
+    largest = widths["largest"].to_numpy()
+    caps, factors = {}, {}
+    for level in levels:
+        growth = widths[f"growth_{level}"].fillna(0.5).to_numpy()
+        factors[level] = step_factor(step, growth, calibrated)
+        # Scaling a break seen early in the calibration by step ** growth would give widths larger
+        # than any error the series made; past the calibrated steps the cap grows like the widths.
+        caps[level] = largest * step_factor(np.maximum(step, calibrated), growth, calibrated) / calibrated**growth
+    sides = []
+    for side in ("down", "up"):
+        own = {level: widths[f"{side}_{level}"].to_numpy() * factors[level] for level in levels}
+        columns = []
+        for level in sorted(levels):
+            width = own[level]
+            if SCALE_LEVEL in own and level in TAIL_RATIOS:
+                # A tail estimated from one series' few breaks is too thin more often than not.
+                width = np.maximum(width, TAIL_RATIOS[level] * np.minimum(own[SCALE_LEVEL], caps[SCALE_LEVEL]))
+            columns.append(np.minimum(width, CAP_FACTORS[side] * caps[level]))
+        sides.append(np.maximum.accumulate(np.column_stack(columns), axis=1))
+    return sides[0], sides[1]
 
 
 def apply_widths(wide: pd.DataFrame, widths: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
-    """Bounds ``mean -/+ w_<L> * step_factor(step)`` for the models listed in ``widths``."""
+    """Bounds ``mean - down`` and ``mean + up`` (:func:`level_widths`) for the models listed in ``widths``."""
     out = wide.reset_index(drop=True)
     step = (out.groupby(["unique_id", "model"], sort=False).cumcount() + 1).to_numpy()
     merged = out[["unique_id", "model"]].merge(widths, on=["unique_id", "model"], how="left")
-    chosen = merged[f"w_{levels[0]}"].notna().to_numpy()
-    factor = step_factor(
-        step, merged["growth"].fillna(0.5).to_numpy(), merged["calibrated"].fillna(1).to_numpy()
-    )
-    for level in levels:
-        width = merged[f"w_{level}"].to_numpy() * factor
-        out.loc[chosen, f"lower_{level}"] = (out["mean"] - width)[chosen]
-        out.loc[chosen, f"upper_{level}"] = (out["mean"] + width)[chosen]
+    chosen = merged[f"up_{levels[0]}"].notna().to_numpy()
+    down, up = level_widths(merged, step, levels)
+    for i, level in enumerate(sorted(levels)):
+        out.loc[chosen, f"lower_{level}"] = (out["mean"] - down[:, i])[chosen]
+        out.loc[chosen, f"upper_{level}"] = (out["mean"] + up[:, i])[chosen]
     return out
 
 

@@ -33,7 +33,7 @@ from forecasting.timeseries.frame import Panel
 from forecasting.timeseries.reconcile import shrunk_covariance
 from forecasting.timeseries.selection import INTERMITTENT_ZERO_SHARE, intermittent
 
-PATH_LEVELS = (50, 80, 95)
+PATH_LEVELS = (50, 80, 95, 99)
 
 
 def auto_paths(
@@ -45,7 +45,7 @@ def auto_paths(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none", levels=PATH_LEVELS)
     wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
-    widths = conformal.half_widths(errors, PATH_LEVELS).set_index("unique_id")
+    widths = conformal.half_widths(errors, PATH_LEVELS, warn_capped=False).set_index("unique_id")
     ids = fitted.ids
     horizon = settings.horizon
     draws = joint_normal(error_correlation(errors, ids), n_paths, horizon, np.random.default_rng(seed))
@@ -53,11 +53,9 @@ def auto_paths(
     pieces = []
     for i, uid in enumerate(ids):
         mean = wide.loc[wide["unique_id"] == uid, "mean"].to_numpy()
-        known = [0.0, *(widths.loc[uid, f"w_{lv}"] for lv in PATH_LEVELS)]
-        factor = conformal.step_factor(steps, widths.loc[uid, "growth"], widths.loc[uid, "calibrated"])
-        values = (
-            mean[None, :] + quantile_map(draws[:, i, :], np.asarray(known, dtype=float)) * factor[None, :]
-        )
+        row = widths.loc[[uid]].iloc[np.zeros(horizon, dtype=int)].reset_index(drop=True)
+        down, up = conformal.level_widths(row, steps, PATH_LEVELS)
+        values = mean[None, :] + quantile_map(draws[:, i, :], down, up)
         if transform != "none":
             values = transforms.inverse_box_cox(values, lambdas[uid])
         dates = wide.loc[wide["unique_id"] == uid, "ds"].to_numpy()
@@ -70,29 +68,34 @@ def auto_paths(
     return pd.concat(pieces, ignore_index=True)
 
 
-def quantile_map(z: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """Map standard normal draws to errors through calibrated half-widths at ``PATH_LEVELS``.
+def quantile_map(z: np.ndarray, down: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Map standard normal draws ``(paths, steps)`` to errors through each step's calibrated
+    widths below (``down``) and above (``up``) the point forecast, ``(steps, len(PATH_LEVELS))``.
 
-    Piecewise linear in ``|z|`` through ``(0, 0)`` and ``(z_L, w_L)``; beyond the widest level
-    it grows like a normal tail, ``w_95 * |z| / z_95`` (the calibration says nothing about
-    the far tail, and on the log scale a steeper guess there would let a few extreme draws
-    dominate the mean). Symmetric, like the conformal intervals.
+    Piecewise linear in ``|z|`` through ``(0, 0)`` and ``(z_L, w_L)`` on the side of ``z``'s
+    sign; beyond the widest level it grows like a normal tail, ``w_top * |z| / z_top`` (the
+    calibration says nothing about the far tail, and on the log scale a steeper guess there
+    would let a few extreme draws dominate the mean).
 
     Examples
     --------
     >>> import numpy as np
     >>> z80 = 1.2815515655446004
-    >>> float(quantile_map(np.array([-z80]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
-    -2.0
-    >>> float(quantile_map(np.array([2 * 1.959963984540054]), np.array([0.0, 1.0, 2.0, 3.0]))[0])
-    6.0
+    >>> down, up = np.array([[1.0, 2.0, 3.0, 3.0]]), np.array([[0.5, 1.0, 1.5, 1.5]])
+    >>> float(quantile_map(np.array([[-z80]]), down, up)[0, 0]), float(quantile_map(np.array([[z80]]), down, up)[0, 0])
+    (-2.0, 1.0)
+    >>> round(float(quantile_map(np.array([[-2 * 2.5758293035489]]), down, up)[0, 0]), 9)
+    -6.0
     """
     knots = np.array([0.0, *(stats.norm.ppf(0.5 + lv / 200) for lv in PATH_LEVELS)])
-    widths = np.maximum.accumulate(widths)
     magnitude = np.abs(z)
-    inside = np.interp(magnitude, knots, widths)
-    beyond = widths[-1] * magnitude / knots[-1]
-    return np.sign(z) * np.where(magnitude > knots[-1], beyond, inside)
+    out = np.empty_like(magnitude)
+    for step in range(magnitude.shape[1]):
+        for side, widths in ((z[:, step] < 0, down[step]), (z[:, step] >= 0, up[step])):
+            known = np.concatenate([[0.0], np.maximum.accumulate(widths)])
+            m = magnitude[side, step]
+            out[side, step] = np.where(m > knots[-1], known[-1] * m / knots[-1], np.interp(m, knots, known))
+    return np.sign(z) * out
 
 
 def error_correlation(errors: pd.DataFrame, ids: list[str]) -> np.ndarray:
