@@ -60,7 +60,9 @@ def path_scores(
         truth = future[future["series"].isin(ids)].sort_values(["series", "period"])
         y = truth["value"].to_numpy().reshape(len(ids), horizon)
         last = train.sort_values("period").groupby("series")["value"].last().reindex(ids).to_numpy()
-        scale = train.sort_values("period").groupby("series")["value"].apply(lambda v: np.abs(np.diff(v)).mean())
+        scale = (
+            train.sort_values("period").groupby("series")["value"].apply(lambda v: np.abs(np.diff(v)).mean())
+        )
         level_mean = np.log(np.exp(logs - logs.max(axis=1, keepdims=True)).mean(axis=1)) + logs.max(axis=1)
         piece = {
             "series": np.repeat(ids, horizon), "cutoff": cutoff, "step": np.tile(np.arange(1, horizon + 1), len(ids)),

@@ -187,7 +187,9 @@ def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: boo
         wanted = np.ceil((out["n"] + 1) * level / 100).astype(int)
         capped |= bool((wanted > out["n"]).any())
         pick = out[keys].assign(rank=np.minimum(wanted, out["n"]))
-        width = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")["score"].to_numpy()
+        width = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
+            "score"
+        ].to_numpy()
         out[f"down_{level}"] = out[f"up_{level}"] = width
         out = out.merge(growth.reset_index(), on=keys, how="left")
     if capped:
@@ -201,7 +203,9 @@ def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: boo
     return out[[*keys, "calibrated", "largest", *columns]]
 
 
-def level_widths(widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def level_widths(
+    widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
     """``(down, up)``, each ``(rows, levels)``: the widths of :func:`half_widths` times
     ``step_factor(step, growth_<L>)`` for the rows of ``widths`` at ``step``, made to nest
     (never narrower at a higher level).
@@ -223,7 +227,9 @@ def level_widths(widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]) 
         factors[level] = step_factor(step, growth, calibrated)
         # Scaling a break seen early in the calibration by step ** growth would give widths larger
         # than any error the series made; past the calibrated steps the cap grows like the widths.
-        caps[level] = largest * step_factor(np.maximum(step, calibrated), growth, calibrated) / calibrated**growth
+        caps[level] = (
+            largest * step_factor(np.maximum(step, calibrated), growth, calibrated) / calibrated**growth
+        )
     sides = []
     for side in ("down", "up"):
         own = {level: widths[f"{side}_{level}"].to_numpy() * factors[level] for level in levels}
@@ -232,7 +238,9 @@ def level_widths(widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]) 
             width = own[level]
             if SCALE_LEVEL in own and level in TAIL_RATIOS:
                 # A tail estimated from one series' few breaks is too thin more often than not.
-                width = np.maximum(width, TAIL_RATIOS[level] * np.minimum(own[SCALE_LEVEL], caps[SCALE_LEVEL]))
+                width = np.maximum(
+                    width, TAIL_RATIOS[level] * np.minimum(own[SCALE_LEVEL], caps[SCALE_LEVEL])
+                )
             columns.append(np.minimum(width, CAP_FACTORS[side] * caps[level]))
         sides.append(np.maximum.accumulate(np.column_stack(columns), axis=1))
     return sides[0], sides[1]
