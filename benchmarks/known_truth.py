@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from forecasting.data.bundled import load_country_facts
-from forecasting.data.simulate import COMMODITIES, GravityTruth, simulate_gravity
 from forecasting.gravity import ppml
+from forecasting.simulate import COMMODITIES, GravityTruth, simulate_gravity
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "known_truth.md"
 

@@ -3,7 +3,9 @@
 Clean bilateral trade data, estimate PPML gravity models, run general-equilibrium
 counterfactuals for trade corridors, forecast baselines with time-series models, and
 publish scenario outlooks as reports. The main verb is :func:`forecasting.outlook`
-(defined in :mod:`forecasting.projection.pipeline`), returning an :class:`OutlookResult`.
+(defined in :mod:`forecasting.projection.pipeline`), returning an :class:`OutlookResult`;
+:func:`forecasting.outlook_many` runs it for many pairs on one gravity estimation, on a Dask
+cluster when given one (:mod:`forecasting.projection.many`).
 
 Names load on first use (``forecasting.gravity`` imports pyfixest, the outlook also
 statsforecast), so ``import forecasting`` stays fast: ``python -X importtime -c "import
@@ -33,12 +35,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # Public name -> the module that defines it (a subpackage stands for itself).
 _LAZY = {
     "outlook": "forecasting.projection.pipeline",
+    "outlook_many": "forecasting.projection.many",
     "OutlookResult": "forecasting.projection.result",
     "OutlookSettings": "forecasting.projection.settings",
     **{
         name: f"forecasting.{name}"
         for name in (
-            "classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors"
+            "classify", "data", "gravity", "timeseries", "scenarios", "projection", "report", "schema", "errors",
+            "simulate",
         )
     },
 }  # fmt: skip

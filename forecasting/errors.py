@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
+import warnings
 from collections.abc import Iterator, Mapping
 
 
@@ -49,6 +51,10 @@ class SeriesTooShortError(ForecastingError, ValueError):
     """A time series has fewer observations than a model needs."""
 
 
+class OptionError(ForecastingError, ValueError):
+    """An option is out of its range or does not fit the data (a horizon before the last data year)."""
+
+
 class ScenarioError(ForecastingError, ValueError):
     """A scenario is invalid: unknown variable or country, a shock matching nothing, overlaps."""
 
@@ -71,6 +77,26 @@ class ConvergenceWarning(ForecastingWarning):
 
 class FallbackWarning(ForecastingWarning):
     """A step could not run as asked and fell back to a weaker method (recorded in the result)."""
+
+
+def warn_and_log(
+    message: str, category: type[Warning], *, logger: logging.Logger, stacklevel: int = 2
+) -> None:
+    """Say ``message`` on the library's two channels: ``logger.warning`` and a ``category`` warning.
+
+    ``stacklevel`` counts from the caller of this function, as for :func:`warnings.warn`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_and_log("3 rows look odd", DataQualityWarning, logger=logging.getLogger("demo"))
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('DataQualityWarning', '3 rows look odd')
+    """
+    logger.warning(message)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 
 def describe_items(items: object, limit: int = 5) -> str:

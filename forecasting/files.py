@@ -2,7 +2,9 @@
 
 Every writer in the package (report artefacts, downloads, scenario files, bundled data)
 goes through these helpers, so a reader never sees a half-written file and an
-interrupted run leaves the previous version in place.
+interrupted run leaves the previous version in place. Whole folders (a report, an unpacked
+archive) are built under a temporary name beside their target and swapped in only when
+complete (:func:`atomic_directory`).
 """
 
 from __future__ import annotations
@@ -11,18 +13,24 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
+import signal
 import tempfile
+import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 __all__ = [
+    "atomic_directory",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
     "atomic_writer",
     "file_digest",
     "remove_quietly",
+    "replace_directory",
     "sha256_file",
 ]
 
@@ -37,8 +45,9 @@ def _current_umask() -> int:
     return mask
 
 
-# mkstemp creates files readable by the owner only; published files get the usual permissions.
+# mkstemp/mkdtemp create entries for the owner only; published ones get the usual permissions.
 _FILE_MODE = 0o666 & ~_current_umask()
+_DIR_MODE = 0o777 & ~_current_umask()
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
@@ -112,6 +121,108 @@ def atomic_writer(final: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     except BaseException:
         remove_quietly(temp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_directory(
+    target: str | os.PathLike[str], *, backup: str | os.PathLike[str] | None = None
+) -> Iterator[Path]:
+    """Fill a new, empty folder beside ``target``; swap it in for ``target`` only when complete.
+
+    The block writes into the yielded staging folder (hidden, ``.<name>.<random>.part``, in
+    the same parent, so the swap is a rename on one file system). When the block ends
+    normally, :func:`replace_directory` puts the staging folder at ``target``. When it raises
+    (KeyboardInterrupt included), the staging folder is deleted and ``target`` is untouched:
+    a reader sees the old folder or the new one, never a mixture.
+
+    Parameters
+    ----------
+    target
+        The folder to create or replace.
+    backup
+        Where the folder ``target`` held before goes (an older folder there is deleted);
+        ``None`` deletes it once the new one is in place.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "report"
+    >>> with atomic_directory(target) as staging:
+    ...     _ = (staging / "a.txt").write_text("new")
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        os.chmod(staging, _DIR_MODE)
+        yield staging
+        replace_directory(staging, target, backup=backup)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_directory(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    backup: str | os.PathLike[str] | None = None,
+) -> Path | None:
+    """Move folder ``source`` to ``target``; what ``target`` held goes to ``backup`` or is deleted.
+
+    Two renames, with Ctrl-C held back between them (POSIX main thread), so ``target`` is
+    never missing while both folders exist; if the second rename fails, the old folder is
+    put back. Returns where the old folder went (``backup``), or None.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("old", "new"):
+    ...     (root / name).mkdir(); _ = (root / name / "v.txt").write_text(name)
+    >>> replace_directory(root / "new", root / "old", backup=root / "old.previous").name
+    'old.previous'
+    >>> (root / "old" / "v.txt").read_text(), (root / "old.previous" / "v.txt").read_text()
+    ('new', 'old')
+    """
+    source, target = Path(source), Path(target)
+    with _interrupts_held():
+        if not target.exists() and not target.is_symlink():
+            os.rename(source, target)
+            return None
+        aside = (
+            Path(backup)
+            if backup is not None
+            else target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
+        )
+        if backup is not None and aside.exists():
+            shutil.rmtree(aside)
+        os.rename(target, aside)
+        try:
+            os.rename(source, target)
+        except BaseException:
+            os.rename(aside, target)
+            raise
+    if backup is None:
+        shutil.rmtree(aside, ignore_errors=True)
+        return None
+    return aside
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back for the duration of the block (a pending Ctrl-C is raised just after)."""
+    can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if not can_block:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def remove_quietly(path: str | os.PathLike[str]) -> None:

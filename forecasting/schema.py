@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecasting.errors import SchemaError, describe_items
 from forecasting.keys import Factorised, factorize, key_codes
+from forecasting.validation import closest
 
 Kind = Literal["str", "int", "float", "datetime", "bool"]
 
@@ -343,22 +344,19 @@ def _check_column(df: pd.DataFrame, col: Column, found: _Problems, factorised: F
 
 
 def _near_names(missing: Sequence[str], present: Iterable[object]) -> str:
-    import difflib
-
     have = [str(c) for c in present]
-    tips = []
-    for name in missing:
-        close = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
-        if close:
-            tips.append(f"'{close[0]}' -> '{name}'")
+    tips = [f"'{found[0]}' -> '{name}'" for name in missing if (found := closest(name, have, n=1))]
     return f" (did you mean to rename {', '.join(tips)}?)" if tips else ""
 
 
-def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str = "the table") -> None:
+def require_columns(
+    df: pd.DataFrame, columns: Iterable[str], *, what: str = "the table", fix: str = ""
+) -> None:
     """Raise :class:`SchemaError` naming every column of ``columns`` that ``df`` lacks.
 
     The one missing-column check of the toolkit (``validate`` uses it for schemas): the
-    message lists all missing names at once and suggests renames of near misses.
+    message lists all missing names at once, suggests renames of near misses, and ends with
+    ``fix`` (how to supply them) when given.
 
     Examples
     --------
@@ -373,6 +371,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str = "th
     if missing:
         raise SchemaError(
             f"{what} lacks column(s) {describe_items(missing)}{_near_names(missing, df.columns)}"
+            + (f"; {fix}" if fix else "")
         )
 
 

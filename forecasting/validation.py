@@ -13,13 +13,27 @@ from typing import get_args
 
 from forecasting.errors import SchemaError
 
-__all__ = ["check_choice", "choice_problem", "did_you_mean", "valid_choices"]
+__all__ = ["check_choice", "choice_problem", "closest", "did_you_mean", "valid_choices"]
+
+
+def closest(word: object, choices: Iterable[object], *, n: int = 2, cutoff: float = 0.6) -> list[str]:
+    """The spellings among ``choices`` closest to ``word`` (at most ``n``), best first.
+
+    A choice that differs from ``word`` only in letter case is preferred.
+
+    Examples
+    --------
+    >>> closest("KZA", ["KAZ", "PAK", "CHN"])
+    ['KAZ']
+    """
+    text = str(word)
+    options = [str(c) for c in choices]
+    same_letters = [c for c in options if c.lower() == text.lower() and c != text]
+    return same_letters[:n] or difflib.get_close_matches(text, options, n=n, cutoff=cutoff)
 
 
 def did_you_mean(word: object, choices: Iterable[object], *, n: int = 2, cutoff: float = 0.6) -> str:
     """A ``" (did you mean 'x'?)"`` hint naming the closest of ``choices``, or an empty string.
-
-    A choice that differs from ``word`` only in letter case is preferred.
 
     Examples
     --------
@@ -28,10 +42,7 @@ def did_you_mean(word: object, choices: Iterable[object], *, n: int = 2, cutoff:
     >>> did_you_mean("zzz", ["coal"])
     ''
     """
-    text = str(word)
-    options = [str(c) for c in choices]
-    same_letters = [c for c in options if c.lower() == text.lower() and c != text]
-    found = same_letters or difflib.get_close_matches(text, options, n=n, cutoff=cutoff)
+    found = closest(word, choices, n=n, cutoff=cutoff)
     return f" (did you mean {' or '.join(repr(f) for f in found)}?)" if found else ""
 
 

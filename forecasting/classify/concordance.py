@@ -45,6 +45,7 @@ import pandas as pd
 
 from forecasting.classify.hs import HS_VINTAGES, check_vintage
 from forecasting.errors import ReaderError, SchemaError, UnknownCodeError, describe_items
+from forecasting.schema import require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,7 @@ class Concordance:
     links: pd.DataFrame
 
     def __post_init__(self) -> None:
-        missing = [c for c in LINK_COLUMNS if c not in self.links.columns]
-        if missing:
-            raise SchemaError(f"concordance links lack columns {describe_items(missing)}")
+        require_columns(self.links, LINK_COLUMNS, what="the concordance links")
         links = self.links.drop_duplicates(subset=list(LINK_COLUMNS)).reset_index(drop=True)
         wrong = links["newer"].map(_ORDER) <= links["older"].map(_ORDER)
         if wrong.any() or links["newer"].isna().any() or links["older"].isna().any():
@@ -261,10 +260,9 @@ def read_concordance(paths: str | Path | Iterable[str | Path]) -> Concordance:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "c.csv").write_text(
-    ...     "code.after,code.before,Relationship,adjustment\\n10121,10111,n:1,1996 to 1992\\n")
-    >>> read_concordance(folder / "c.csv").pairs
+    >>> table = pathlib.Path(tempfile.mkdtemp(), "c.csv")
+    >>> _ = table.write_text("code.after,code.before,Relationship,adjustment\\n10121,10111,n:1,1996 to 1992\\n")
+    >>> read_concordance(table).pairs
     [('HS1996', 'HS1992')]
     """
     files = _expand(paths)

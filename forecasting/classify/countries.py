@@ -35,22 +35,23 @@ builder and the demo-data simulator both use.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import re
-from collections.abc import Iterable
-from typing import Literal, get_args
+from collections.abc import Iterable, Mapping
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import UnknownCodeError, describe_items
+from forecasting.validation import closest
 
 logger = logging.getLogger(__name__)
 
 CountryScheme = Literal["auto", "iso3", "m49", "name", "cepii", "baci"]
 CountryStatus = Literal["current", "recoded", "historic_successor", "historic_entity", "aggregate"]
+Code = TypeVar("Code", str, int)
 
 #: Flag written on rows whose country code carries this status (``current``/``recoded`` add none).
 STATUS_FLAGS: dict[str, str] = {
@@ -71,82 +72,74 @@ AGGREGATES: dict[str, str] = {
     "XEF": "Europe EFTA, not elsewhere specified",
 }
 
+
+def _by_status(groups: Mapping[CountryStatus, Mapping[Code, str]]) -> dict[Code, tuple[str, CountryStatus]]:
+    """``{status: {code: iso3}}`` as ``{code: (iso3, status)}``: the tables below are written by status."""
+    return {code: (iso3, status) for status, table in groups.items() for code, iso3 in table.items()}
+
+
+def _spellings(**names: tuple[str, ...]) -> dict[str, str]:
+    """``ISO3=(name, ...)`` as ``{name: ISO3}``."""
+    return {name: iso3 for iso3, spelled in names.items() for name in spelled}
+
+
 #: Old or source-specific letter codes -> (ISO3, status).
-HISTORIC: dict[str, tuple[str, CountryStatus]] = {
-    "ROM": ("ROU", "recoded"),
-    "ZAR": ("COD", "recoded"),
-    "TMP": ("TLS", "recoded"),
-    "PAL": ("PSE", "recoded"),
-    "SER": ("SRB", "recoded"),
-    "MNT": ("MNE", "recoded"),
-    "YUG": ("SRB", "historic_successor"),
-    "SCG": ("SRB", "historic_successor"),
-    "SUN": ("SUN", "historic_entity"),
-    "CSK": ("CSK", "historic_entity"),
-    "DDR": ("DDR", "historic_entity"),
-    "ANT": ("ANT", "historic_entity"),
-    "W00": ("WLD", "aggregate"),
-    "S19": ("OAS", "aggregate"),
-    **{code: (code, "aggregate") for code in AGGREGATES},
-}
+HISTORIC: dict[str, tuple[str, CountryStatus]] = _by_status(
+    {
+        "recoded": {"ROM": "ROU", "ZAR": "COD", "TMP": "TLS", "PAL": "PSE", "SER": "SRB", "MNT": "MNE"},
+        "historic_successor": {"YUG": "SRB", "SCG": "SRB"},
+        "historic_entity": {code: code for code in ("SUN", "CSK", "DDR", "ANT")},
+        "aggregate": {"W00": "WLD", "S19": "OAS", **{code: code for code in AGGREGATES}},
+    }
+)
 
 #: Numeric codes that differ from standard M49 (Comtrade and BACI reporters, aggregates).
-NUMERIC_VARIANTS: dict[int, tuple[str, CountryStatus]] = {
-    251: ("FRA", "current"),
-    579: ("NOR", "current"),
-    699: ("IND", "current"),
-    757: ("CHE", "current"),
-    842: ("USA", "current"),
-    849: ("UMI", "current"),
-    58: ("BEL", "historic_successor"),
-    280: ("DEU", "historic_successor"),
-    711: ("ZAF", "historic_successor"),
-    736: ("SDN", "historic_successor"),
-    890: ("SRB", "historic_successor"),
-    891: ("SRB", "historic_successor"),
-    200: ("CSK", "historic_entity"),
-    278: ("DDR", "historic_entity"),
-    530: ("ANT", "historic_entity"),
-    810: ("SUN", "historic_entity"),
-    0: ("WLD", "aggregate"),
-    97: ("EUN", "aggregate"),
-    490: ("OAS", "aggregate"),
-    697: ("XEF", "aggregate"),
-    837: ("XBK", "aggregate"),
-    838: ("XFZ", "aggregate"),
-    839: ("XSC", "aggregate"),
-    899: ("UNS", "aggregate"),
-}
+NUMERIC_VARIANTS: dict[int, tuple[str, CountryStatus]] = _by_status(
+    {
+        "current": {251: "FRA", 579: "NOR", 699: "IND", 757: "CHE", 842: "USA", 849: "UMI"},
+        "historic_successor": {58: "BEL", 280: "DEU", 711: "ZAF", 736: "SDN", 890: "SRB", 891: "SRB"},
+        "historic_entity": {200: "CSK", 278: "DDR", 530: "ANT", 810: "SUN"},
+        "aggregate": {
+            0: "WLD",
+            97: "EUN",
+            490: "OAS",
+            697: "XEF",
+            837: "XBK",
+            838: "XFZ",
+            839: "XSC",
+            899: "UNS",
+        },
+    }
+)
 
 #: Names as Comtrade and WITS print them that the regular-expression matcher gets wrong or misses.
-NAME_VARIANTS: dict[str, tuple[str, CountryStatus]] = {
-    "world": ("WLD", "aggregate"),
-    "eu": ("EUN", "aggregate"),
-    "eu-27": ("EUN", "aggregate"),
-    "eu-28": ("EUN", "aggregate"),
-    "european union": ("EUN", "aggregate"),
-    "other asia, nes": ("OAS", "aggregate"),
-    "areas, nes": ("UNS", "aggregate"),
-    "unspecified": ("UNS", "aggregate"),
-    "bunkers": ("XBK", "aggregate"),
-    "free zones": ("XFZ", "aggregate"),
-    "special categories": ("XSC", "aggregate"),
-    "europe efta, nes": ("XEF", "aggregate"),
-    "fmr ussr": ("SUN", "historic_entity"),
-    "ussr": ("SUN", "historic_entity"),
-    "soviet union": ("SUN", "historic_entity"),
-    "czechoslovakia": ("CSK", "historic_entity"),
-    "fmr dem. rep. of germany": ("DDR", "historic_entity"),
-    "neth. antilles": ("ANT", "historic_entity"),
-    "netherlands antilles": ("ANT", "historic_entity"),
-    "fmr fed. rep. of germany": ("DEU", "historic_successor"),
-    "fmr sudan": ("SDN", "historic_successor"),
-    "serbia and montenegro": ("SRB", "historic_successor"),
-    "yugoslavia": ("SRB", "historic_successor"),
-    "fmr yugoslavia": ("SRB", "historic_successor"),
-    "belgium-luxembourg": ("BEL", "historic_successor"),
-    "so. african customs union": ("ZAF", "historic_successor"),
-}
+NAME_VARIANTS: dict[str, tuple[str, CountryStatus]] = _by_status(
+    {
+        "aggregate": _spellings(
+            WLD=("world",),
+            EUN=("eu", "eu-27", "eu-28", "european union"),
+            OAS=("other asia, nes",),
+            UNS=("areas, nes", "unspecified"),
+            XBK=("bunkers",),
+            XFZ=("free zones",),
+            XSC=("special categories",),
+            XEF=("europe efta, nes",),
+        ),
+        "historic_entity": _spellings(
+            SUN=("fmr ussr", "ussr", "soviet union"),
+            CSK=("czechoslovakia",),
+            DDR=("fmr dem. rep. of germany",),
+            ANT=("neth. antilles", "netherlands antilles"),
+        ),
+        "historic_successor": _spellings(
+            DEU=("fmr fed. rep. of germany",),
+            SDN=("fmr sudan",),
+            SRB=("serbia and montenegro", "yugoslavia", "fmr yugoslavia"),
+            BEL=("belgium-luxembourg",),
+            ZAF=("so. african customs union",),
+        ),
+    }
+)
 
 _SCHEMES: tuple[str, ...] = get_args(CountryScheme)
 _DIGITS = re.compile(r"^\s*\d+(\.0+)?\s*$")
@@ -307,7 +300,7 @@ def _unknown_message(unknown: list[object], scheme: str) -> str:
     hints = []
     for code in unknown[:5]:
         vocabulary = sorted(iso3 | set(HISTORIC)) if _LETTERS3.match(str(code).strip()) else names
-        close = difflib.get_close_matches(str(code).strip(), vocabulary, n=3, cutoff=0.6)
+        close = closest(str(code).strip(), vocabulary, n=3)
         if close:
             hints.append(f"{code!r} -> {', '.join(close)}?")
     hint = f" Close matches: {'; '.join(hints)}." if hints else ""

@@ -9,7 +9,6 @@ longest matching prefix wins, so ``electric_buses`` (870240) beats ``buses`` (87
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import UnknownCodeError, describe_items
+from forecasting.validation import closest, did_you_mean
 
 DEFAULT_GROUPS = ("textiles", "pharma", "coal", "hydrocarbons", "buses")
 _BUILTIN_FILE = Path(__file__).with_name("groups.toml")
@@ -86,7 +86,7 @@ def _check_prefixes(prefixes: Iterable[str], group: str) -> list[str]:
         else:
             cleaned.append(p)
     if bad:
-        close = sorted({m for b in bad for m in difflib.get_close_matches(b[:2], _VALID_CHAPTERS, n=2)})
+        close = sorted({chapter for b in bad for chapter in closest(b[:2], _VALID_CHAPTERS)})
         hint = f" Nearby valid chapters: {', '.join(close)}." if close else ""
         raise UnknownCodeError(
             f"group {group!r} has {len(bad)} invalid HS prefixes: {describe_items(bad)}. Prefixes are"
@@ -175,17 +175,16 @@ def resolve(group: str | CommodityGroup) -> CommodityGroup:
     >>> resolve("textile")
     Traceback (most recent call last):
     ...
-    forecasting.errors.UnknownCodeError: unknown commodity group 'textile'; did you mean 'textiles'? ...
+    forecasting.errors.UnknownCodeError: unknown commodity group 'textile' (did you mean 'textiles'?); ...
     """
     if isinstance(group, CommodityGroup):
         return group
     known = available_groups()
     if group in known:
         return known[group]
-    close = difflib.get_close_matches(str(group), list(known), n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     raise UnknownCodeError(
-        f"unknown commodity group {group!r}; {hint}valid groups: {', '.join(sorted(known))}."
+        f"unknown commodity group {group!r}{did_you_mean(group, known, n=3, cutoff=0.5)}; valid groups:"
+        f" {', '.join(sorted(known))}."
         " Define your own with forecasting.classify.groups.define(name, prefixes)."
     )
 

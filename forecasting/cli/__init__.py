@@ -6,36 +6,39 @@ Subcommands import their part of the library only when run, so ``--help`` is ins
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from forecasting import __version__
 from forecasting.cli.fetch import add_fetch_parser
+from forecasting.cli.options import (
+    DATA_FLAGS,
+    MIRROR_RULES,
+    OUTLOOK_FLAGS,
+    SOURCES,
+    add_data_options,
+    country_code,
+    existing_file,
+    existing_path,
+    reader_options,
+    whole_number,
+    year,
+)
 
 DEFAULT_OUT = Path("reports") / "kz-pk-outlook"
-SOURCES = ("comtrade", "baci", "wits", "kz_stat", "tidy", "demo")
 
 
 def _outlook(args: argparse.Namespace) -> int:
     from forecasting.cli.outlook import run_outlook_command
+    from forecasting.cli.outlook_many import many_pairs_requested, run_many_command
 
-    return run_outlook_command(
-        data=args.data,
-        source=args.source,
-        scenarios=args.scenarios,
-        horizon=args.horizon,
-        out=args.out,
-        draws=args.draws,
-        seed=args.seed,
-        pdf=args.pdf,
-        report=not args.no_report,
-    )
+    if many_pairs_requested(args.pair, args.pairs, workers=args.workers, scheduler=args.scheduler):
+        return run_many_command(args)
+    return run_outlook_command(args)
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from forecasting.data.demo import write_demo_flows
+    from forecasting.data.bundled import write_demo_flows
 
     path = write_demo_flows(args.out)
     print(f"wrote {path} (DEMONSTRATION DATA, simulated) and refreshed the catalog checksums")
@@ -44,13 +47,20 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _read(args: argparse.Namespace) -> int:
     from forecasting.data import describe_flags, read_flows
+    from forecasting.errors import OptionError
+    from forecasting.files import atomic_write
 
-    flows = read_flows(args.paths, source=args.source)
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.suffix not in (".csv", ".parquet") or out.is_dir()):
+        raise OptionError(f"--out {out}: give a .csv or .parquet file name")
+    flows = read_flows(args.paths, source=args.source, **reader_options(args))
     print(f"{len(flows):,} rows, {flows.reporter.nunique()} reporters, {flows.partner.nunique()} partners")
     print(describe_flags(flows).to_string(index=False))
-    if args.out:
-        out = Path(args.out)
-        flows.to_parquet(out, index=False) if out.suffix == ".parquet" else flows.to_csv(out, index=False)
+    if out is not None:
+        if out.suffix == ".parquet":
+            atomic_write(out, lambda p: flows.to_parquet(p, index=False))
+        else:
+            atomic_write(out, lambda p: flows.to_csv(p, index=False))
         print(f"wrote {out}")
     return 0
 
@@ -58,10 +68,14 @@ def _read(args: argparse.Namespace) -> int:
 def _gravity(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from forecasting.errors import OptionError
     from forecasting.gravity import ppml, regression_table
 
     path = Path(args.data)
-    data = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        data = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise OptionError(f"{path}: cannot be read as a CSV panel ({exc})") from None
     result = ppml(data, args.formula, cluster=args.cluster)
     print(regression_table({"PPML": result}, format=args.format))
     if len(result.dropped):
@@ -117,49 +131,87 @@ def build_parser() -> argparse.ArgumentParser:
         " with uncertainty and the probability of reaching $1 billion, and render the report."
         " Without --data it runs on the bundled simulated demonstration data.",
     )
-    p.add_argument("--data", nargs="+", type=Path, help="trade data file(s); default: bundled demo data")
-    p.add_argument("--source", choices=SOURCES, help="format of --data (required with --data)")
-    p.add_argument("--scenarios", type=Path, help="TOML file of scenarios; default: built-in corridors")
-    p.add_argument("--horizon", type=int, default=2035, help="last forecast year (default 2035)")
+    p.add_argument(
+        "--data", nargs="+", type=existing_path, help="trade data file(s); default: bundled demo data"
+    )
+    add_data_options(p, sources=SOURCES)
+    p.add_argument(
+        "--pair",
+        action="append",
+        nargs=2,
+        type=country_code,
+        metavar=("A", "B"),
+        help="the two countries (ISO3) of the outlook, A's view; default KAZ PAK. Several --pair run many pairs, a report folder each",
+    )
+    p.add_argument(
+        "--mirror-rule",
+        default="importer",
+        choices=MIRROR_RULES,
+        metavar="RULE",
+        help="whose report values each direction when both report it: %(choices)s (default %(default)s)",
+    )
+    p.add_argument(
+        "--scenarios", type=existing_file, help="TOML file of scenarios; default: built-in corridors"
+    )
+    p.add_argument(
+        "--horizon",
+        type=year,
+        default=2035,
+        help="last forecast year, after the data's last year and at most 25 years after it (default 2035)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
-    p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    p.add_argument(
+        "--draws",
+        type=whole_number,
+        default=1000,
+        help="Monte Carlo draws, at least 40 (one beyond each end of the 95%% interval; default 1000)",
+    )
+    p.add_argument("--seed", type=whole_number, default=2026, help="random seed (default 2026)")
+    p.add_argument(
+        "--pairs", type=Path, metavar="FILE", help="many pairs from a CSV (reporter,partner) or TOML"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="many pairs: local Dask worker processes (default 1)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="many pairs: run them on the Dask cluster at ADDRESS"
+    )
     p.add_argument("--pdf", action="store_true", help="also export the report as PDF (needs Chromium)")
     p.add_argument("--no-report", action="store_true", help="write tables and figures but no HTML report")
-    p.set_defaults(func=_outlook)
+    p.set_defaults(func=_outlook, flags=OUTLOOK_FLAGS)
 
     p = sub.add_parser(
         "read",
         help="read trade files into the FLOWS table and summarise what cleaning flagged",
         description="Read trade data files (local only) into the FLOWS schema.",
     )
-    p.add_argument("paths", nargs="+", type=Path, help="files to read")
-    p.add_argument("--source", required=True, choices=SOURCES[:-1], help="file format")
+    p.add_argument("paths", nargs="+", type=existing_path, help="files to read")
+    add_data_options(p, sources=SOURCES[:-1], required=True)
     p.add_argument("--out", help="write the table to this .csv or .parquet file")
-    p.set_defaults(func=_read)
+    p.set_defaults(func=_read, flags=DATA_FLAGS)
 
     p = sub.add_parser(
         "gravity",
         help="estimate a PPML gravity model from a CSV/Parquet panel and print the table",
         description="PPML with high-dimensional fixed effects, fixest-style formula.",
     )
-    p.add_argument("data", help="CSV or Parquet panel")
+    p.add_argument("data", type=existing_file, help="CSV or Parquet panel")
     p.add_argument("--formula", required=True, help='e.g. "trade ~ ln_dist + rta | exp_year + imp_year"')
     p.add_argument("--cluster", help="cluster variable, e.g. pair_id")
     p.add_argument("--format", default="markdown", choices=("markdown", "html", "latex"), help="table format")
-    p.set_defaults(func=_gravity)
+    p.set_defaults(func=_gravity, flags={"formula": "--formula", "cluster": "--cluster"})
 
     p = sub.add_parser(
         "scenarios",
         help="list the built-in corridor scenarios or validate a scenario TOML file",
         description="List corridor scenarios; with --file, read and validate a user TOML file.",
     )
-    p.add_argument("--file", type=Path, help="a scenario TOML file to validate and list")
+    p.add_argument("--file", type=existing_file, help="a scenario TOML file to validate and list")
     p.add_argument("--export-cge", metavar="FILE", help="write iceberg trade-cost changes (.csv or .parquet)")
     p.add_argument("--elasticity", type=float, default=-5.0, help="trade elasticity 1 - sigma (default -5)")
     p.add_argument("--first-year", type=int, default=2026, help="first year of the export (default 2026)")
     p.add_argument("--last-year", type=int, default=2040, help="last year of the export (default 2040)")
-    p.set_defaults(func=_scenarios)
+    p.set_defaults(func=_scenarios, flags={"elasticity": "--elasticity"})
 
     p = sub.add_parser(
         "demo-data",
@@ -174,18 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``forecasting`` console command."""
+    """Entry point of the ``forecasting`` console command; returns the exit status.
+
+    0 on success, 2 for a user error (a bad flag, file or option, with a one-line message),
+    130 when interrupted with Ctrl-C (see :mod:`forecasting.cli.console`).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
-    from forecasting.errors import ForecastingError
-    from forecasting.progress import show_progress
+    from forecasting.cli.console import run_command
 
-    show_progress(True)
-    try:
-        return int(args.func(args) or 0)
-    except ForecastingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(args.func, args, flags=getattr(args, "flags", {}), verbose=args.verbose)

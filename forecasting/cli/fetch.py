@@ -122,7 +122,7 @@ def _source_parser(sources: argparse._SubParsersAction, name: str) -> argparse.A
     p.add_argument(
         "--timeout", type=float, default=60.0, help="seconds of silence during a transfer (default 60)"
     )
-    p.set_defaults(func=run_fetch)
+    p.set_defaults(func=run_fetch, flags=FLAGS)
     return p
 
 
@@ -152,12 +152,9 @@ def years_of(values: list[str] | None) -> list[str] | None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Run one ``forecasting fetch SOURCE`` command; returns the exit code."""
-    from forecasting.errors import cli_wording
-
     if args.cache_dir is not None:
         os.environ["FORECASTING_CACHE"] = str(args.cache_dir)
-    with cli_wording(FLAGS):
-        result = _FETCHERS[args.source](args, _policy(args))
+    result = _FETCHERS[args.source](args, _policy(args))  # the flags are FLAGS' (cli_wording by main)
     _print_result(result, args.source)
     return 0
 

@@ -1,6 +1,10 @@
 """Trade data: readers of real sources (local files only), fetchers (download + cache +
-checksum), cleaning steps that account for every row, and the bundled demo data."""
+checksum), cleaning steps that account for every row, and the bundled demo data.
 
+The readers' public names are those of :mod:`forecasting.data.readers` (its ``__all__``).
+"""
+
+from forecasting.data import readers
 from forecasting.data.bundled import (
     catalog,
     load_country_facts,
@@ -30,18 +34,8 @@ from forecasting.data.fetch import (
     fetch_gravity,
     fetch_url,
 )
-from forecasting.data.readers import (
-    read_baci,
-    read_comtrade,
-    read_flows,
-    read_geodist,
-    read_kz_stat,
-    read_reference_table,
-    read_tidy,
-    read_wits,
-    scan_baci,
-)
-from forecasting.data.simulate import GravityTruth, customs_reports, simulate_gravity
+from forecasting.data.readers import *  # noqa: F403 - the readers' public names are readers.__all__
+from forecasting.simulate import GravityTruth, customs_reports, simulate_gravity
 
 __all__ = [
     "CleanResult",
@@ -66,17 +60,9 @@ __all__ = [
     "load_published_figures",
     "mirror_compare",
     "mirror_summary",
-    "read_baci",
-    "read_comtrade",
-    "read_flows",
-    "read_geodist",
-    "read_kz_stat",
-    "read_reference_table",
-    "read_tidy",
-    "read_wits",
     "reconcile_mirror",
-    "scan_baci",
     "simulate_gravity",
     "to_frequency",
     "to_gravity",
+    *readers.__all__,
 ]

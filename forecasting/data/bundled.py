@@ -3,7 +3,8 @@
 Every bundled file is listed in ``forecasting/datasets/catalog.toml`` with its description,
 source, licence and sha256, so a report can prove which data it used. The folder ships
 inside the package (found with :mod:`importlib.resources`, so a wheel works from any folder),
-or wherever ``FORECASTING_DATASETS`` points.
+or wherever ``FORECASTING_DATASETS`` points. :func:`write_demo_flows` regenerates the demo
+files from the simulator (:mod:`forecasting.simulate.demo`) and refreshes the checksums.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import tomli_w
 
 from forecasting.errors import ForecastingError, SchemaError
-from forecasting.files import sha256_file
+from forecasting.files import atomic_write, atomic_write_text, sha256_file
 from forecasting.schema import FLOWS, validate
+from forecasting.simulate.demo import build_demo_flows, build_demo_production
 
 _ENV = "FORECASTING_DATASETS"
 
@@ -104,3 +107,28 @@ def load_demo_production() -> pd.DataFrame:
     output_usd, flags``); with the demo flows it gives intra-national flows as output minus exports.
     **Demonstration data.**"""
     return pd.read_parquet(bundled_path("demo_production"))
+
+
+def write_demo_flows(directory: str | Path | None = None) -> Path:
+    """Regenerate ``demo_flows.parquet`` and ``demo_production.parquet`` atomically and update
+    the checksums in the catalog of ``directory`` (default: the bundled folder)."""
+    folder = Path(directory) if directory else datasets_dir()
+    countries = load_country_facts(verify=False)
+    target = folder / "demo_flows.parquet"
+    atomic_write(target, lambda p: build_demo_flows(countries).to_parquet(p, index=False, compression="zstd"))
+    atomic_write(
+        folder / "demo_production.parquet",
+        lambda p: build_demo_production(countries).to_parquet(p, index=False, compression="zstd"),
+    )
+    catalog_path = folder / "catalog.toml"
+    entries = tomllib.loads(catalog_path.read_text(encoding="utf-8"))
+    for entry in entries.values():
+        entry["sha256"] = sha256_file(folder / entry["file"])
+    atomic_write_text(catalog_path, _CATALOG_HEADER + tomli_w.dumps(entries))
+    return target
+
+
+_CATALOG_HEADER = (
+    "# Bundled data sets: file, description, source, licence and sha256 of each.\n"
+    "# Regenerate demo_flows.parquet and refresh the checksums with `forecasting demo-data`.\n\n"
+)

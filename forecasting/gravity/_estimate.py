@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -18,6 +17,7 @@ from forecasting.errors import (
     EstimationError,
     SchemaError,
     describe_items,
+    warn_and_log,
 )
 from forecasting.gravity import _design, _fixef, _guards, _pyfixest, _sample, _separation
 from forecasting.gravity.formula import (
@@ -33,7 +33,7 @@ from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
-SmallSample = Literal["stata", "pyfixest"]
+SmallSample = _pyfixest.SmallSample
 SeparationMethod = Literal["fe", "simplex", "ir", "mu"]
 SEPARATION_CHECKS: tuple[str, ...] = ("fe", "simplex", "ir", "mu")
 VcovName = Literal["hetero", "iid"]
@@ -65,22 +65,10 @@ def resolve_vcov(vcov: str | dict[str, str] | None, cluster: ClusterSpec) -> tup
     return vcov, "none"
 
 
-def _check_options(
-    small_sample: str,
-    on_nonconvergence: str,
-    separation: Sequence[str],
-    demeaner: str,
-    maxiter: int,
-    tol: float,
-) -> tuple[str, ...]:
-    check_choice("small_sample", small_sample, SmallSample)
-    check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
-    check_choice("demeaner", demeaner, _pyfixest.DEMEANERS)
+def _separation_checks(separation: Sequence[str]) -> tuple[str, ...]:
     checks = (separation,) if isinstance(separation, str) else tuple(separation or ())
     for check in checks:
         check_choice("separation", check, SeparationMethod)
-    if not (isinstance(maxiter, int) and maxiter > 0) or not 0 < tol < 1:
-        raise ValueError(f"maxiter must be a positive integer and 0 < tol < 1, got {maxiter!r} and {tol!r}")
     return checks
 
 
@@ -121,28 +109,23 @@ def _excluded(
 def estimate(
     data: pd.DataFrame,
     formula: str,
+    settings: _pyfixest.FitSettings,
     *,
-    method: Literal["fepois", "feols"],
     result_type: type[GravityResult],
     fe: FEPreset | None,
     pairs: PairKind,
     cluster: ClusterSpec,
     vcov: str | dict[str, str] | None,
-    small_sample: SmallSample,
-    separation: Sequence[str],
-    maxiter: int,
-    tol: float,
-    fixef_tol: float,
-    demeaner: str,
-    offset: str | None,
-    weights: str | None,
-    on_nonconvergence: Literal["raise", "warn"],
+    separation: Sequence[str] = (),
+    on_nonconvergence: Literal["raise", "warn"] = "raise",
 ) -> GravityResult:
-    """Fit ``formula`` on ``data`` and build the result (see :func:`forecasting.gravity.ppml`)."""
+    """Fit ``formula`` on ``data`` with ``settings`` and build the result (see :func:`forecasting.gravity.ppml`)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    checks = _check_options(small_sample, on_nonconvergence, separation, demeaner, maxiter, tol)
-    poisson = method == "fepois"
+    check_choice("on_nonconvergence", on_nonconvergence, ("raise", "warn"))
+    checks = _separation_checks(separation)
+    poisson = settings.poisson
+    offset, weights = settings.offset, settings.weights
     parsed = with_preset(formula, fe)
     data = ensure_gravity_ids(data, parsed.fixed_effects, pairs=pairs)
     vcov_arg, cluster_text = resolve_vcov(vcov, cluster)
@@ -201,29 +184,19 @@ def estimate(
         checks,
         poisson=poisson,
         labels=data.index,
-        options={
-            "method": method,
-            "vcov": vcov_arg,
-            "small_sample": small_sample,
-            "maxiter": maxiter,
-            "tol": tol,
-            "fixef_tol": fixef_tol,
-            "demeaner": demeaner,
-            "offset": offset,
-            "weights": weights,
-        },
+        settings=settings,
+        vcov=vcov_arg,
     )
     keep = sample.keep
     if poisson and not fit.converged:
         message = (
-            f"PPML did not converge within maxiter={maxiter} IRLS iterations (tol={tol}); raise maxiter,"
+            f"PPML did not converge within maxiter={settings.maxiter} IRLS iterations (tol={settings.tol}); raise maxiter,"
             " keep the separation checks on (separation=('fe', 'simplex', 'ir', 'mu')), or rescale very"
             " large regressors"
         )
         if on_nonconvergence == "raise":
             raise ConvergenceError(message)
-        logger.warning(message)
-        warnings.warn(message, ConvergenceWarning, stacklevel=4)
+        warn_and_log(message, ConvergenceWarning, logger=logger, stacklevel=4)
     se = pd.Series(np.sqrt(np.clip(np.diag(fit.vcov.to_numpy()), 0, None)), index=fit.coef.index)
     se[np.diag(fit.vcov.to_numpy()) < 0] = np.nan
     _guards.check_estimates(fit.coef, se, design.matrix[keep], list(design.names))
@@ -234,16 +207,14 @@ def estimate(
             f"terms {describe_items(list(design.empty_terms))} take a single value on the data and drop"
             " out of the model (a category with one level has no contrast to estimate)"
         )
-        logger.warning(note)
-        warnings.warn(note, DataQualityWarning, stacklevel=4)
+        warn_and_log(note, DataQualityWarning, logger=logger, stacklevel=4)
     collinear = tuple(n for n in design.names if n not in fit.coef.index)
     if collinear:
         note = (
             f"regressors {describe_items(list(collinear))} are collinear with the fixed effects or each"
             " other on the estimation sample and were left out of the model (see result.collinear)"
         )
-        logger.warning(note)
-        warnings.warn(note, DataQualityWarning, stacklevel=4)
+        warn_and_log(note, DataQualityWarning, logger=logger, stacklevel=4)
 
     kept = frame.iloc[np.flatnonzero(keep)]
     fe_codes, fe_total = _fixed_effect_inputs(kept, fit, design, keep, parsed, offset)
@@ -254,35 +225,19 @@ def estimate(
         if isinstance(vcov_arg, dict)
         else {"hetero": "heteroskedasticity-robust", "iid": "iid"}[vcov_arg]
     )
-    logger.debug("%s on %d rows (%d dropped): %s", method, int(keep.sum()), len(dropped), fit_formula.text)
-    return result_type(
-        formula=parsed.text,
-        nobs=int(keep.sum()),
-        coef=fit.coef,
-        vcov=fit.vcov,
-        dropped=dropped,
-        converged=fit.converged,
-        iterations=None if poisson else 1,
-        deviance=fit.deviance,
-        fixef_names=parsed.fixed_effects,
-        cluster=cluster_text,
-        vcov_type=vcov_type,
-        small_sample=small_sample,
-        n_clusters=tuple(int(kept[c].nunique()) for c in cluster_cols),
-        loglik=loglik,
-        pseudo_r2=pseudo_r2,
-        r2=r2,
-        df_resid=fit.df_resid,
-        collinear=collinear,
-        offset_name=offset,
-        fe_preset=fe,
-        pairs=pairs,
-        fe_codes=fe_codes,
-        fe_total=fe_total,
-        rhs_spec=design.spec,
-        separated_by=dict(sample.separated_by),
-        demeaner=demeaner,
+    logger.debug(
+        "%s on %d rows (%d dropped): %s", settings.method, int(keep.sum()), len(dropped), fit_formula.text
     )
+    # grouped by theme: the sample, the estimates and fit, the inference, the model, its fixed effects
+    return result_type(
+        formula=parsed.text, nobs=int(keep.sum()), dropped=dropped, separated_by=dict(sample.separated_by),
+        coef=fit.coef, vcov=fit.vcov, converged=fit.converged, iterations=None if poisson else 1,
+        deviance=fit.deviance, df_resid=fit.df_resid, loglik=loglik, pseudo_r2=pseudo_r2, r2=r2,
+        cluster=cluster_text, vcov_type=vcov_type, small_sample=settings.small_sample,
+        n_clusters=tuple(int(kept[c].nunique()) for c in cluster_cols),
+        collinear=collinear, offset_name=offset, fe_preset=fe, pairs=pairs, demeaner=settings.demeaner,
+        fixef_names=parsed.fixed_effects, fe_codes=fe_codes, fe_total=fe_total, rhs_spec=design.spec,
+    )  # fmt: skip
 
 
 def _fit_settled(
@@ -296,7 +251,8 @@ def _fit_settled(
     *,
     poisson: bool,
     labels: pd.Index,
-    options: dict,
+    settings: _pyfixest.FitSettings,
+    vcov: str | dict[str, str],
 ) -> tuple[_pyfixest.BackendFit, _sample.Sample]:
     """Fit, and refit while the fitted means reveal separated rows the checks before the fit missed."""
     for _ in range(_MAX_REFITS):
@@ -310,7 +266,8 @@ def _fit_settled(
                 f"{' and none of the rest has a positive outcome' if poisson else ''}; there is nothing"
                 " to fit (check the filter, the sector or the fixed effects)"
             )
-        fit = _pyfixest.fit(frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), formula.text, **options)
+        rows = frame.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+        fit = _pyfixest.fit(rows, formula.text, settings, vcov=vcov)
         if not poisson:
             return fit, sample
         flagged = _separation.mu_check(outcome[keep], np.exp(fit.link))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import ConvergenceError, EstimationError
+from forecasting.validation import check_choice
 
 
 @contextlib.contextmanager
@@ -46,7 +47,45 @@ logger = logging.getLogger(__name__)
 
 Demeaner = Literal["rust", "numba", "lsmr"]
 DEMEANERS: tuple[str, ...] = ("rust", "numba", "lsmr")
+SmallSample = Literal["stata", "pyfixest"]
 FIXEF_MAXITER = 10_000
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How pyfixest fits a prepared sample: the estimator and its numerical settings, checked here.
+
+    Examples
+    --------
+    >>> FitSettings("feols").maxiter
+    1
+    >>> FitSettings("fepois", demeaner="cuda")
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.SchemaError: demeaner='cuda' is not valid; use one of 'rust', 'numba', 'lsmr'
+    """
+
+    method: Literal["fepois", "feols"]
+    small_sample: SmallSample = "stata"
+    maxiter: int = 1
+    tol: float = 1e-8
+    fixef_tol: float = 1e-8
+    demeaner: Demeaner = "rust"
+    offset: str | None = None
+    weights: str | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("small_sample", self.small_sample, SmallSample)
+        check_choice("demeaner", self.demeaner, DEMEANERS)
+        if not (isinstance(self.maxiter, int) and self.maxiter > 0) or not 0 < self.tol < 1:
+            raise ValueError(
+                f"maxiter must be a positive integer and 0 < tol < 1, got {self.maxiter!r} and {self.tol!r}"
+            )
+
+    @property
+    def poisson(self) -> bool:
+        """Whether this is PPML (``fepois``) rather than OLS."""
+        return self.method == "fepois"
 
 
 @dataclass(frozen=True)
@@ -119,28 +158,16 @@ def singletons(codes: np.ndarray) -> np.ndarray:
     return np.asarray(detect_singletons(np.asfortranarray(codes, dtype=np.uint32)), dtype=bool)
 
 
-def fit(
-    data: pd.DataFrame,
-    formula: str,
-    *,
-    method: str,
-    vcov: str | dict[str, str],
-    small_sample: str,
-    maxiter: int,
-    tol: float,
-    fixef_tol: float,
-    demeaner: str,
-    offset: str | None,
-    weights: str | None,
-) -> BackendFit:
+def fit(data: pd.DataFrame, formula: str, settings: FitSettings, *, vcov: str | dict[str, str]) -> BackendFit:
     """Estimate ``formula`` on ``data`` (clean rows only, RangeIndex) with pyfixest."""
-    ssc, scale_robust = ssc_settings(small_sample, method=method)
+    method = settings.method
+    ssc, scale_robust = ssc_settings(settings.small_sample, method=method)
     common: dict[str, Any] = {
         "vcov": vcov,
         "ssc": ssc,
-        "weights": weights,
+        "weights": settings.weights,
         "fixef_rm": "none",
-        "demeaner": demeaner_config(demeaner, fixef_tol),
+        "demeaner": demeaner_config(settings.demeaner, settings.fixef_tol),
         "copy_data": False,
     }
     try:
@@ -155,9 +182,9 @@ def fit(
                 model = pf.fepois(
                     formula,
                     data,
-                    offset=offset,
-                    iwls_tol=tol,
-                    iwls_maxiter=maxiter + 1,
+                    offset=settings.offset,
+                    iwls_tol=settings.tol,
+                    iwls_maxiter=settings.maxiter + 1,
                     separation_check=[],
                     **common,
                 )
@@ -173,7 +200,7 @@ def fit(
         raise EstimationError(f"pyfixest could not fit {formula!r}: {exc}") from exc
     except ImportError as exc:
         raise EstimationError(
-            f"demeaner={demeaner!r} is not available here ({exc}); use demeaner='rust' (the default)"
+            f"demeaner={settings.demeaner!r} is not available here ({exc}); use demeaner='rust' (the default)"
         ) from exc
     except (np.linalg.LinAlgError, KeyError, TypeError, RuntimeError) as exc:
         raise EstimationError(f"pyfixest could not fit {formula!r}: {type(exc).__name__}: {exc}") from exc

@@ -15,7 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import SchemaError, describe_items
+from forecasting.errors import SchemaError
+from forecasting.schema import require_columns
 from forecasting.validation import check_choice
 
 FEPreset = Literal["structural", "exporter_importer_year", "exporter_importer", "pair"]
@@ -101,12 +102,12 @@ def add_preset_effects(
     check_choice("fe", preset, FEPreset)
     check_choice("pairs", pairs, PairKind)
     needed = ["exporter", "importer"] + (["year"] if "year" in preset or preset == "structural" else [])
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise SchemaError(
-            f"fe={preset!r} builds its fixed effects from {needed}, but the data lack {describe_items(missing)};"
-            " rename your columns or write the fixed effects in the formula after '|'"
-        )
+    require_columns(
+        data,
+        needed,
+        what=f"fe={preset!r} builds its fixed effects from {needed}, but the data",
+        fix="rename your columns or write the fixed effects in the formula after '|'",
+    )
     out = data.copy()
     exporter = out["exporter"].astype(str)
     importer = out["importer"].astype(str)

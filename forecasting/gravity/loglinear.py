@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forecasting.gravity._estimate import ClusterSpec, SmallSample, estimate
-from forecasting.gravity._pyfixest import Demeaner
+from forecasting.gravity._estimate import ClusterSpec, estimate
+from forecasting.gravity._pyfixest import Demeaner, FitSettings, SmallSample
 from forecasting.gravity.formula import FEPreset, PairKind
 from forecasting.gravity.results import OLSResult
 
@@ -46,24 +46,9 @@ def ols(
     >>> round(float(res.coef["ln_dist"]), 1), int((res.dropped["reason"] == "zero_outcome").sum())
     (-0.9, 5)
     """
+    settings = FitSettings("feols", small_sample, fixef_tol=fixef_tol, demeaner=demeaner, weights=weights)
     result = estimate(
-        data,
-        formula,
-        method="feols",
-        result_type=OLSResult,
-        fe=fe,
-        pairs=pairs,
-        cluster=cluster,
-        vcov=vcov,
-        small_sample=small_sample,
-        separation=(),
-        maxiter=1,
-        tol=1e-8,
-        fixef_tol=fixef_tol,
-        demeaner=demeaner,
-        offset=None,
-        weights=weights,
-        on_nonconvergence="raise",
+        data, formula, settings, result_type=OLSResult, fe=fe, pairs=pairs, cluster=cluster, vcov=vcov
     )
     assert isinstance(result, OLSResult)
     return result

@@ -10,8 +10,8 @@ from typing import Literal
 
 import pandas as pd
 
-from forecasting.gravity._estimate import SEPARATION_CHECKS, ClusterSpec, SmallSample, estimate
-from forecasting.gravity._pyfixest import Demeaner
+from forecasting.gravity._estimate import SEPARATION_CHECKS, ClusterSpec, estimate
+from forecasting.gravity._pyfixest import Demeaner, FitSettings, SmallSample
 from forecasting.gravity.formula import FEPreset, PairKind
 from forecasting.gravity.results import PPMLResult
 
@@ -124,24 +124,10 @@ def ppml(
     >>> list(res.tidy().columns)
     ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'conf_low', 'conf_high']
     """
+    settings = FitSettings("fepois", small_sample, maxiter, tol, fixef_tol, demeaner, offset, weights)
     result = estimate(
-        data,
-        formula,
-        method="fepois",
-        result_type=PPMLResult,
-        fe=fe,
-        pairs=pairs,
-        cluster=cluster,
-        vcov=vcov,
-        small_sample=small_sample,
-        separation=separation,
-        maxiter=maxiter,
-        tol=tol,
-        fixef_tol=fixef_tol,
-        demeaner=demeaner,
-        offset=offset,
-        weights=weights,
-        on_nonconvergence=on_nonconvergence,
-    )
+        data, formula, settings, result_type=PPMLResult, fe=fe, pairs=pairs, cluster=cluster, vcov=vcov,
+        separation=separation, on_nonconvergence=on_nonconvergence,
+    )  # fmt: skip
     assert isinstance(result, PPMLResult)
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from forecasting.errors import EstimationError, SchemaError, describe_items
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
+from forecasting.schema import require_columns
 from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,24 @@ def _ignore_interrupts() -> None:
 
 
 @contextlib.contextmanager
+def _started_ignoring_interrupts() -> Iterator[None]:
+    """Workers started in this block ignore Ctrl-C from their first instruction.
+
+    The initializer comes too late for a worker still importing when Ctrl-C arrives (it
+    printed a traceback); an ignored signal is inherited by the new process. The block only
+    submits, so this process is deaf to Ctrl-C for milliseconds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     """Fresh workers for one call: shut down on success, killed on any error or interrupt."""
     pool = ProcessPoolExecutor(
@@ -128,8 +148,9 @@ def ppml_by_sector(
     check_choice("on_error", on_error, ("collect", "raise"))
     if not (isinstance(n_jobs, int) and n_jobs >= 1):
         raise ValueError(f"n_jobs={n_jobs!r} must be a positive integer (1 runs the sectors in turn)")
-    if by not in data.columns:
-        raise SchemaError(f"by={by!r} is not a column; columns are {describe_items(list(data.columns))}")
+    require_columns(
+        data, [by], what=f"the data (by={by!r})", fix=f"columns are {describe_items(list(data.columns))}"
+    )
     if data[by].isna().any():
         rows = data.index[data[by].isna()].tolist()
         raise SchemaError(
@@ -142,7 +163,8 @@ def ppml_by_sector(
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
         with _worker_pool(min(n_jobs, len(groups))) as pool:
-            futures = [pool.submit(_fit_one, *group) for group in order]
+            with _started_ignoring_interrupts():
+                futures = [pool.submit(_fit_one, *group) for group in order]
             outcomes = [future.result() for future in futures]
         outcomes.sort(key=lambda item: item[0])
     results = {name: out for name, out in outcomes if isinstance(out, PPMLResult)}

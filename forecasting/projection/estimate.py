@@ -1,15 +1,18 @@
 """Stage (b) of the outlook: estimate gravity once for a panel.
 
-From the prepared data: the sector-by-sector structural PPML (one model per commodity
-group), a trade-cost elasticity for every commodity with its origin, and the GE base year of
-each commodity (international flows plus domestic sales). Every pair's outlook (stage (c),
+From the prepared data: the sector-by-sector PPML (one model per commodity group, the model
+the covariates support, see :mod:`forecasting.projection.gravity_model`), a trade-cost
+elasticity for every commodity with its origin, and the GE base year of each commodity
+(international flows plus domestic sales). Every pair's outlook (stage (c),
 :mod:`forecasting.projection.pair`) reads this one :class:`GravityEstimate`.
 
 Elasticity rule: the PPML coefficient on ``ln_tariff`` (ln of one plus the ad-valorem
 tariff) when it is negative and significant (|t| >= 2), otherwise the precision-weighted
 mean of the significant ones ("pooled"), so a poorly identified commodity does not drive a
-corridor result; without covariates, the literature value. Each non-estimated value is a
-recorded fall-back.
+corridor result. Without a tariff, the same rule on the distance coefficients, rescaled to
+trade elasticities by an assumed ratio ("distance"); without any model, the literature
+value. Each value that is not the commodity's own tariff estimate is a recorded fall-back,
+and so is every assumption made to build a user's panel (:mod:`forecasting.projection.user_panel`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecasting.data.simulate import GravityTruth
 from forecasting.gravity import ppml_by_sector
+from forecasting.projection.geography import is_aggregate
+from forecasting.projection.gravity_model import (
+    TRADE_ELASTICITY,
+    TRADE_ELASTICITY_RELATIVE_SE,
+    GravitySpec,
+    choose_spec,
+    distance_elasticities,
+    gravity_sample,
+    usable_rows,
+)
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import COEFFICIENT_COLUMNS
 from forecasting.projection.settings import Elasticity, Fallback, GEMode
+from forecasting.simulate import GravityTruth
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +50,14 @@ __all__ = [
     "ge_base_year",
 ]
 
-GRAVITY_FORMULA = "value_usd ~ rta + ln_tariff"
 GRAVITY_JOBS = 2  # worker processes for the per-commodity PPML fits
-# Used only when no covariates are given (real data without tariff or RTA series): the median
+# Used only when no gravity model can be estimated (no covariates and no geography): the median
 # trade elasticity of structural gravity estimates, Head & Mayer (2014), Handbook of
 # International Economics vol. 4, ch. 3 (about -5), with a wide standard error.
 LITERATURE_ELASTICITY = Elasticity(
-    "all", -5.0, 1.5, "literature", "assumption: Head & Mayer (2014) median structural estimate"
-)
+    "all", TRADE_ELASTICITY, abs(TRADE_ELASTICITY) * TRADE_ELASTICITY_RELATIVE_SE, "literature",
+    "assumption: Head & Mayer (2014) median structural estimate",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +136,8 @@ def ge_base_year(
     flows); where exports exceed recorded output the domestic flow is set to zero.
     """
     flows = reconciled[(reconciled.period.dt.year == year) & (reconciled.commodity == commodity)]
+    aggregates = is_aggregate(set(flows.exporter) | set(flows.importer))  # WLD, EUN...: not countries
+    flows = flows[~flows.exporter.isin(aggregates) & ~flows.importer.isin(aggregates)]
     flows = flows.groupby(["exporter", "importer"], as_index=False).value_usd.sum()
     countries = sorted(set(flows.exporter) | set(flows.importer))
     square = pd.MultiIndex.from_product([countries, countries], names=["exporter", "importer"]).to_frame(
@@ -140,48 +155,85 @@ def ge_base_year(
     return data
 
 
-def _gravity(
-    reconciled: pd.DataFrame, covariates: pd.DataFrame | None
-) -> tuple[pd.DataFrame, dict[str, Elasticity]]:
-    """Sector-by-sector structural PPML; per-commodity trade-cost elasticities."""
-    if covariates is None:
-        note = pd.DataFrame(
-            [
-                {
-                    "model": "literature",
-                    "term": "ln_tariff",
-                    "estimate": LITERATURE_ELASTICITY.estimate,
-                    "std_error": LITERATURE_ELASTICITY.std_error,
-                    "statistic": np.nan,
-                    "p_value": np.nan,
-                    "conf_low": np.nan,
-                    "conf_high": np.nan,
-                }
-            ]
-        )
-        return note, {}
-    panel = reconciled[reconciled.exporter != reconciled.importer].assign(year=reconciled.period.dt.year)
-    panel = panel[["exporter", "importer", "year", "commodity", "value_usd"]].merge(
-        covariates, on=["exporter", "importer", "year", "commodity"], how="inner"
+def _literature_note() -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"model": "literature", "term": "ln_tariff", "estimate": LITERATURE_ELASTICITY.estimate,
+          "std_error": LITERATURE_ELASTICITY.std_error}]
+    )  # fmt: skip
+
+
+def _gravity(prepared: PreparedData) -> tuple[pd.DataFrame, dict[str, Elasticity], list[Fallback]]:
+    """Sector-by-sector PPML; per-commodity trade-cost elasticities; what fell back."""
+    no_model = Fallback(
+        "gravity",
+        "no covariates (rta, ln_tariff by exporter, importer, year, commodity) were given and the panel's"
+        " countries have no bundled geography, so no gravity model was estimated",
+        f"the literature trade elasticity {LITERATURE_ELASTICITY.estimate:g} (Head & Mayer 2014) is used for"
+        " every commodity; pass covariates= to estimate them",
     )
+    if prepared.covariates is None and prepared.geography is None:
+        return _literature_note(), {}, [no_model]
+    sample = gravity_sample(prepared.reconciled, prepared.covariates, prepared.geography)
+    spec = choose_spec(sample) if len(sample) else None
+    if spec is None:
+        return _literature_note(), {}, [no_model]
+    rows, fallbacks = usable_rows(sample, spec)
+    logger.info("gravity: %s on %d flows", spec.description, len(rows))
     sectors = ppml_by_sector(
-        panel,
-        GRAVITY_FORMULA,
+        rows,
+        spec.formula,
         by="commodity",
         n_jobs=GRAVITY_JOBS,
-        on_error="raise",
-        fe="structural",
+        on_error="collect",
+        fe=spec.fe,
         cluster="pair",
     )
+    for commodity, message in sectors.failures.items():
+        fallbacks.append(
+            Fallback(
+                f"gravity ({commodity})",
+                f"the PPML model could not be estimated: {message}",
+                "its trade elasticity falls back (see its elasticity); more pairs or years of this commodity"
+                " would identify it",
+            )
+        )
     coefficients = sectors.tidy().rename(columns={"commodity": "model"})
-    return coefficients, choose_elasticities(coefficients)
+    if coefficients.empty:
+        failed = Fallback(
+            "gravity",
+            "no commodity's gravity model could be estimated (see the gravity (...) fall-backs)",
+            no_model.remedy,
+        )
+        return _literature_note(), {}, [*fallbacks, failed]
+    try:
+        chosen = choose_elasticities(coefficients, term=spec.elasticity_term)
+    except ValueError as exc:
+        fallbacks.append(
+            Fallback("trade elasticity", str(exc), "the literature value is used for every commodity")
+        )
+        return coefficients, {}, fallbacks
+    if spec.elasticity_term == "ln_dist":
+        chosen = distance_elasticities(coefficients, chosen)
+        fallbacks.append(_distance_fallback(spec))
+    return coefficients, chosen, fallbacks
+
+
+def _distance_fallback(spec: GravitySpec) -> Fallback:
+    return Fallback(
+        "trade elasticity (from distance)",
+        "the panel has no tariff column (ln_tariff or tariff_pct), so no trade elasticity is estimated directly;"
+        f" the gravity model is {spec.description}",
+        "each commodity's elasticity is its own distance coefficient x -5/-1.1 (the ratio of the literature"
+        " medians, Head & Mayer 2014), with a 30 % uncertainty on that ratio; give tariffs (covariates= with"
+        " ln_tariff or tariff_pct by exporter, importer, year) to estimate them",
+    )
 
 
 def _with_truth(coefficients: pd.DataFrame, *, demo: bool) -> pd.DataFrame:
     """Add the simulator's true value (``truth``) and the gap in standard errors on the demo data.
 
     On the bundled panel every estimate can be checked against what the simulation put in
-    (:class:`forecasting.data.simulate.GravityTruth`); on real data both columns are missing.
+    (:class:`forecasting.simulate.GravityTruth`); on real data both columns are missing.
     """
     if not demo:
         return coefficients.assign(truth=np.nan, truth_gap_se=np.nan)
@@ -191,7 +243,7 @@ def _with_truth(coefficients: pd.DataFrame, *, demo: bool) -> pd.DataFrame:
 
 
 def _elasticities_with_fallbacks(
-    estimated: Mapping[str, Elasticity], commodities: list[str], covariates_given: bool
+    estimated: Mapping[str, Elasticity], commodities: list[str], model_estimated: bool
 ) -> tuple[dict[str, Elasticity], list[Fallback]]:
     chosen, fallbacks = {}, []
     for k in commodities:
@@ -199,11 +251,11 @@ def _elasticities_with_fallbacks(
         if found is None:
             chosen[k] = Elasticity(k, LITERATURE_ELASTICITY.estimate, LITERATURE_ELASTICITY.std_error,
                                    "literature", LITERATURE_ELASTICITY.source)  # fmt: skip
-            if covariates_given:
+            if model_estimated:
                 fallbacks.append(
                     Fallback(
                         f"trade elasticity ({k})",
-                        "the gravity model gave no ln_tariff coefficient for this commodity",
+                        "the gravity model gave no usable coefficient for this commodity",
                         f"the literature value {LITERATURE_ELASTICITY.estimate:g} is used; give covariates"
                         " for its pairs and years",
                     )
@@ -214,22 +266,11 @@ def _elasticities_with_fallbacks(
             fallbacks.append(
                 Fallback(
                     f"trade elasticity ({k})",
-                    "its ln_tariff coefficient is not negative and significant (|t| >= 2)",
+                    "its own coefficient is not negative and significant (|t| >= 2)",
                     f"the pooled value {found.estimate:.2f} ({found.source}) is used; more years or"
                     " pairs of this commodity would identify its own",
                 )
             )
-    if not covariates_given:
-        fallbacks.insert(
-            0,
-            Fallback(
-                "gravity",
-                "no covariates (rta, ln_tariff by exporter, importer, year, commodity) were given,"
-                " so no gravity model was estimated",
-                f"the literature trade elasticity {LITERATURE_ELASTICITY.estimate:g} (Head & Mayer 2014)"
-                " is used for every commodity; pass covariates= to estimate them",
-            ),
-        )
     return chosen, fallbacks
 
 
@@ -246,13 +287,12 @@ def estimate_gravity(prepared: PreparedData) -> GravityEstimate:
     >>> gravity.ge_mode, sorted(gravity.elasticities)[:2]
     ('full', ['buses', 'coal'])
     """
-    coefficients, estimated = _gravity(prepared.reconciled, prepared.covariates)
+    coefficients, estimated, model_fallbacks = _gravity(prepared)
     coefficients = _with_truth(coefficients, demo=prepared.demo)
     coefficients = coefficients.reindex(columns=list(COEFFICIENT_COLUMNS))
     commodities = sorted(prepared.reconciled.commodity.unique())
-    elasticities, fallbacks = _elasticities_with_fallbacks(
-        estimated, commodities, prepared.covariates is not None
-    )
+    elasticities, fallbacks = _elasticities_with_fallbacks(estimated, commodities, bool(estimated))
+    fallbacks = [*prepared.fallbacks, *model_fallbacks, *fallbacks]
     production = prepared.production
     bases = {
         k: None

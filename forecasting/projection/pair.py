@@ -28,11 +28,20 @@ from forecasting.projection.history import (
     reported_history,
     reporting_basis,
 )
+from forecasting.projection.nowcast import outlook_nowcasts
 from forecasting.projection.pair_backtest import baseline_backtest
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import SERIES_KEYS, TABLE_COLUMNS, OutlookResult
-from forecasting.projection.settings import Fallback, OutlookSettings, SeriesMethod, announce
+from forecasting.projection.settings import (
+    Fallback,
+    OutlookSettings,
+    SeriesMethod,
+    announce,
+    check_draws,
+    check_horizon,
+)
 from forecasting.projection.shipments import shipments_for_pair
+from forecasting.projection.thin_data import check_pair, floor_bands
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
 
@@ -93,26 +102,31 @@ def pair_outlook(
     seed: int = 2026,
     level: Sequence[int] = (80, 95),
     target_usd: float = 1e9,
-    reference_importer: str = "DEU",
+    reference_importer: str | None = None,
     gdp: pd.DataFrame | None = None,
+    nowcast: bool | pd.DataFrame = True,
 ) -> OutlookResult:
     """Forecast one pair's trade by commodity and direction under each scenario, with uncertainty.
 
     ``prepared`` and ``gravity`` come from :func:`~forecasting.projection.prepare.prepare_data`
     and :func:`~forecasting.projection.estimate.estimate_gravity` and may serve many pairs;
-    the other arguments are those of :func:`forecasting.outlook`.
+    the other arguments are those of :func:`forecasting.outlook`. A pair absent from the data
+    or with too few years of trade is refused (:mod:`forecasting.projection.thin_data`).
     """
     pair = (str(pair[0]), str(pair[1]))
     scenarios = dict(builtin_corridors() if scenarios is None else scenarios)
     ge_draws = min(ge_draws, draws)
     base_year = prepared.base_year
-    if horizon <= base_year:
-        raise ValueError(f"horizon {horizon} must be after the last data year {base_year}")
+    check_draws(draws, level)
+    check_horizon(horizon, base_year)
+    data_checks = check_pair(prepared.reconciled, prepared.annual, pair)  # absent or too thin: refused here
     series = pair_series(prepared.reconciled, pair)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
+    paths, widened = floor_bands(paths, methods, series, seed=int(seed))
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
-    fallbacks = [*gravity.fallbacks, *fallbacks]
+    fallbacks = [*gravity.fallbacks, *data_checks, *fallbacks, *widened]
+    reference_importer = choose_reference_importer(reference_importer, gravity.bases)
     commodities = sorted(series.commodity.unique())
     years = list(range(base_year + 1, horizon + 1))
     reference = _pair_availability(scenarios.get("baseline", builtin_corridors()["baseline"]), pair, years)
@@ -167,6 +181,7 @@ def pair_outlook(
         baseline_model=BASELINE_MODEL + ("; centre anchored on the GDP path" if gdp is not None else ""),
         elasticities=tuple(gravity.elasticities[k] for k in commodities),
         fallbacks=announce(tuple(dict.fromkeys(fallbacks))),
+        nowcasts=outlook_nowcasts(nowcast, pair, base_year=base_year, demo=prepared.demo),
     )
     shipments = [p.shipments.assign(scenario=p.name) for p in scenario_paths if len(p.shipments)]
     return OutlookResult(
@@ -188,3 +203,37 @@ def pair_outlook(
         scenarios=scenarios,
         settings=settings,
     )
+
+
+#: The GE's numeraire when the data hold it: Germany, as in Yotov et al. (2016).
+DEFAULT_REFERENCE_IMPORTER = "DEU"
+
+
+def choose_reference_importer(chosen: str | None, bases: Mapping[str, pd.DataFrame | None]) -> str:
+    """The GE's reference importer: ``chosen``, else DEU, else the largest importer every base holds.
+
+    The reference importer only fixes the scale of the multilateral resistances, so the
+    counterfactual changes in trade do not depend on it; a user's panel without Germany gets
+    its largest common importer instead of an error (logged; shown in the settings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> base = pd.DataFrame({"exporter": ["A", "B"], "importer": ["B", "A"], "value_usd": [1.0, 5.0]})
+    >>> choose_reference_importer(None, {"coal": base}), choose_reference_importer("B", {"coal": base})
+    ('A', 'B')
+    """
+    if chosen is not None:
+        return chosen
+    frames = [b for b in bases.values() if b is not None and len(b)]
+    common = set.intersection(*(set(b.importer) for b in frames)) if frames else set()
+    if not common or DEFAULT_REFERENCE_IMPORTER in common:
+        return DEFAULT_REFERENCE_IMPORTER
+    imports = pd.concat(frames).groupby("importer").value_usd.sum().reindex(sorted(common))
+    picked = str(imports.idxmax())
+    logger.info(
+        "GE reference importer: %s (the largest importer of the data; %s is not in them)",
+        picked,
+        DEFAULT_REFERENCE_IMPORTER,
+    )
+    return picked

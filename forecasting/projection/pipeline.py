@@ -23,6 +23,8 @@ from forecasting.projection.estimate import estimate_gravity
 from forecasting.projection.pair import pair_outlook
 from forecasting.projection.prepare import prepare_data
 from forecasting.projection.result import OutlookResult
+from forecasting.projection.settings import check_draws, check_horizon
+from forecasting.projection.thin_data import check_pair
 from forecasting.scenarios import Scenario, builtin_corridors
 
 __all__ = ["EXAMPLE_SCENARIOS", "example_outlook", "outlook"]
@@ -45,9 +47,10 @@ def outlook(
     level: Sequence[int] = (80, 95),
     mirror_rule: str = "importer",
     target_usd: float = 1e9,
-    reference_importer: str = "DEU",
+    reference_importer: str | None = None,
     data_source: str | None = None,
     gdp: pd.DataFrame | None = None,
+    nowcast: bool | pd.DataFrame = True,
 ) -> OutlookResult:
     """Forecast a pair's trade by commodity and direction under each scenario, with uncertainty.
 
@@ -57,18 +60,25 @@ def outlook(
         FLOWS table (any frequency; HS codes are grouped into the named groups). ``None`` uses
         the bundled simulated demo data, with its production and covariate tables.
     production
-        Gross output by ``country, commodity, year`` (``output_usd``) for intra-national flows;
-        without it the GE step falls back to direct (partial) effects (recorded in
-        ``settings.fallbacks``).
+        Gross output by ``country, commodity, year`` (``output_usd``; a DataFrame or a CSV /
+        Parquet path) for intra-national flows in the GE base year; for the countries it
+        does not cover (all, without it) domestic sales are approximated from GDP and the
+        panel's exports (:func:`forecasting.projection.user_panel.approximate_production`),
+        recorded in ``settings.fallbacks``.
     covariates
-        ``exporter, importer, year, commodity`` with ``rta`` and ``ln_tariff`` for the gravity
-        model; without it the literature elasticity is used (recorded as a fall-back).
+        ``exporter, importer, year`` (and optionally ``commodity``) with ``rta`` and
+        ``ln_tariff`` or ``tariff_pct`` (a DataFrame or a path), or the same columns on
+        ``flows``. Distance, contiguity, common language and landlocked status come from the
+        bundled GeoDist tables; without a tariff the trade elasticities come from each
+        commodity's distance coefficient (:mod:`forecasting.projection.gravity_model`), a
+        recorded fall-back.
     scenarios
         Scenario values by name; the built-in corridors by default.
     pair, horizon, draws, ge_draws, seed, level, target_usd, reference_importer
         The pair (its first country's view orients flows), last forecast year, Monte Carlo
         draws of the outlook and of the GE step (at most ``draws``), seed, interval levels,
-        the turnover target, and the GE numeraire.
+        the turnover target, and the GE numeraire (default DEU, or the largest importer of a
+        panel without Germany: a normalisation that leaves the counterfactual changes unchanged).
     mirror_rule
         How each direction is valued when both sides report it (default: the importer's report).
     data_source
@@ -78,6 +88,17 @@ def outlook(
         every forecast year: the baseline then grows with the product of incomes
         (:mod:`forecasting.projection.drivers`; e.g. ``hold_last_rate(load_gdp_projections(),
         until=horizon)``). Not the default: it was not shown to beat it.
+    nowcast
+        ``True``: full-year estimates for years after the data from the bundled published
+        year-to-date figures of the pair (:mod:`forecasting.projection.nowcast`), recorded in
+        ``settings.nowcasts`` on their own basis; ``False``: none; or a table of the user's
+        own figures in the layout of ``forecasting/datasets/published_figures.csv``.
+
+    Raises
+    ------
+    NoDataError, PairAbsentError, ThinDataError
+        A flows table without rows, a pair absent from the data, or a pair with fewer than
+        three years of trade (:mod:`forecasting.projection.thin_data`).
 
     Examples
     --------
@@ -88,15 +109,16 @@ def outlook(
     >>> sorted(result.forecast.scenario.unique()), result.is_demo
     (['statistical'], True)
     """
+    check_draws(draws, level)  # before any work, and the horizon before gravity: wrong options fail fast
     prepared = prepare_data(
         flows, production=production, covariates=covariates, mirror_rule=mirror_rule, data_source=data_source
     )
-    if horizon <= prepared.base_year:
-        raise ValueError(f"horizon {horizon} must be after the last data year {prepared.base_year}")
+    check_horizon(horizon, prepared.base_year)
+    check_pair(prepared.reconciled, prepared.annual, pair)  # before the gravity models: fail fast
     return pair_outlook(
         prepared, estimate_gravity(prepared), pair=pair, scenarios=scenarios, horizon=horizon, draws=draws,
         ge_draws=ge_draws, seed=seed, level=level, target_usd=target_usd, reference_importer=reference_importer,
-        gdp=gdp,
+        gdp=gdp, nowcast=nowcast,
     )  # fmt: skip
 
 

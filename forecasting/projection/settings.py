@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
+import numbers
 import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from forecasting.errors import FallbackWarning, SchemaError
+from forecasting.errors import FallbackWarning, OptionError, SchemaError, option_hint
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +35,15 @@ __all__ = [
     "ELASTICITY_ORIGINS",
     "GE_MODES",
     "Elasticity",
+    "MAX_YEARS_AHEAD",
     "Fallback",
+    "Nowcast",
     "OutlookSettings",
     "SeriesMethod",
     "announce",
+    "check_draws",
+    "check_horizon",
+    "min_draws",
     "user_stacklevel",
 ]
 
@@ -55,7 +62,80 @@ def user_stacklevel() -> int:
     return level
 
 
-ElasticityOrigin = Literal["estimated", "pooled", "literature"]
+#: The longest outlook, in years after the base year. The baselines are fitted to about 25
+#: annual observations and the corridor scenarios are phased in over 5-15 years; a path further
+#: out than the history is long would be the model's shape, not information.
+MAX_YEARS_AHEAD = 25
+
+
+def _given(keyword: str, value: object) -> str:
+    """How the user wrote the option: ``horizon=2020`` in Python, ``--horizon 2020`` in the CLI."""
+    return option_hint(keyword, value, verb="").strip()
+
+
+def check_horizon(horizon: int, base_year: int) -> None:
+    """Refuse a last forecast year that is not after ``base_year`` or more than :data:`MAX_YEARS_AHEAD` after it.
+
+    Examples
+    --------
+    >>> check_horizon(2035, 2025)
+    >>> check_horizon(2025, 2025)
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: horizon=2025: the forecast must end after the last data year 2025; pass horizon=2035 (any year from 2026 to 2050)
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral):
+        raise OptionError(f"{_given('horizon', horizon)}: the horizon is a year, such as 2035")
+    last = base_year + MAX_YEARS_AHEAD
+    if horizon <= base_year:
+        raise OptionError(
+            f"{_given('horizon', horizon)}: the forecast must end after the last data year {base_year};"
+            f" {option_hint('horizon', min(base_year + 10, last))} (any year from {base_year + 1} to {last})"
+        )
+    if horizon > last:
+        raise OptionError(
+            f"{_given('horizon', horizon)} is {int(horizon) - base_year} years after the last data year"
+            f" {base_year}; the outlook forecasts at most {MAX_YEARS_AHEAD} years ahead, since annual trade"
+            f" series say nothing about a path further out; {option_hint('horizon', last)} or earlier"
+        )
+
+
+def min_draws(level: tuple[int, ...] | list[int] = (80, 95)) -> int:
+    """The fewest Monte Carlo draws for intervals at ``level``: one draw beyond each end of the widest.
+
+    Examples
+    --------
+    >>> min_draws((80, 95)), min_draws((80,)), min_draws((99,))
+    (40, 10, 200)
+    """
+    widest = max(level)
+    if not 0 < widest < 100:
+        raise OptionError(
+            f"{_given('level', tuple(level))}: interval levels are percentages between 0 and 100"
+        )
+    return math.ceil(round(2 / (1 - widest / 100), 9))
+
+
+def check_draws(draws: int, level: tuple[int, ...] | list[int] = (80, 95)) -> None:
+    """Refuse fewer draws than :func:`min_draws` asks for (they give zero-width or one-draw intervals).
+
+    Examples
+    --------
+    >>> check_draws(1000)
+    >>> check_draws(1)
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: draws=1 is too few for the 95% interval: it needs at least 40 draws (one beyond each end); pass draws=1000 (the default), or at least 40
+    """
+    needed = min_draws(level)
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < needed:
+        raise OptionError(
+            f"{_given('draws', draws)} is too few for the {max(level)}% interval: it needs at least {needed}"
+            f" draws (one beyond each end); {option_hint('draws', 1000)} (the default), or at least {needed}"
+        )
+
+
+ElasticityOrigin = Literal["estimated", "pooled", "literature", "distance"]
 ELASTICITY_ORIGINS: tuple[str, ...] = get_args(ElasticityOrigin)
 GEMode = Literal["full", "direct"]
 GE_MODES: tuple[str, ...] = get_args(GEMode)
@@ -97,7 +177,9 @@ class Elasticity:
     """Trade-cost elasticity (``1 - sigma``) of one commodity and where it came from.
 
     ``origin`` is ``"estimated"`` (the commodity's own PPML coefficient), ``"pooled"`` (the
-    precision-weighted mean of the commodities whose estimate is usable) or ``"literature"``
+    precision-weighted mean of the commodities whose estimate is usable), ``"distance"``
+    (no tariff data: the commodity's own distance coefficient scaled by an assumed ratio, see
+    :func:`forecasting.projection.gravity_model.distance_elasticities`) or ``"literature"``
     (no gravity estimate at all); ``source`` says which coefficient or publication.
     """
 
@@ -135,6 +217,38 @@ class SeriesMethod:
 
 
 @dataclass(frozen=True)
+class Nowcast:
+    """A full-year estimate for a year the data do not cover yet, from a published year-to-date figure.
+
+    ``reporter`` is the side whose figure it is (its basis, not the forecast's mirror rule),
+    ``measure`` what it measures (``turnover``, ``KAZ exports to PAK``), ``months`` the
+    months to date; the estimate and its 80 and 95 % intervals are in US dollars. ``method``
+    says how (:mod:`forecasting.projection.nowcast`), ``source`` cites the figure.
+    """
+
+    year: int
+    reporter: str
+    partner: str
+    measure: str
+    months: int
+    year_to_date_usd: float
+    estimate_usd: float
+    lower_80_usd: float
+    upper_80_usd: float
+    lower_95_usd: float
+    upper_95_usd: float
+    method: str
+    source: str
+
+    def __str__(self) -> str:
+        return (
+            f"nowcast {self.year} {self.measure} ({self.reporter} figures): USD {self.estimate_usd / 1e6:,.1f} m"
+            f" (80 % {self.lower_80_usd / 1e6:,.1f}-{self.upper_80_usd / 1e6:,.1f}) from"
+            f" {self.months} months' USD {self.year_to_date_usd / 1e6:,.1f} m"
+        )
+
+
+@dataclass(frozen=True)
 class OutlookSettings:
     """Everything that defines an outlook run, typed.
 
@@ -165,6 +279,10 @@ class OutlookSettings:
         the trade elasticity of each commodity.
     fallbacks
         Every fall-back the run took, in the order taken.
+    nowcasts
+        Full-year estimates for years after the base year from published year-to-date
+        figures (:class:`Nowcast`), on their own side's basis: shown beside the forecast,
+        never mixed into the data it starts from.
     """
 
     pair: tuple[str, str]
@@ -187,9 +305,10 @@ class OutlookSettings:
     baseline_model: str = ""
     elasticities: tuple[Elasticity, ...] = ()
     fallbacks: tuple[Fallback, ...] = field(default=())
+    nowcasts: tuple[Nowcast, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("pair", "levels", "series_methods", "elasticities", "fallbacks"):
+        for name in ("pair", "levels", "series_methods", "elasticities", "fallbacks", "nowcasts"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         found = []
         if len(self.pair) != 2 or self.pair[0] == self.pair[1]:
@@ -242,7 +361,8 @@ class OutlookSettings:
         if unknown:
             raise SchemaError(f"outlook settings have unknown fields {unknown}; written by another version?")
         values = dict(raw)
-        records = {"series_methods": SeriesMethod, "elasticities": Elasticity, "fallbacks": Fallback}
+        records = {"series_methods": SeriesMethod, "elasticities": Elasticity, "fallbacks": Fallback,
+                   "nowcasts": Nowcast}  # fmt: skip
         for name, kind in records.items():
             values[name] = tuple(kind(**item) for item in values.get(name, ()))
         values["pair"], values["levels"] = tuple(values["pair"]), tuple(values["levels"])

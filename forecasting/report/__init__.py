@@ -38,9 +38,11 @@ _LAZY = {
     "render_report": "forecasting.report.render",
     "ReportBook": "forecasting.report.sections",
     "ReportArtefacts": "forecasting.report.artefacts",
-    "ReportDirectoryError": "forecasting.report.artefacts",
+    "ReportDirectoryError": "forecasting.report.folder",
     "ReportInputError": "forecasting.report.artefacts",
+    "check_directory": "forecasting.report.folder",
     "check_result": "forecasting.report.artefacts",
+    "previous_copy": "forecasting.report.folder",
     "write_artefacts": "forecasting.report.artefacts",
 }
 __all__ = sorted([*_LAZY, "build_report"])
@@ -64,7 +66,9 @@ def build_report(
     result
         An :class:`~forecasting.projection.result.OutlookResult`.
     out_dir
-        Output directory: created when missing; overwritten only if it holds a previous report.
+        Output directory: created when missing; replaced only if empty or holding a previous
+        report, and only once the new report is complete (the previous one is then kept as
+        ``<out_dir>.previous``, see :mod:`forecasting.report.folder`).
     notebook
         Report notebook to execute; default: the packaged ``forecasting/report/outlook_report.ipynb``.
     inputs
@@ -101,18 +105,22 @@ def build_report(
     'report.html'
     """
     from forecasting.files import atomic_write
-    from forecasting.report.artefacts import record_manifest, write_artefacts
+    from forecasting.report.artefacts import check_result, record_manifest, write_files
     from forecasting.report.browser import print_pdf
-    from forecasting.report.manifest import read_manifest
+    from forecasting.report.folder import report_directory
+    from forecasting.report.manifest import input_digests
     from forecasting.report.render import render_report
 
-    artefacts = write_artefacts(result, out_dir, inputs=inputs, title=title, progress=progress)
-    html = render_report(artefacts.out_dir, notebook=notebook, title=title, progress=progress)
-    pdf_path = None
-    if pdf:
-        pdf_path = atomic_write(artefacts.out_dir / "report.pdf", lambda p: print_pdf(html, p))
-    artefacts = artefacts.with_report(html, pdf_path)
-    input_files = read_manifest(artefacts.out_dir).get("inputs", {})
-    record_manifest(artefacts, result, input_files, title=title)
-    logger.info("report written to %s", html)
+    result = check_result(result)
+    input_files = input_digests(inputs or {})
+    # Everything goes to a staging folder that replaces out_dir only once the HTML (and PDF)
+    # and the final manifest are written: an interrupted run leaves the previous report whole.
+    with report_directory(out_dir) as staging:
+        artefacts = write_files(result, staging, input_files=input_files, title=title, progress=progress)
+        html = render_report(staging, notebook=notebook, title=title, progress=progress)
+        pdf_path = atomic_write(staging / "report.pdf", lambda p: print_pdf(html, p)) if pdf else None
+        artefacts = artefacts.with_report(html, pdf_path)
+        record_manifest(artefacts, result, input_files, title=title)
+    artefacts = artefacts.moved_to(out_dir)
+    logger.info("report written to %s", artefacts.html)
     return artefacts

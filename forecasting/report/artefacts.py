@@ -4,8 +4,9 @@ Layout under ``out_dir``::
 
     report.html  manifest.json  data/<name>.parquet  tables/<name>.csv|.xlsx  figures/<name>.png|.svg
 
-Every file is written atomically. A directory is only ever overwritten when it is empty or
-already holds a report manifest, so a mistyped path cannot clobber someone's work.
+The whole folder is written into a staging folder and swapped in only when complete
+(:mod:`forecasting.report.folder`), so an interrupted run leaves the previous report as it was
+and never a folder whose manifest disagrees with its files.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ from forecasting.errors import ForecastingError, SchemaError, describe_items
 from forecasting.progress import track
 from forecasting.projection.result import SERIES_KEYS, OutlookResult
 from forecasting.report import charts, manifest, tables
+from forecasting.report.folder import report_directory
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
 
 logger = logging.getLogger(__name__)
-
-
-class ReportDirectoryError(ForecastingError, FileExistsError):
-    """The output directory holds files that are not a report this package wrote."""
 
 
 class ReportInputError(ForecastingError, TypeError):
@@ -81,6 +79,23 @@ class ReportArtefacts:
         """A copy that also names the rendered HTML (and PDF)."""
         return replace(self, html=html, pdf=pdf)
 
+    def moved_to(self, out_dir: str | Path) -> ReportArtefacts:
+        """The same artefacts with every path under ``out_dir`` (after the folder was swapped in)."""
+        new, old = Path(out_dir), self.out_dir
+
+        def moved(path: Path | None) -> Path | None:
+            return None if path is None else new / Path(path).relative_to(old)
+
+        groups = ("tables", "workbooks", "figures", "vectors", "data")
+        return replace(
+            self,
+            out_dir=new,
+            manifest=new / self.manifest.relative_to(old),
+            html=moved(self.html),
+            pdf=moved(self.pdf),
+            **{name: {k: moved(p) for k, p in getattr(self, name).items()} for name in groups},
+        )
+
 
 def check_result(result: object) -> OutlookResult:
     """Check an outlook result against the schemas the report relies on; one error lists all problems.
@@ -112,41 +127,6 @@ def check_result(result: object) -> OutlookResult:
         lines = "\n".join(f"  - {p}" for p in found)
         raise SchemaError(f"the outlook result cannot be reported; {len(found)} problem(s):\n{lines}")
     return result
-
-
-def prepare_directory(out_dir: Path) -> dict[str, object]:
-    """Create ``out_dir`` or accept it when empty or a previous report; return the old manifest.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> prepare_directory(pathlib.Path(tempfile.mkdtemp()) / "new")
-    {}
-    """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportDirectoryError(f"{out_dir} is a file; give a directory path for the report")
-    if out_dir.is_dir():
-        if manifest.is_report_directory(out_dir):
-            return manifest.read_manifest(out_dir)
-        entries = sorted(p.name for p in out_dir.iterdir())
-        if entries:
-            raise ReportDirectoryError(
-                f"{out_dir} is not empty and holds no report manifest ({describe_items(entries)});"
-                " choose a new or empty directory, or delete this one if it is an old report"
-            )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {}
-
-
-def _remove_stale(out_dir: Path, previous: Mapping[str, object], kept: set[str]) -> None:
-    """Delete files a previous run listed that this run did not write again."""
-    old = previous.get("artefacts", {}) if previous else {}
-    for relative in sorted(set(old) - kept) if isinstance(old, Mapping) else []:
-        target = out_dir / relative
-        if target.is_file() and out_dir.resolve() in target.resolve().parents:
-            logger.info("removing stale report file %s", target)
-            target.unlink()
 
 
 def write_artefacts(
@@ -188,9 +168,21 @@ def write_artefacts(
     (['baseline_backtest', 'billion_probability'], 'manifest.json')
     """
     result = check_result(result)
-    out_dir = Path(out_dir)
     input_files = manifest.input_digests(inputs or {})
-    previous = prepare_directory(out_dir)
+    with report_directory(out_dir) as staging:
+        artefacts = write_files(result, staging, input_files=input_files, title=title, progress=progress)
+    return artefacts.moved_to(out_dir)
+
+
+def write_files(
+    result: OutlookResult,
+    out_dir: Path,
+    *,
+    input_files: Mapping[str, dict[str, object]],
+    title: str = "",
+    progress: bool = False,
+) -> ReportArtefacts:
+    """Write the data, tables, figures and manifest into the (staging) folder ``out_dir``."""
     data_paths = result.to_parquet(out_dir / "data")
     csv_paths, xlsx_paths = {}, {}
     report_tables = tables.report_tables(result)
@@ -209,7 +201,7 @@ def write_artefacts(
         vectors=svg_paths,
         data=data_paths,
     )
-    record_manifest(artefacts, result, input_files, title=title, previous=previous)
+    record_manifest(artefacts, result, input_files, title=title)
     logger.info("wrote %d report files to %s", len(artefacts.files()), out_dir)
     return artefacts
 
@@ -220,11 +212,9 @@ def record_manifest(
     input_files: Mapping[str, dict[str, object]],
     *,
     title: str = "",
-    previous: Mapping[str, object] | None = None,
 ) -> Path:
-    """(Re)write the manifest for the files ``artefacts`` names, dropping stale ones."""
+    """(Re)write the manifest for the files ``artefacts`` names."""
     digests = manifest.artefact_digests(artefacts.out_dir, artefacts.files())
-    _remove_stale(artefacts.out_dir, previous or {}, set(digests))
     content = manifest.build_manifest(
         settings=result.settings.to_dict(),
         scenarios={name: scenario.to_dict() for name, scenario in result.scenarios.items()},

@@ -21,6 +21,7 @@ import nbformat
 
 from forecasting.errors import ForecastingError
 from forecasting.files import atomic_write_text
+from forecasting.progress import bar_style
 
 logger = logging.getLogger(__name__)
 
@@ -157,9 +158,13 @@ def execute_notebook(
                 str(executed),
                 parameters={"artefacts_dir": str(Path(artefacts_dir).resolve()), "title": title},
                 kernel_name=KERNEL_NAME,
-                progress_bar=progress,
+                progress_bar=progress and bar_style() != "lines",
                 log_output=False,
                 cwd=str(Path(artefacts_dir).resolve()),
+                # The kernel's own log is not for the console: it warns that it talks over
+                # local TCP, and logs an error when Ctrl-C reaches a running cell. Cell errors
+                # come back as outputs (a RenderError below), which this does not hide.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except papermill.PapermillExecutionError as error:
             raise RenderError(

@@ -45,8 +45,9 @@ def main_series(history: pd.DataFrame) -> pd.DataFrame:
     """Each reporter's continuous export/import series: the source covering the most years.
 
     History can also carry one-off published figures (press releases, partial years, a
-    ``turnover`` flow); adding those to the customs series would count trade twice, so
-    totals and mirror comparisons use only this series and the coverage table lists the rest.
+    ``turnover`` flow; their ``basis`` starts with "published"); adding those to the customs
+    series would count trade twice, and a press figure is not the user's data, so totals and
+    mirror comparisons use only the customs series and the coverage table lists the rest.
 
     Examples
     --------
@@ -58,6 +59,8 @@ def main_series(history: pd.DataFrame) -> pd.DataFrame:
     [1.0, 2.0]
     """
     flows = history[history["flow"].isin(["export", "import"]) & history["value_usd"].notna()]
+    if "basis" in flows.columns:  # published figures never stand in for the data's own latest year
+        flows = flows[~flows["basis"].astype(str).str.startswith("published")]
     if "commodity" in flows.columns:  # totals only: commodity rows would count trade twice
         flows = flows[flows["commodity"].isna() | (flows["commodity"] == "TOTAL")]
     years = flows.groupby(["reporter", "source"])["year"].nunique().reset_index(name="n_years")

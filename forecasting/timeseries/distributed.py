@@ -36,24 +36,30 @@ def partition(panel: Panel, n_chunks: int, groups: Sequence[Sequence[str]] | Non
     return [c for c in chunks if c]
 
 
-def _resolve_client(backend: Any):
+def resolve_client(backend: Any, *, keyword: str = "backend", others: str = "None, 'joblib'") -> Any:
+    """The ``distributed.Client`` that ``backend`` names: ``"dask"`` (the current client) or a client.
+
+    ``keyword`` is the argument's name in the caller's signature and ``others`` the caller's
+    other valid values, for the messages.
+    """
     if backend == "dask":
         try:
             from distributed import get_client
         except ImportError as exc:  # pragma: no cover - distributed is in the project's extras
             raise ForecastingError(
-                "backend='dask' needs the 'distributed' package (pip install dask[distributed])"
+                f"{keyword}='dask' needs the 'distributed' package (pip install dask[distributed])"
             ) from exc
         try:
             return get_client()
         except ValueError as exc:
             raise ForecastingError(
-                "backend='dask' found no running Dask client; start one with distributed.Client(...) or pass it as backend="
+                f"{keyword}='dask' found no running Dask client; start one with distributed.Client(...)"
+                f" or pass it as {keyword}="
             ) from exc
     if hasattr(backend, "submit") and hasattr(backend, "gather"):
         return backend
     raise ForecastingError(
-        f"backend={backend!r} is not valid; use None, 'joblib', 'dask' or a distributed.Client"
+        f"{keyword}={backend!r} is not valid; use {others}, 'dask' or a distributed.Client"
     )
 
 
@@ -87,7 +93,7 @@ def map_chunks(
         jobs = (delayed(func)(*cut(ids), **kwargs) for ids in chunks)
         pieces = Parallel(n_jobs=workers)(track(jobs, total=len(chunks), desc="forecast chunks"))
         return pd.concat(pieces, ignore_index=True)
-    client = _resolve_client(backend)
+    client = resolve_client(backend)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     chunks = partition(panel, n_workers * 4, groups)
     logger.info("submitting %d chunks to a Dask cluster of %d workers", len(chunks), n_workers)

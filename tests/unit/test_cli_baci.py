@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from forecasting.cli import main
-from forecasting.data.demo import build_true_flows
+from forecasting.data import load_country_facts
+from forecasting.simulate import build_true_flows
 
 COUNTRIES = {"KAZ": 398, "PAK": 586, "UZB": 860, "CHN": 156, "RUS": 643, "AFG": 4, "IND": 699, "TUR": 792}
 # One HS2017 subheading standing for each demo group (a real extract has thousands).
@@ -24,7 +25,7 @@ PRODUCTS = {
 
 @pytest.mark.slow
 def test_outlook_on_baci_files(tmp_path):
-    true = build_true_flows(domestic=False)
+    true = build_true_flows(load_country_facts(), domestic=False)
     true = true[true.exporter.isin(COUNTRIES) & true.importer.isin(COUNTRIES) & (true.year >= 2008)]
     paths = []
     for year, part in true.groupby("year"):
@@ -62,7 +63,7 @@ def test_outlook_on_baci_files(tmp_path):
             "--source",
             "baci",
             "--draws",
-            "30",
+            "40",
             "--horizon",
             "2030",
             "--out",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,13 @@ def _sha256(path) -> str:
 def test_outlook_command_writes_report_tables_figures_and_manifest(tmp_path, capsys):
     out = tmp_path / "kz-pk-outlook"
     assert main(["outlook", "--draws", "40", "--horizon", "2032", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
     assert "DEMONSTRATION DATA" in printed and "report:" in printed and "P(>=" in printed
+    # The console: each warning once on one line, no Python source line, no kernel chatter.
+    assert err.count("DEMONSTRATION DATA") == 1 and "warning: the outlook runs on the bundled" in err
+    progress = re.compile(r"[\w .-]+: \d+(/\d+)?( done)? \(\d+ s\)")  # plain lines: stderr is no TTY
+    assert all(line.startswith("warning: ") or progress.fullmatch(line) for line in err.splitlines()), err
+    assert "sys.exit" not in err and "IPKernelApp" not in err and "\r" not in err
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "DEMONSTRATION DATA" in html and "data:image/png;base64" in html
     assert list((out / "tables").glob("*.csv")) and list((out / "figures").glob("*.png"))

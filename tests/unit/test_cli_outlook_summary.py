@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from forecasting.cli.outlook import TARGET_YEARS, summary
+from forecasting.cli.outlook import summary, summary_years
 
 
 def test_the_summary_prints_median_interval_and_mean_for_each_target_year(outlook):
     text = summary(outlook, 1.0)
     assert "median of the draws (80% interval) and their mean" in text
     t = outlook.turnover.query("level == 80 and scenario == 'statistical'")
-    for year in TARGET_YEARS:
+    for year in summary_years(outlook.settings.horizon):
         row = t[t.period.dt.year == year].iloc[0]
         assert (
             f"{row['median'] / 1e6:7.0f} ({row['lower'] / 1e6:5.0f}-{row['upper'] / 1e6:5.0f}) mean" in text

@@ -28,7 +28,7 @@ def test_outlook_on_a_users_tidy_file(tmp_path, capsys):
             "--source",
             "tidy",
             "--draws",
-            "30",
+            "40",
             "--horizon",
             "2030",
             "--out",
@@ -42,11 +42,14 @@ def test_outlook_on_a_users_tidy_file(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     settings = manifest["settings"]
     assert settings["demo"] is False and "tidy" in settings["data_source"]
-    assert settings["ge_mode"] == "direct"  # no production data given, and the CLI says why
-    assert "fall-backs (" in printed and "no production data" in printed
-    assert [f["step"] for f in settings["fallbacks"]][:1] == ["gravity"]
+    # No production or covariates given: the panel's own gravity model and a GE on approximated
+    # domestic sales, each assumption stated (issue 13).
+    assert settings["ge_mode"] == "full"
+    assert "fall-backs (" in printed and "GE domestic sales" in printed
+    steps = [f["step"] for f in settings["fallbacks"]]
+    assert steps[:2] == ["GE domestic sales", "trade elasticity (from distance)"]
     coefficients = pd.read_parquet(out / "data" / "coefficients.parquet")
-    assert coefficients.model.tolist() == ["literature"]  # no covariates: the stated default is used
+    assert "literature" not in set(coefficients.model) and "ln_dist" in set(coefficients.term)
 
 
 def test_scenarios_export_iceberg_cost_changes_for_cge(tmp_path):

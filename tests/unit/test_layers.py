@@ -25,6 +25,8 @@ def test_importing_the_package_is_light_and_quiet():
     code = (
         "import logging, sys, forecasting;"
         "assert 'pyfixest' not in sys.modules and 'statsforecast' not in sys.modules;"
+        "import forecasting.gravity, forecasting.gravity.ge;"
+        "assert 'pyfixest' not in sys.modules, 'the gravity package or its GE solver loaded pyfixest';"
         "import forecasting.gravity.poisson;"
         "root = logging.getLogger(); assert not root.handlers, root.handlers"
     )

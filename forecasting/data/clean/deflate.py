@@ -14,7 +14,7 @@ import pandas as pd
 from forecasting.data.clean._combine import check_flows, period_year
 from forecasting.data.clean.accounting import CleanResult, empty_dropped
 from forecasting.errors import SchemaError, describe_items
-from forecasting.schema import add_flag
+from forecasting.schema import add_flag, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,12 @@ STEP = "deflate"
 
 def _as_series(price_index: pd.Series | pd.DataFrame) -> pd.Series:
     if isinstance(price_index, pd.DataFrame):
-        if not {"year", "index"} <= set(price_index.columns):
-            raise SchemaError(
-                f"a price-index table needs columns 'year' and 'index', found {describe_items(list(price_index.columns))}"
-            )
+        require_columns(
+            price_index,
+            ["year", "index"],
+            what="a price-index table",
+            fix="give those two columns, or a Series of index values by year",
+        )
         series = price_index.set_index("year")["index"]
     else:
         series = pd.Series(price_index)

@@ -10,13 +10,12 @@ flag ``mirror_<rule>``, the ``chosen_side`` and ``basis`` columns, and both orig
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from forecasting.data.clean.accounting import CleanResult, concat_dropped, record_dropped
-from forecasting.data.clean.mirror import MirrorRule, check_rule, reconcile_mirror
+from forecasting.data.clean.mirror import MirrorRule, QualityScores, check_rule, reconcile_mirror
 from forecasting.errors import SchemaError, describe_items
 from forecasting.schema import add_flag
 
@@ -38,7 +37,7 @@ def to_gravity(
     *,
     trust: MirrorRule = "importer",
     cif_fob_margin: float = 0.05,
-    quality: Mapping[str, float] | pd.Series | None = None,
+    quality: QualityScores | None = None,
 ) -> CleanResult:
     """Turn annual FLOWS into a GRAVITY_PANEL, trusting one side's reports by ``trust``.
 

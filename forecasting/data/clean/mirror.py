@@ -68,6 +68,8 @@ from forecasting.validation import check_choice
 logger = logging.getLogger(__name__)
 
 MirrorRule = Literal["importer", "exporter", "max", "mean", "quality_weighted"]
+#: Reliability scores by country (higher is more reliable) for the ``"quality_weighted"`` rule.
+QualityScores = Mapping[str, float] | pd.Series
 MIRROR_RULES: tuple[str, ...] = get_args(MirrorRule)
 PAIR_KEY = ["exporter", "importer", "period", "freq", "commodity", "classification"]
 NOT_COUNTRIES = ("WLD",)
@@ -323,7 +325,7 @@ def reconcile_mirror(
     *,
     rule: MirrorRule = "importer",
     cif_fob_margin: float = 0.05,
-    quality: Mapping[str, float] | pd.Series | None = None,
+    quality: QualityScores | None = None,
 ) -> CleanResult:
     """Mirror-compare ``flows`` and choose one value per flow by ``rule`` (see the module notes).
 
@@ -382,9 +384,7 @@ def reconcile_mirror(
     return CleanResult(table, dropped)
 
 
-def _exporter_weight(
-    table: pd.DataFrame, rule: str, quality: Mapping[str, float] | pd.Series | None
-) -> pd.Series:
+def _exporter_weight(table: pd.DataFrame, rule: str, quality: QualityScores | None) -> pd.Series:
     if rule == "mean":
         return pd.Series(0.5, index=table.index)
     if rule != "quality_weighted":

@@ -18,8 +18,7 @@ import pandas as pd
 
 from forecasting.data.clean._combine import check_flows
 from forecasting.data.clean.accounting import CleanResult, empty_dropped
-from forecasting.errors import SchemaError
-from forecasting.schema import add_flag
+from forecasting.schema import add_flag, require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +68,7 @@ def flag_unit_value_outliers(
     if threshold <= 0:
         raise ValueError(f"threshold must be positive, got {threshold}")
     data = check_flows(flows, STEP)
-    if "quantity" not in data.columns:
-        raise SchemaError("unit values need a 'quantity' column; this FLOWS table has none")
+    require_columns(data, ["quantity"], what="this FLOWS table", fix="unit values need quantities")
     usable = (data["value_usd"] > 0) & (data["quantity"] > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         data["unit_value"] = (data["value_usd"] / data["quantity"]).where(usable)

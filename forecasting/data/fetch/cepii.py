@@ -20,10 +20,7 @@ to pin a file you have verified.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -32,6 +29,7 @@ from typing import Literal
 import pandas as pd
 
 from forecasting.errors import FetchError, describe_items, option_hint
+from forecasting.files import atomic_directory
 from forecasting.progress import track
 
 from .cache import cache_dir, discard
@@ -56,8 +54,29 @@ HsRevision = Literal["HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22"]
 HS_REVISIONS: tuple[str, ...] = ("HS92", "HS96", "HS02", "HS07", "HS12", "HS17", "HS22")
 GeodistTable = Literal["dist", "geo"]
 GeodistFormat = Literal["dta", "xls"]
-_RELEASE = re.compile(r"^V?(\d{6}[a-z]?)$")
 _COMPLETE_MARKER = ".extracted-from.sha256"
+
+
+def release_tag(release: str, *, database: str, example: str, letter: bool = False) -> str:
+    """The ``V`` + year + month (+ a letter where ``letter``) tag of a CEPII release, checked.
+
+    CEPII replaces releases, so every fetcher names one; a malformed name raises
+    :class:`~forecasting.errors.FetchError` saying how to write it.
+
+    Examples
+    --------
+    >>> release_tag("202401b", database="BACI", example="V202401b", letter=True)
+    'V202401b'
+    """
+    pattern = r"^V?(\d{6}[a-z]?)$" if letter else r"^V?(\d{6})$"
+    match = re.match(pattern, str(release).strip())
+    if not match:
+        form = "'V' + year + month" + (" (+ optional letter)" if letter else "")
+        raise FetchError(
+            f"release={release!r} is not a {database} release name: give {form} as listed on the"
+            f" {database} page, e.g. {option_hint('release', example)}."
+        )
+    return f"V{match.group(1)}"
 
 
 def baci_remote(
@@ -78,18 +97,12 @@ def baci_remote(
     'BACI_HS92_V202501.zip'
     """
     revision = choose(hs, HS_REVISIONS, "hs")
-    match = _RELEASE.match(str(release).strip())
-    if not match:
-        raise FetchError(
-            f"release={release!r} is not a BACI release name: give 'V' + year + month (+ optional "
-            f"letter) as listed on the CEPII BACI page, e.g. {option_hint('release', 'V202401b')}."
-        )
-    name = f"BACI_{revision}_V{match.group(1)}.zip"
+    tag = release_tag(release, database="CEPII BACI", example="V202401b", letter=True)
     return RemoteFile(
-        f"{source_url('baci', base_url)}/{name}",
+        f"{source_url('baci', base_url)}/BACI_{revision}_{tag}.zip",
         sha256=sha256,
         size_bytes=size_bytes,
-        description=f"CEPII BACI {revision} release V{match.group(1)} (Etalab Open Licence 2.0)",
+        description=f"CEPII BACI {revision} release {tag} (Etalab Open Licence 2.0)",
     )
 
 
@@ -105,6 +118,9 @@ def fetch_baci(
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
     """Download a CEPII BACI release (one zip, several GB unpacked) into the cache.
+
+    The zip lands in ``cache_dir("baci")``; a cached copy is reused only after its digest
+    matches ``sha256`` (or the digest recorded at its first download).
 
     Parameters
     ----------
@@ -137,7 +153,7 @@ def fetch_baci(
     >>> fetch_baci("HS17", release="2024")
     Traceback (most recent call last):
     ...
-    forecasting.errors.FetchError: release='2024' is not a BACI release name: give 'V' + year + month (+ optional letter) as listed on the CEPII BACI page, e.g. pass release='V202401b'.
+    forecasting.errors.FetchError: release='2024' is not a CEPII BACI release name: give 'V' + year + month (+ optional letter) as listed on the CEPII BACI page, e.g. pass release='V202401b'.
     """
     remote = baci_remote(hs, release=release, sha256=sha256, size_bytes=size_bytes, base_url=base_url)
     dest = cache_dir("baci") / str(remote.filename)
@@ -171,9 +187,8 @@ def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool =
     if not refresh and marker.is_file() and marker.read_text(encoding="ascii").split()[:1] == [zip_sha256]:
         logger.info("Using extracted %s", target)
         return target
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part"))
     try:
-        with zipfile.ZipFile(archive) as bundle:
+        with atomic_directory(target) as work, zipfile.ZipFile(archive) as bundle:
             members = bundle.infolist()
             unsafe = [m.filename for m in members if _is_unsafe_member(m.filename)]
             if unsafe:
@@ -183,20 +198,13 @@ def extract_zip(archive: Path, target: Path, *, zip_sha256: str, refresh: bool =
                 )
             for member in track(members, total=len(members), desc=f"extract {archive.name}"):
                 bundle.extract(member, work)
-        (work / _COMPLETE_MARKER).write_text(f"{zip_sha256}  {archive.name}\n", encoding="ascii")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(work, target)
+            (work / _COMPLETE_MARKER).write_text(f"{zip_sha256}  {archive.name}\n", encoding="ascii")
     except zipfile.BadZipFile as exc:
-        shutil.rmtree(work, ignore_errors=True)
         discard(archive)
         raise FetchError(
             f"{archive} is damaged ({exc}); it was removed from the cache. Fetch it again: the next "
             "call downloads a fresh copy."
         ) from exc
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     logger.info("Extracted %d members of %s into %s", len(members), archive.name, target)
     return target
 
@@ -253,6 +261,9 @@ def fetch_geodist(
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
     """Download CEPII GeoDist tables (``dist_cepii``, ``geo_cepii``) into the cache.
+
+    Each table is one file in ``cache_dir("geodist")``; an HTML error page served in its place
+    is refused rather than cached.
 
     Parameters
     ----------

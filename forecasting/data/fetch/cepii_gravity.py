@@ -29,13 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasting.errors import DataQualityWarning, FetchError, describe_items, option_hint
+from forecasting.errors import DataQualityWarning, FetchError, describe_items
 from forecasting.files import atomic_write, sha256_file
 from forecasting.progress import track
 from forecasting.schema import require_columns
 
 from .cache import cache_dir, verified_cached_digest, write_sidecar
-from .cepii import require_zip
+from .cepii import release_tag, require_zip
 from .core import FetchedFile, FetchResult, RemoteFile, fetch_remote, source_url
 from .retry import RetryPolicy
 
@@ -60,7 +60,6 @@ _RENAMES = {
 COVARIATE_COLUMNS: tuple[str, ...] = tuple(_RENAMES.values())
 _EXISTS = ("country_exists_o", "country_exists_d")
 _DUMMIES = ("contig", "comlang", "rta", "wto_exporter", "wto_importer")
-_RELEASE = re.compile(r"^V?(\d{6})$")
 _CHUNK_ROWS = 500_000
 
 
@@ -74,17 +73,11 @@ def gravity_remote(
     >>> gravity_remote("V202211").url
     'https://www.cepii.fr/DATA_DOWNLOAD/gravity/data/Gravity_csv_V202211.zip'
     """
-    match = _RELEASE.match(str(release).strip())
-    if not match:
-        raise FetchError(
-            f"release={release!r} is not a CEPII Gravity release name: give 'V' + year + month as listed "
-            f"on the CEPII Gravity page, e.g. {option_hint('release', GRAVITY_RELEASE)}."
-        )
-    name = f"Gravity_csv_V{match.group(1)}.zip"
+    tag = release_tag(release, database="CEPII Gravity", example=GRAVITY_RELEASE)
     return RemoteFile(
-        f"{source_url('gravity', base_url)}/{name}",
+        f"{source_url('gravity', base_url)}/Gravity_csv_{tag}.zip",
         sha256=sha256,
-        description=f"CEPII Gravity database release V{match.group(1)} (Etalab Open Licence 2.0)",
+        description=f"CEPII Gravity database release {tag} (Etalab Open Licence 2.0)",
     )
 
 
@@ -99,6 +92,9 @@ def fetch_gravity(
     retry: RetryPolicy | None = None,
 ) -> FetchResult:
     """Download CEPII Gravity and write the gravity covariates of the pairs and years asked.
+
+    The zip is cached in ``cache_dir("gravity")`` and read once per selection of countries and
+    years; the covariates table beside it is rebuilt when the zip changes or ``refresh`` is set.
 
     Parameters
     ----------

@@ -79,11 +79,11 @@ def fetch_comtrade(
     endpoint: ComtradeEndpoint | str = "auto",
     api_key: str | None = None,
     max_records: int | None = None,
+    pause_s: float = 1.0,
     preview_url: str | None = None,
     data_url: str | None = None,
     refresh: bool = False,
     retry: RetryPolicy | None = None,
-    pause_s: float = 1.0,
 ) -> FetchResult:
     """Download UN Comtrade goods trade (JSON) into the cache, one file per request.
 
@@ -114,12 +114,12 @@ def fetch_comtrade(
         in a header only, and never written to logs, file names, metadata or messages.
     max_records
         ``maxRecords`` per request (default: the endpoint's cap, 500 or 250,000).
+    pause_s
+        Pause between consecutive requests, to stay within the API's rate limits.
     preview_url, data_url
         Endpoint roots (default: under ``FORECASTING_COMTRADE_URL`` when set, else the UN's).
     refresh, retry
         Download again even if cached; retry settings (see :class:`RetryPolicy`).
-    pause_s
-        Pause between consecutive requests, to stay within the API's rate limits.
 
     Returns
     -------

@@ -121,7 +121,21 @@ class RemoteFile:
 
 @dataclass(frozen=True)
 class FetchedFile:
-    """One file in the cache after a fetch: where it is, its digest, and whether it was reused."""
+    """One file in the cache after a fetch: where it is, its digest, and whether it was reused.
+
+    Attributes
+    ----------
+    url
+        Where it was downloaded from (query strings included; never a key, which travels in a header).
+    path
+        The verified copy in the cache.
+    sha256, size_bytes
+        Its digest and size, as checked on download and on every reuse.
+    from_cache
+        True when a verified cached copy was reused and nothing was downloaded.
+    records
+        Number of records in it, for API answers that count them (Comtrade JSON), else None.
+    """
 
     url: str
     path: Path

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from forecasting.errors import option_hint
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetryPolicy:
     """How often and how patiently a download is retried.
 
@@ -29,6 +29,10 @@ class RetryPolicy:
         Attempts in all, the first included (1 disables retries).
     backoff_s, max_backoff_s
         First wait and largest wait, in seconds.
+    jitter
+        Randomise waits (seeded by ``seed`` for reproducible tests).
+    seed
+        Seed of the jitter's random generator.
     max_retry_after_s
         Longest ``Retry-After`` the fetcher is willing to wait for.
     timeout_s
@@ -36,12 +40,8 @@ class RetryPolicy:
     connect_timeout_s
         Longest wait for the connection itself; a host that does not answer in time is
         reported as unreachable at once, without retries.
-    jitter
-        Randomise waits (seeded by ``seed`` for reproducible tests).
     sleep
         Function that waits; tests pass a recorder so they never actually sleep.
-    seed
-        Seed of the jitter's random generator.
 
     Examples
     --------
@@ -53,15 +53,16 @@ class RetryPolicy:
     7.0
     """
 
+    # the waits between attempts, then the server's and the network's limits
     max_attempts: int = 5
     backoff_s: float = 1.0
     max_backoff_s: float = 60.0
+    jitter: bool = True
+    seed: int | None = None
     max_retry_after_s: float = 300.0
     timeout_s: float = 60.0
     connect_timeout_s: float = 10.0
-    jitter: bool = True
     sleep: Callable[[float], object] = field(default=time.sleep, repr=False, compare=False)
-    seed: int | None = None
 
     def __post_init__(self) -> None:
         if int(self.max_attempts) != self.max_attempts or self.max_attempts < 1:

@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from forecasting.data.readers._common import Locate, combine_files, file_lines
+from forecasting.data.readers._lines import Locate, file_lines
+from forecasting.data.readers._table import combine_files
 from forecasting.data.readers.baci import read_baci, scan_baci
 from forecasting.data.readers.comtrade import read_comtrade
-from forecasting.data.readers.detect import EmptySourceError, TextFormat, detect_format
+from forecasting.data.readers.detect import EmptySourceError, TextFormat, TextOptions, detect_format
 from forecasting.data.readers.kz_stat import read_kz_stat
 from forecasting.data.readers.reference import read_geodist, read_reference_table
 from forecasting.data.readers.tidy import read_tidy
@@ -39,6 +40,7 @@ __all__ = [
     "EmptySourceError",
     "FlowSource",
     "TextFormat",
+    "TextOptions",
     "detect_format",
     "read_baci",
     "read_comtrade",

@@ -27,13 +27,8 @@ from forecasting.classify.countries import numeric_codes_for, resolve_codes, to_
 from forecasting.classify.hs import VINTAGE_ALIASES
 from forecasting.data.fetch import cache_dir
 from forecasting.data.readers import baci_store
-from forecasting.data.readers._common import (
-    combine_files,
-    declared_vintage,
-    finish,
-    merge_flags,
-    to_number,
-)
+from forecasting.data.readers._cells import declared_vintage, to_number
+from forecasting.data.readers._table import combine_files, finish, pair_flags
 from forecasting.data.readers.baci_store import BACI_COLUMNS, BACI_KEY
 from forecasting.data.readers.detect import EmptySourceError, detect_format, header_of
 from forecasting.errors import (
@@ -43,6 +38,7 @@ from forecasting.errors import (
     UnknownCodeError,
     describe_items,
     option_hint,
+    warn_and_log,
 )
 from forecasting.progress import track
 from forecasting.schema import FLOWS
@@ -292,9 +288,7 @@ def _to_flows(raw: pd.DataFrame, path: Path, vintage: str, extra: dict[int, str]
         }
     )
     baci_flag = pd.Series("baci_reconciled", index=raw.index)
-    out["flags"] = merge_flags(
-        baci_flag, reporter_flags.str.replace("partner_aggregate", "reporter_aggregate"), partner_flags
-    ).to_numpy()
+    out["flags"] = pair_flags(reporter_flags, partner_flags, given=baci_flag).to_numpy()
     return finish(out, source="baci", path=path, locate=locate)
 
 
@@ -388,8 +382,7 @@ def scan_baci(
             f"no row of {describe_items([f.name for f in files])} matches {query.filters()}; the table is empty."
             " Check the codes (BACI lists exports by exporter i and importer j) and the years"
         )
-        logger.warning(message)
-        warnings.warn(message, DataQualityWarning, stacklevel=2)
+        warn_and_log(message, DataQualityWarning, logger=logger, stacklevel=2)
     return out
 
 

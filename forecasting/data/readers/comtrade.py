@@ -12,24 +12,16 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Unpack
 
 import numpy as np
 import pandas as pd
 
-from forecasting.data.readers._common import (
-    Locate,
-    countries,
-    file_lines,
-    find_columns,
-    finish,
-    flag_where,
-    merge_flags,
-    pad_hs,
-    resolve_vintages,
-    to_number,
-)
-from forecasting.data.readers.detect import EmptySourceError, read_table
+from forecasting.data.readers._cells import countries, map_codes, pad_hs, resolve_vintages, to_number
+from forecasting.data.readers._columns import find_columns
+from forecasting.data.readers._lines import Locate, file_lines
+from forecasting.data.readers._table import finish, flag_where, pair_flags
+from forecasting.data.readers.detect import EmptySourceError, TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items
 from forecasting.schema import FLOW_KINDS, FLOWS
 from forecasting.validation import check_choice
@@ -80,6 +72,8 @@ _FLOWS: dict[str, str] = {
     "RE-EXPORT": "re-export",
     "RE-IMPORT": "re-import",
 }
+# Country columns in order of preference, and how each codes countries.
+_COUNTRY_SCHEMES = (("code", "m49"), ("iso", "iso3"), ("name", "name"))
 # Breakdown fields and the value that means "all" (the total row).
 _BREAKDOWNS = {"mot": "0", "customs": "C00", "partner2": "0"}
 
@@ -127,16 +121,14 @@ def _locate(fmt: str) -> Locate:
 
 def _flows(raw: pd.DataFrame, cols: dict[str, str], path: Path, locate: Locate) -> pd.Series:
     code = raw[cols["flow_code"]] if "flow_code" in cols else raw[cols["flow_name"]]
-    key = code.astype("string").str.strip().str.upper().str.replace(r"\.0$", "", regex=True)
-    flow = key.map(_FLOWS)
-    bad = flow.isna()
-    if bad.any():
-        raise ReaderError(
-            f"{path}: flow codes {describe_items(key[bad].astype(str).unique().tolist())} on"
-            f" {locate(bad)} are not among {', '.join(FLOW_KINDS)}"
-            " (X, M, RX, RM); filter the file to those flows before reading"
-        )
-    return flow.astype(object)
+    return map_codes(
+        code.astype("string").str.strip().str.upper().str.replace(r"\.0$", "", regex=True),
+        _FLOWS,
+        path=path,
+        what="flow codes",
+        expected=f"among {', '.join(FLOW_KINDS)} (X, M, RX, RM); filter the file to those flows before reading",
+        locate=locate,
+    )
 
 
 def _periods(
@@ -208,8 +200,8 @@ def _quantities(
     return qty, units.where(units.notna(), None)
 
 
-def _flags(raw: pd.DataFrame, cols: dict[str, str], country_flags: list[pd.Series]) -> pd.Series:
-    flags = merge_flags(*country_flags)
+def _flags(raw: pd.DataFrame, cols: dict[str, str], country_flags: dict[str, pd.Series]) -> pd.Series:
+    flags = pair_flags(country_flags["reporter"], country_flags["partner"])
     if "qty_estimated" in cols:
         estimated = raw[cols["qty_estimated"]].astype("string").str.strip().str.lower().isin(["true", "1"])
         flags = flag_where(flags, "qty_estimated", estimated.to_numpy())
@@ -226,10 +218,7 @@ def read_comtrade(
     *,
     format: ComtradeFormat = "auto",
     classification: str | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a UN Comtrade download (API JSON, website/bulk CSV, or legacy CSV) into FLOWS.
 
@@ -242,8 +231,9 @@ def read_comtrade(
         ``"auto"`` (by extension), ``"json"`` or ``"csv"``.
     classification
         HS vintage for files whose ``classificationCode`` is ``"HS"`` (as reported) or absent.
-    encoding, sep, thousands, decimal
-        Declare them for CSV files when detection refuses to guess.
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`):
+        declare them for CSV files when detection refuses to guess.
 
     Returns
     -------
@@ -265,12 +255,13 @@ def read_comtrade(
     [['KAZ', 'PAK', 'export', '2709', 'HS2022', 1250.0]]
     """
     path = Path(path)
+    text = text_options(text, reader="read_comtrade")
     kind = format if format != "auto" else ("json" if path.suffix.lower() == ".json" else "csv")
     check_choice("format", format, ComtradeFormat, error=ValueError)
     if kind == "json":
         raw = _load_json(path)
     else:
-        raw, _ = read_table(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+        raw, _ = read_table(path, **text)
     locate = _locate(kind)
     required = ["period", "commodity", "value"]
     cols = find_columns(raw.columns, _FIELDS, path=path, required=required)
@@ -281,17 +272,12 @@ def read_comtrade(
         raise ReaderError(f"{path}: no flow column (flowCode or 'Trade Flow Code')")
 
     out = pd.DataFrame(index=raw.index)
-    country_flags = []
+    country_flags = {}
     for role in ("reporter", "partner"):
-        for suffix, scheme in (("code", "m49"), ("iso", "iso3"), ("name", "name")):
-            if f"{role}_{suffix}" in cols:
-                out[role], flags = countries(
-                    raw[cols[f"{role}_{suffix}"]], scheme=scheme, path=path, role=role
-                )
-                if role == "reporter":
-                    flags = flags.str.replace("partner_aggregate", "reporter_aggregate")
-                country_flags.append(flags)
-                break
+        suffix, scheme = next((s, k) for s, k in _COUNTRY_SCHEMES if f"{role}_{s}" in cols)
+        out[role], country_flags[role] = countries(
+            raw[cols[f"{role}_{suffix}"]], scheme=scheme, path=path, role=role
+        )
     out["flow"] = _flows(raw, cols, path, locate)
     out["period"], out["freq"] = _periods(raw, cols, path, locate)
     out["commodity"] = pad_hs(raw[cols["commodity"]], path=path, locate=locate)

@@ -5,6 +5,10 @@ with thousands grouped by commas, dots or spaces. What is detected is logged; wh
 be told apart from the first lines (a Latin-1 file that is also valid in another 8-bit
 encoding, "1,234" that may be a thousand or one point two) raises :class:`ReaderError`
 asking the caller to declare it. Nothing is guessed silently.
+
+Every reader of delimited text takes the same declarations, :class:`TextOptions`
+(``encoding``, ``sep``, ``thousands``, ``decimal``), as keyword arguments and hands them on
+unchanged to :func:`read_table` and :func:`detect_format`, which checks them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import io
 import logging
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack, cast
 
 import pandas as pd
 
-from forecasting.errors import ReaderError, option_hint
+from forecasting.errors import ReaderError, describe_items, option_hint
+from forecasting.validation import did_you_mean
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +36,46 @@ SEPARATORS = (",", ";", "\t", "|")
 
 class EmptySourceError(ReaderError):
     """A source file holds no data: a header without rows, or an API answer without records."""
+
+
+class TextOptions(TypedDict, total=False):
+    """What a reader can be told about a delimited text file; whatever is not declared is detected.
+
+    ``encoding`` (``"latin-1"``, ``"cp1251"``, ...), ``sep`` (``","``, ``";"``, ``"\\t"``, ``"|"``),
+    and the number marks ``thousands`` and ``decimal`` (``"."`` and ``","`` in much of Europe).
+    ``None`` means "detect it".
+    """
+
+    encoding: str | None
+    sep: str | None
+    thousands: str | None
+    decimal: str | None
+
+
+#: The keywords of :class:`TextOptions`, in the order they are documented.
+TEXT_OPTIONS: tuple[str, ...] = tuple(TextOptions.__annotations__)
+
+
+def text_options(options: Mapping[str, object], *, reader: str) -> TextOptions:
+    """``options`` as :class:`TextOptions`, refusing any keyword a reader does not take.
+
+    Examples
+    --------
+    >>> text_options({"sep": ";"}, reader="read_wits")
+    {'sep': ';'}
+    >>> text_options({"encodng": "latin-1"}, reader="read_wits")
+    Traceback (most recent call last):
+    ...
+    TypeError: read_wits() got an unexpected keyword argument 'encodng' (did you mean 'encoding'?); besides its own options it takes encoding, sep, thousands, decimal
+    """
+    unknown = [name for name in options if name not in TEXT_OPTIONS]
+    if unknown:
+        hint = did_you_mean(unknown[0], TEXT_OPTIONS) if len(unknown) == 1 else ""
+        raise TypeError(
+            f"{reader}() got an unexpected keyword argument {describe_items(unknown)}{hint}; besides its"
+            f" own options it takes {', '.join(TEXT_OPTIONS)}"
+        )
+    return cast(TextOptions, dict(options))
 
 
 _SAMPLE_BYTES = 256 * 1024
@@ -140,16 +186,9 @@ def apply_number_format(frame: pd.DataFrame, thousands: str | None, decimal: str
 
 
 def read_table(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
-    na_values: Sequence[str] = ("",),
-    as_text: bool = True,
+    path: str | Path, *, na_values: Sequence[str] = ("",), as_text: bool = True, **text: Unpack[TextOptions]
 ) -> tuple[pd.DataFrame, TextFormat]:
-    """Detect ``path``'s format (declared values win) and read it: every reader's text path.
+    """Detect ``path``'s format (declared ``text`` options win) and read it: every reader's text path.
 
     Examples
     --------
@@ -160,7 +199,7 @@ def read_table(
     >>> frame.values.tolist(), fmt.sep
     ([['1', 'x']], ',')
     """
-    fmt = detect_format(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+    fmt = detect_format(path, **text)
     return fmt.read(path, na_values=na_values, as_text=as_text), fmt
 
 
@@ -289,15 +328,8 @@ def _detect_numbers(lines: list[str], sep: str, path: Path) -> tuple[str | None,
     return thousands, decimal
 
 
-def detect_format(
-    path: str | Path,
-    *,
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
-) -> TextFormat:
-    """Find how ``path`` is encoded, separated and number-formatted; declared values win.
+def detect_format(path: str | Path, **text: Unpack[TextOptions]) -> TextFormat:
+    """Find how ``path`` is encoded, separated and number-formatted; declared ``text`` options win.
 
     Raises :class:`ReaderError` when a property cannot be told from the first lines.
 
@@ -311,6 +343,9 @@ def detect_format(
     (';', ',', None)
     """
     path = Path(path)
+    declared = text_options(text, reader="detect_format")
+    encoding, sep = declared.get("encoding"), declared.get("sep")
+    thousands, decimal = declared.get("thousands"), declared.get("decimal")
     raw, compression = _open_bytes(path)
     if not raw.strip():
         raise EmptySourceError(f"{path}: the file is empty (no header, no rows); nothing to read")

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Unpack
 
 import numpy as np
 import pandas as pd
 
-from forecasting.data.readers._common import (
-    check_not_negative,
-    find_columns,
-    finish,
-    line_numbers,
-    to_number,
-)
-from forecasting.data.readers.detect import read_table
+from forecasting.data.readers._cells import check_not_negative, to_number
+from forecasting.data.readers._columns import find_columns
+from forecasting.data.readers._lines import line_numbers
+from forecasting.data.readers._table import finish
+from forecasting.data.readers.detect import TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.validation import check_choice
 
@@ -59,10 +56,12 @@ def read_kz_stat(
     *,
     flow: KzFlow | None = None,
     unit: KzUnit = "thousand_usd",
-    encoding: str | None = None,
-    sep: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a stat.gov.kz monthly export or import total into FLOWS (KAZ -> WLD, TOTAL, monthly).
+
+    Only ``level`` rows are trade values (growth rates and indices are refused); a month is
+    flagged ``preliminary`` only where the file marks it.
 
     Parameters
     ----------
@@ -72,11 +71,14 @@ def read_kz_stat(
         ``"export"`` or ``"import"``; taken from the file name when not given.
     unit
         Unit of ``value``: ``"thousand_usd"`` (the bureau's unit) or ``"usd"``.
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`)
+        for a file saved with other settings than the bureau's.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "exports.csv"
+    >>> p = pathlib.Path(tempfile.mkdtemp(), "exports.csv")
     >>> _ = p.write_text("date,value,transformation\\r\\n2022-01-01,5000.5,level\\r\\n")
     >>> read_kz_stat(p)[["reporter", "partner", "flow", "freq", "value_usd"]].values.tolist()
     [['KAZ', 'WLD', 'export', 'M', 5000500.0]]
@@ -84,7 +86,7 @@ def read_kz_stat(
     path = Path(path)
     check_choice("unit", unit, KzUnit, error=ValueError)
     direction = _flow_from_name(path, flow)
-    raw, _ = read_table(path, encoding=encoding, sep=sep)
+    raw, _ = read_table(path, **text_options(text, reader="read_kz_stat"))
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["date", "value"])
     if "transformation" in cols:
         kind = raw[cols["transformation"]].astype("string").str.strip().str.lower()

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Unpack
 
 import pandas as pd
 
-from forecasting.data.readers._common import countries, merge_flags, require_file_columns
-from forecasting.data.readers.detect import detect_format, read_table
+from forecasting.data.readers._cells import countries
+from forecasting.data.readers._columns import require_file_columns
+from forecasting.data.readers._table import merge_flags
+from forecasting.data.readers.detect import TextOptions, detect_format, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.validation import check_choice
 
@@ -121,8 +123,7 @@ def read_reference_table(
     *,
     table: str | None = None,
     iso3_columns: Sequence[str] = (),
-    encoding: str | None = None,
-    sep: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a Stata ``.dta``, R ``.rda``/``.RData``/``.rds``, CSV or Parquet table as it is.
 
@@ -134,8 +135,9 @@ def read_reference_table(
         For R files holding several objects, the one to return (the error lists them).
     iso3_columns
         Columns of country codes or names to translate to ISO3 in place (any scheme).
-    encoding, sep
-        For CSV files, when detection refuses to guess.
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`):
+        for CSV files, when detection refuses to guess.
 
     Examples
     --------
@@ -146,6 +148,7 @@ def read_reference_table(
     [['ROU', 1.5]]
     """
     path = Path(path)
+    text = text_options(text, reader="read_reference_table")
     if not path.exists():
         raise ReaderError(f"{path}: no such file")
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
@@ -157,18 +160,17 @@ def read_reference_table(
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            frame, _ = read_table(path, encoding=encoding, sep=sep, as_text=False)
+            frame, _ = read_table(path, as_text=False, **text)
     except ReaderError:
         raise
     except Exception as exc:  # every backend raises its own family; ours names the file and format
         raise ReaderError(
             f"{path}: cannot be read as {suffix or 'a table'} ({type(exc).__name__}: {exc})"
         ) from None
+    require_file_columns(
+        frame, iso3_columns, path=path, what="the table", fix="iso3_columns= names its columns"
+    )
     for column in iso3_columns:
-        if column not in frame.columns:
-            raise ReaderError(
-                f"{path}: column {column!r} is not in the table ({describe_items(list(frame.columns), 12)})"
-            )
         frame[column], _ = countries(frame[column].astype(object), scheme="auto", path=path, role=column)
     logger.info("%s: %d rows x %d columns", path.name, *frame.shape)
     return frame

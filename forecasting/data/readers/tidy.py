@@ -11,25 +11,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Unpack
 
 import numpy as np
 import pandas as pd
 
 from forecasting.classify.countries import CountryScheme
 from forecasting.classify.hs import VINTAGE_ALIASES
-from forecasting.data.readers._common import (
+from forecasting.data.readers._cells import (
     check_not_negative,
     countries,
     declared_vintage,
-    finish,
-    line_numbers,
-    merge_flags,
+    map_codes,
     pad_hs,
-    require_file_columns,
     to_number,
 )
-from forecasting.data.readers.detect import read_table
+from forecasting.data.readers._columns import require_file_columns
+from forecasting.data.readers._lines import line_numbers
+from forecasting.data.readers._table import finish, pair_flags
+from forecasting.data.readers.detect import TextOptions, read_table, text_options
 from forecasting.errors import ReaderError, describe_items, option_hint
 from forecasting.schema import FLOWS
 from forecasting.validation import check_choice
@@ -53,13 +53,13 @@ _FLOWS = {
 }
 
 
-def _load(path: Path, options: dict[str, str | None]) -> pd.DataFrame:
+def _load(path: Path, text: TextOptions) -> pd.DataFrame:
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
             return pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise ReaderError(f"{path}: not a readable Parquet file ({exc})") from None
-    raw, _ = read_table(path, **options)  # type: ignore[arg-type]
+    raw, _ = read_table(path, **text)
     return raw
 
 
@@ -116,12 +116,12 @@ def read_tidy(
     classification: str | None = None,
     value_scale: float = 1.0,
     country_scheme: CountryScheme = "auto",
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a long CSV/Parquet trade table into FLOWS, renaming columns with ``columns``.
+
+    Countries, flows, periods and HS codes are normalised and checked as by the other
+    readers: every row is kept, or the read fails naming the lines at fault.
 
     Parameters
     ----------
@@ -142,6 +142,9 @@ def read_tidy(
         Multiplier to US dollars (1000 for thousands).
     country_scheme
         How reporter/partner are coded (see :func:`forecasting.classify.countries.to_iso3`).
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`):
+        declare what detection cannot tell (CSV only).
 
     Examples
     --------
@@ -158,7 +161,7 @@ def read_tidy(
         check_choice("freq", freq, TidyFreq, error=ValueError)
     if not (np.isfinite(value_scale) and value_scale > 0):
         raise ValueError(f"value_scale must be a positive number (1000 for thousands), got {value_scale!r}")
-    raw = _load(path, {"encoding": encoding, "sep": sep, "thousands": thousands, "decimal": decimal})
+    raw = _load(path, text_options(text, reader="read_tidy"))
     if columns:
         require_file_columns(raw, columns, path=path, what="the file", fix="columns= names them")
         raw = raw.rename(columns=dict(columns))
@@ -173,15 +176,13 @@ def read_tidy(
     out["partner"], partner_flags = countries(
         raw["partner"], scheme=country_scheme, path=path, role="partner"
     )
-    key = raw["flow"].astype("string").str.strip().str.lower()
-    flow = key.map(_FLOWS)
-    if flow.isna().any():
-        bad = flow.isna()
-        raise ReaderError(
-            f"{path}: flows {describe_items(key[bad].astype(str).unique().tolist())} on {line_numbers(bad)} are not"
-            " export, import, re-export or re-import (X, M, RX, RM)"
-        )
-    out["flow"] = flow.astype(object)
+    out["flow"] = map_codes(
+        raw["flow"].astype("string").str.strip().str.lower(),
+        _FLOWS,
+        path=path,
+        what="flows",
+        expected="export, import, re-export or re-import (X, M, RX, RM)",
+    )
     freq_column = (
         raw["freq"] if "freq" in raw.columns else (pd.Series(freq, index=raw.index) if freq else None)
     )
@@ -195,9 +196,7 @@ def read_tidy(
     if "quantity_unit" in raw.columns:
         out["quantity_unit"] = raw["quantity_unit"].astype(object).where(raw["quantity_unit"].notna(), None)
     given = raw["flags"].fillna("").astype(str) if "flags" in raw.columns else pd.Series("", index=raw.index)
-    out["flags"] = merge_flags(
-        given, reporter_flags.str.replace("partner_aggregate", "reporter_aggregate"), partner_flags
-    ).to_numpy()
+    out["flags"] = pair_flags(reporter_flags, partner_flags, given=given).to_numpy()
     extra = [c for c in raw.columns if c not in out.columns and c not in ("freq", "classification")]
     for name in extra:
         out[name] = raw[name].to_numpy()

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Unpack
 
 import pandas as pd
 
-from forecasting.data.readers._common import (
-    countries,
-    find_columns,
-    finish,
-    line_numbers,
-    merge_flags,
-    pad_hs,
-    resolve_vintages,
-    to_number,
-)
-from forecasting.data.readers.detect import read_table
-from forecasting.errors import ReaderError, describe_items
+from forecasting.data.readers._cells import countries, map_codes, pad_hs, resolve_vintages, to_number
+from forecasting.data.readers._columns import find_columns
+from forecasting.data.readers._lines import line_numbers
+from forecasting.data.readers._table import finish, pair_flags
+from forecasting.data.readers.detect import TextOptions, read_table, text_options
+from forecasting.errors import ReaderError
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +51,7 @@ def read_wits(
     path: str | Path,
     *,
     classification: str | None = None,
-    encoding: str | None = None,
-    sep: str | None = None,
-    thousands: str | None = None,
-    decimal: str | None = None,
+    **text: Unpack[TextOptions],
 ) -> pd.DataFrame:
     """Read a WITS trade CSV into FLOWS; the product "Total" becomes commodity ``TOTAL``.
 
@@ -69,8 +61,9 @@ def read_wits(
         The CSV (WITS writes semicolons or commas; detected).
     classification
         HS vintage of product-level rows when the Nomenclature column does not give it.
-    encoding, sep, thousands, decimal
-        Declare what detection cannot tell.
+    **text
+        ``encoding``, ``sep``, ``thousands``, ``decimal`` (:class:`~forecasting.data.readers.detect.TextOptions`):
+        declare what detection cannot tell.
 
     Examples
     --------
@@ -83,7 +76,7 @@ def read_wits(
     [['KAZ', 'PAK', 'export', 'TOTAL', 15634181.0]]
     """
     path = Path(path)
-    raw, _ = read_table(path, encoding=encoding, sep=sep, thousands=thousands, decimal=decimal)
+    raw, _ = read_table(path, **text_options(text, reader="read_wits"))
     cols = find_columns(raw.columns, _FIELDS, path=path, required=["reporter", "partner", "product", "year"])
     if "value_thousand" not in cols and "value_usd" not in cols:
         raise ReaderError(
@@ -98,18 +91,12 @@ def read_wits(
     )
     out["partner"], partner_flags = countries(raw[cols["partner"]], scheme="iso3", path=path, role="partner")
     if "flow_name" in cols:
-        key = raw[cols["flow_name"]].astype("string").str.strip().str.lower()
-        flow = key.map(_FLOW_NAMES)
+        key, table = raw[cols["flow_name"]].astype("string").str.strip().str.lower(), _FLOW_NAMES
     else:
-        key = raw[cols["flow_code"]].astype("string").str.strip()
-        flow = key.map(_FLOW_CODES)
-    if flow.isna().any():
-        bad = flow.isna()
-        raise ReaderError(
-            f"{path}: trade flows {describe_items(key[bad].astype(str).unique().tolist())} on {line_numbers(bad)}"
-            " are not Export, Import, Re-Export or Re-Import"
-        )
-    out["flow"] = flow.astype(object)
+        key, table = raw[cols["flow_code"]].astype("string").str.strip(), _FLOW_CODES
+    out["flow"] = map_codes(
+        key, table, path=path, what="trade flows", expected="Export, Import, Re-Export or Re-Import"
+    )
     year = raw[cols["year"]].astype("string").str.strip()
     period = pd.to_datetime(
         year.where(year.str.fullmatch(r"\d{4}").fillna(False)) + "-01-01", errors="coerce"
@@ -134,9 +121,7 @@ def read_wits(
             out["quantity_unit"] = (
                 raw[cols["quantity_unit"]].astype(object).where(out["quantity"].notna(), None)
             )
-    out["flags"] = merge_flags(
-        reporter_flags.str.replace("partner_aggregate", "reporter_aggregate"), partner_flags
-    ).to_numpy()
+    out["flags"] = pair_flags(reporter_flags, partner_flags).to_numpy()
     logger.info("%s: read %d WITS rows", path.name, len(out))
     return finish(out, source="wits", path=path)
 

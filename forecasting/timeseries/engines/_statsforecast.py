@@ -6,11 +6,10 @@ import logging
 import os
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from forecasting.errors import EstimationError
-from forecasting.timeseries.engines import interval_columns, single_threaded_blas
+from forecasting.timeseries.engines import single_threaded_blas, wide_frame
 from forecasting.timeseries.frame import Frequency
 from forecasting.timeseries.models import ModelSpec
 
@@ -21,6 +20,10 @@ os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
 # Croston-type models need smoothing weights; TSB's are the textbook defaults (Teunter et al. 2011).
 TSB_ALPHA_DEMAND = 0.1
 TSB_ALPHA_PROBABILITY = 0.1
+# statsforecast model classes by how they are built: with the season length and the caller's
+# options, or with nothing but their alias.
+_SEASONAL_WITH_OPTIONS = ("AutoARIMA", "AutoETS", "AutoTheta", "Theta", "DynamicOptimizedTheta", "AutoCES")
+_WITHOUT_SETTINGS = ("Naive", "RandomWalkWithDrift", "CrostonClassic", "ADIDA")
 
 
 def build_model(spec: ModelSpec, season_length: int, options: dict | None = None):
@@ -29,34 +32,18 @@ def build_model(spec: ModelSpec, season_length: int, options: dict | None = None
 
     options = dict(options or {})
     name = spec.name
-    if name == "AutoARIMA":
-        return sf.AutoARIMA(season_length=season_length, alias=name, **options)
-    if name == "AutoETS":
-        return sf.AutoETS(season_length=season_length, alias=name, **options)
-    if name == "AutoTheta":
-        return sf.AutoTheta(season_length=season_length, alias=name, **options)
-    if name == "Theta":
-        return sf.Theta(season_length=season_length, alias=name, **options)
-    if name == "DynamicOptimizedTheta":
-        return sf.DynamicOptimizedTheta(season_length=season_length, alias=name, **options)
-    if name == "AutoCES":
-        return sf.AutoCES(season_length=season_length, alias=name, **options)
-    if name == "Naive":
-        return sf.Naive(alias=name)
+    if name in _SEASONAL_WITH_OPTIONS:
+        return getattr(sf, name)(season_length=season_length, alias=name, **options)
     if name == "SeasonalNaive":
         return sf.SeasonalNaive(season_length=season_length, alias=name)
-    if name == "RandomWalkWithDrift":
-        return sf.RandomWalkWithDrift(alias=name)
-    if name == "CrostonClassic":
-        return sf.CrostonClassic(alias=name)
+    if name in _WITHOUT_SETTINGS:
+        return getattr(sf, name)(alias=name)
     if name == "TSB":
         return sf.TSB(
             alpha_d=options.get("alpha_d", TSB_ALPHA_DEMAND),
             alpha_p=options.get("alpha_p", TSB_ALPHA_PROBABILITY),
             alias=name,
         )
-    if name == "ADIDA":
-        return sf.ADIDA(alias=name)
     raise EstimationError(f"model {name} is not run by the statsforecast engine")
 
 
@@ -103,20 +90,14 @@ def forecast(
 
 def _to_wide(raw: pd.DataFrame, names: list[str], levels: list[int], available: list[int]) -> pd.DataFrame:
     raw = raw.reset_index() if "unique_id" not in raw.columns else raw
+    ids, dates = raw["unique_id"].astype(str).to_numpy(), raw["ds"].to_numpy()
     pieces = []
     for name in names:
-        piece = pd.DataFrame(
-            {"unique_id": raw["unique_id"].astype(str).to_numpy(), "ds": raw["ds"].to_numpy(), "model": name}
-        )
-        piece["mean"] = raw[name].to_numpy(dtype=float)
-        for level in levels:
-            if level in available:
-                piece[f"lower_{level}"] = raw[f"{name}-lo-{level}"].to_numpy(dtype=float)
-                piece[f"upper_{level}"] = raw[f"{name}-hi-{level}"].to_numpy(dtype=float)
-            else:
-                piece[f"lower_{level}"] = np.nan
-                piece[f"upper_{level}"] = np.nan
-        pieces.append(piece[["unique_id", "ds", "model", "mean", *interval_columns(levels)]])
+        bands = {"mean": raw[name].to_numpy()}
+        for level in available:
+            bands[f"lower_{level}"] = raw[f"{name}-lo-{level}"].to_numpy()
+            bands[f"upper_{level}"] = raw[f"{name}-hi-{level}"].to_numpy()
+        pieces.append(wide_frame(ids, dates, name, bands, levels))
     return pd.concat(pieces, ignore_index=True)
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import EstimationError
-from forecasting.timeseries.engines import interval_columns, single_threaded_blas
+from forecasting.timeseries.engines import (
+    Bands,
+    SeriesRequest,
+    future_dates,
+    per_series,
+    single_threaded_blas,
+    wide_frame,
+)
 from forecasting.timeseries.frame import Frequency
 
 logger = logging.getLogger(__name__)
@@ -20,54 +27,28 @@ SARIMAX_DEFAULTS = {"order": (1, 1, 0), "seasonal_order": (0, 0, 0, 0), "trend":
 MAX_VAR_LAGS = 4
 
 
-def _future_dates(last: pd.Timestamp, horizon: int, freq: Frequency) -> pd.DatetimeIndex:
-    return pd.date_range(last, periods=horizon + 1, freq=freq.alias)[1:]
-
-
 def sarimax(
-    data: pd.DataFrame,
-    *,
-    horizon: int,
-    levels: list[int],
-    freq: Frequency,
-    exog_columns: Sequence[str] = (),
-    exog_future: pd.DataFrame | None = None,
-    options: dict | None = None,
+    data: pd.DataFrame, *, options: dict | None = None, **request: Unpack[SeriesRequest]
 ) -> pd.DataFrame:
     """Fit a SARIMAX per series (order from ``options``, default ARIMA(1,1,0) with drift)."""
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     settings = dict(SARIMAX_DEFAULTS)
-    if freq.season_length > 1:
-        settings["seasonal_order"] = (0, 1, 1, freq.season_length)
+    season_length = request["freq"].season_length
+    if season_length > 1:
+        settings["seasonal_order"] = (0, 1, 1, season_length)
     settings.update(options or {})
-    pieces = []
-    for uid, group in data.groupby("unique_id", sort=False):
-        y = group["y"].to_numpy(dtype=float)
-        x = group[list(exog_columns)].to_numpy(dtype=float) if exog_columns else None
-        x_future = None
-        if exog_columns:
-            assert exog_future is not None
-            rows = exog_future[exog_future["unique_id"] == uid].sort_values("ds")
-            x_future = rows[list(exog_columns)].to_numpy(dtype=float)[:horizon]
-        try:
-            with warnings.catch_warnings(), single_threaded_blas():
-                warnings.simplefilter("ignore")
-                fit = SARIMAX(y, exog=x, **settings).fit(disp=False)
-                prediction = fit.get_forecast(steps=horizon, exog=x_future)
-        except Exception as exc:
-            raise EstimationError(f"SARIMAX failed on series {uid}: {exc}") from exc
-        piece = {"mean": np.asarray(prediction.predicted_mean, dtype=float)}
+    horizon, levels = request["horizon"], request["levels"]
+
+    def fit(y: np.ndarray, x: np.ndarray | None, x_future: np.ndarray | None) -> Bands:
+        prediction = SARIMAX(y, exog=x, **settings).fit(disp=False).get_forecast(steps=horizon, exog=x_future)
+        bands = {"mean": np.asarray(prediction.predicted_mean, dtype=float)}
         for level in levels:
             bounds = np.asarray(prediction.conf_int(alpha=1 - level / 100))
-            piece[f"lower_{level}"] = bounds[:, 0]
-            piece[f"upper_{level}"] = bounds[:, 1]
-        frame = pd.DataFrame(piece)
-        frame.insert(0, "model", "SARIMAX")
-        frame.insert(0, "ds", _future_dates(group["ds"].iloc[-1], horizon, freq))
-        frame.insert(0, "unique_id", uid)
-        pieces.append(frame[["unique_id", "ds", "model", "mean", *interval_columns(levels)]])
-    return pd.concat(pieces, ignore_index=True)
+            bands[f"lower_{level}"], bands[f"upper_{level}"] = bounds[:, 0], bounds[:, 1]
+        return bands
+
+    return per_series(data, fit, model="SARIMAX", **request)
 
 
 def system(
@@ -101,14 +82,11 @@ def system(
         raise
     except Exception as exc:
         raise EstimationError(f"{kind} failed: {exc}") from exc
-    dates = _future_dates(wide.index[-1], horizon, freq)
-    pieces = []
-    for j, uid in enumerate(wide.columns):
-        piece = pd.DataFrame({"unique_id": uid, "ds": dates, "model": kind, "mean": bands["mean"][:, j]})
-        for level in levels:
-            piece[f"lower_{level}"] = bands[f"lower_{level}"][:, j]
-            piece[f"upper_{level}"] = bands[f"upper_{level}"][:, j]
-        pieces.append(piece)
+    dates = future_dates(wide.index[-1], horizon, freq)
+    pieces = [
+        wide_frame(uid, dates, kind, {name: band[:, j] for name, band in bands.items()}, levels)
+        for j, uid in enumerate(wide.columns)
+    ]
     return pd.concat(pieces, ignore_index=True)
 
 

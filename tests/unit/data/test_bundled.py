@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from forecasting.data import bundled
-from forecasting.data.demo import build_demo_flows
 from forecasting.errors import SchemaError
 from forecasting.schema import FLOWS, validate
+from forecasting.simulate import build_demo_flows
 
 
 def test_every_catalogued_file_matches_its_checksum():
@@ -33,7 +33,7 @@ def test_demo_flows_follow_the_schema_and_say_they_are_demo():
 
 @pytest.mark.slow
 def test_bundled_demo_file_is_exactly_what_the_simulator_builds():
-    fresh = build_demo_flows()
+    fresh = build_demo_flows(bundled.load_country_facts())
     stored = bundled.load_demo_flows()
     pd.testing.assert_frame_equal(
         fresh.reset_index(drop=True), stored.reset_index(drop=True), check_dtype=False

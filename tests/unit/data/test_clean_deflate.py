@@ -51,5 +51,5 @@ def test_errors_name_years_and_columns():
         deflate(F, CPI, base_year=2015)
     with pytest.raises(SchemaError, match="positive numbers; years 2020"):
         deflate(F, CPI.replace(258.811, 0.0), base_year=2019)
-    with pytest.raises(SchemaError, match="'year' and 'index'"):
+    with pytest.raises(SchemaError, match=r"lacks column\(s\) 'year', 'index'"):
         deflate(F, pd.DataFrame({"yr": [2019], "cpi": [1.0]}), base_year=2019)

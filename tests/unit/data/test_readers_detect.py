@@ -132,3 +132,30 @@ def test_empty_and_missing_files(tmp_path):
         detect_format(empty)
     with pytest.raises(ReaderError, match="no such file"):
         detect_format(tmp_path / "absent.csv")
+
+
+KZ_EXPORTS = "date;value;transformation\n2022-01-01;1.234,5;level\n"
+
+
+@pytest.mark.parametrize("reader", ["read_kz_stat", "read_flows"])
+def test_every_reader_takes_the_same_text_declarations(tmp_path, reader):
+    from forecasting.data import readers
+
+    path = tmp_path / "exports.csv"
+    path.write_text(KZ_EXPORTS, encoding="latin-1")
+    call = getattr(readers, reader)
+    extra = {"source": "kz_stat"} if reader == "read_flows" else {}
+    flows = call(path, encoding="latin-1", sep=";", thousands=".", decimal=",", **extra)
+    assert flows["value_usd"].tolist() == [1234500.0]
+
+
+@pytest.mark.parametrize(
+    "reader", ["read_comtrade", "read_kz_stat", "read_reference_table", "read_tidy", "read_wits"]
+)
+def test_a_misspelt_text_declaration_is_refused_naming_the_reader(tmp_path, reader):
+    from forecasting.data import readers
+
+    path = tmp_path / "exports.csv"
+    path.write_text(KZ_EXPORTS)
+    with pytest.raises(TypeError, match=rf"{reader}\(\) .* 'encodng' \(did you mean 'encoding'\?\)"):
+        getattr(readers, reader)(path, encodng="latin-1")

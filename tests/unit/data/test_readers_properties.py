@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecasting.data.readers import read_baci, read_comtrade, read_kz_stat, read_tidy, read_wits
-from forecasting.data.readers._common import squash
+from forecasting.data.readers._columns import squash
 from forecasting.data.readers.detect import detect_format
 from forecasting.errors import ForecastingError
 from forecasting.schema import FLOWS, validate

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import forecasting
-from forecasting.data import load_demo_flows
 from forecasting.errors import DemoDataWarning, FallbackWarning, SchemaError
 from forecasting.projection import OutlookResult, OutlookSettings
 from forecasting.projection.estimate import estimate_gravity
@@ -187,18 +186,3 @@ def test_stages_run_once_serve_many_pairs_with_the_numbers_of_one_call(result):
     assert other.settings.pair == ("UZB", "PAK") and set(other.forecast.reporter) == {"UZB"}
     assert "UZB->PAK" in other.settings.reporting_basis
     assert other.history[other.history.basis.str.startswith("published")].empty  # KAZ-PAK figures only
-
-
-@pytest.mark.slow
-def test_user_flows_without_covariates_or_production_fall_back_loudly():
-    flows = load_demo_flows()
-    with pytest.warns(FallbackWarning) as caught:
-        out = forecasting.outlook(
-            flows, scenarios=_chosen("baseline", "trans_afghan_railway"), draws=30, horizon=2028
-        )
-    steps = [f.step for f in out.settings.fallbacks]
-    assert steps[:1] == ["gravity"] and "GE effects" in steps
-    assert out.settings.ge_mode == "direct" and out.ge_country.empty and not out.is_demo
-    assert {e.origin for e in out.settings.elasticities} == {"literature"}
-    assert out.coefficients.model.tolist() == ["literature"]
-    assert any("no production data" in str(w.message) for w in caught)

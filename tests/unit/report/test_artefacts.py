@@ -1,4 +1,4 @@
-"""write_artefacts: directory layout, safe overwriting, contract checks on the outlook."""
+"""write_artefacts: directory layout, the folder swapped in whole, contract checks on the outlook."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from forecasting.report import (
     MissingInputError,
     ReportDirectoryError,
     ReportInputError,
+    check_directory,
     check_result,
+    previous_copy,
     read_manifest,
     write_artefacts,
 )
@@ -127,3 +129,119 @@ def test_empty_forecast_is_refused(outlook):
     empty = dataclasses.replace(outlook, forecast=outlook.forecast.iloc[0:0])
     with pytest.raises(SchemaError, match="no forecast rows"):
         check_result(empty)
+
+
+# -- the folder is swapped in whole (issue 18, "loses data") ---------------------------------
+
+
+def manifest_agrees(folder) -> bool:
+    """Every file but the manifest is listed in it with its checksum, and nothing else is."""
+    listed = read_manifest(folder)["artefacts"]
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    same = all(
+        hashlib.sha256((folder / name).read_bytes()).hexdigest() == e["sha256"] for name, e in listed.items()
+    )
+    return files == set(listed) and same
+
+
+def leftovers(parent) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+def _interrupt_after(monkeypatch, module, name, calls: int, error=KeyboardInterrupt):
+    original = getattr(module, name)
+    seen = []
+
+    def flaky(*args, **kwargs):
+        seen.append(1)
+        if len(seen) > calls:
+            raise error("interrupted mid-write")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, flaky)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])
+def test_an_interrupted_fresh_run_leaves_no_folder(fresh_dir, small_outlook, monkeypatch, error):
+    from forecasting.report import tables
+
+    _interrupt_after(monkeypatch, tables, "write_table", 3, error)
+    with pytest.raises(error):
+        write_artefacts(small_outlook, fresh_dir)
+    assert not fresh_dir.exists() and leftovers(fresh_dir.parent) == []
+
+
+def test_an_interrupted_rerun_keeps_the_previous_report_whole(fresh_dir, small_outlook, monkeypatch):
+    from forecasting.report import charts
+
+    first = write_artefacts(small_outlook, fresh_dir, title="first")
+    before = {p: p.read_bytes() for p in fresh_dir.rglob("*") if p.is_file()}
+    _interrupt_after(monkeypatch, charts, "save_figure", 2)
+    with pytest.raises(KeyboardInterrupt):
+        write_artefacts(small_outlook, fresh_dir, title="second")
+    assert {p: p.read_bytes() for p in fresh_dir.rglob("*") if p.is_file()} == before
+    assert manifest_agrees(first.out_dir) and read_manifest(fresh_dir)["title"] == "first"
+    assert leftovers(fresh_dir.parent) == [] and not previous_copy(fresh_dir).exists()
+
+
+def test_a_rerun_keeps_one_previous_copy(fresh_dir, small_outlook):
+    write_artefacts(small_outlook, fresh_dir, title="first")
+    write_artefacts(small_outlook, fresh_dir, title="second")
+    kept = previous_copy(fresh_dir)
+    assert read_manifest(fresh_dir)["title"] == "second" and read_manifest(kept)["title"] == "first"
+    third = write_artefacts(small_outlook, fresh_dir, title="third")
+    assert read_manifest(kept)["title"] == "second"  # one copy: the older one is gone
+    assert third.out_dir == fresh_dir and all(p.is_relative_to(fresh_dir) for p in third.files())
+    assert manifest_agrees(fresh_dir) and manifest_agrees(kept)
+    assert sorted(p.name for p in fresh_dir.parent.iterdir()) == ["out", "out.previous"]
+
+
+def test_a_foreign_folder_where_the_copy_goes_is_refused_before_any_work(fresh_dir, small_outlook):
+    write_artefacts(small_outlook, fresh_dir)
+    kept = previous_copy(fresh_dir)
+    kept.mkdir()
+    (kept / "thesis.docx").write_text("precious")
+    with pytest.raises(ReportDirectoryError, match="where the previous report"):
+        check_directory(fresh_dir)
+    with pytest.raises(ReportDirectoryError, match="thesis.docx"):
+        write_artefacts(small_outlook, fresh_dir)
+    assert (kept / "thesis.docx").read_text() == "precious" and manifest_agrees(fresh_dir)
+
+
+def test_check_directory_says_whether_a_report_is_replaced(fresh_dir, small_outlook, tmp_path, monkeypatch):
+    assert check_directory(fresh_dir) is False
+    fresh_dir.mkdir()
+    assert check_directory(fresh_dir) is False  # empty: taken
+    write_artefacts(small_outlook, fresh_dir)
+    assert check_directory(fresh_dir) is True
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(ReportDirectoryError, match="not a folder"):
+        check_directory(tmp_path / "a-file" / "report")
+    monkeypatch.chdir(fresh_dir)
+    with pytest.raises(ReportDirectoryError, match="current folder"):
+        check_directory(".")
+
+
+def test_build_report_interrupted_while_rendering_keeps_the_previous_report(
+    fresh_dir, small_outlook, monkeypatch
+):
+    from forecasting.files import atomic_write_text
+    from forecasting.report import build_report, render
+
+    def quick_render(folder, **_):  # the notebook itself is exercised in test_render.py
+        return atomic_write_text(folder / "report.html", "<html>first</html>")
+
+    monkeypatch.setattr(render, "render_report", quick_render)
+    first = build_report(small_outlook, fresh_dir)
+    assert first.html == fresh_dir / "report.html" and manifest_agrees(fresh_dir)
+
+    def interrupted(folder, **_):
+        (folder / "report.html").write_text("<html>half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "render_report", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(small_outlook, fresh_dir)
+    assert (fresh_dir / "report.html").read_text() == "<html>first</html>"
+    assert manifest_agrees(fresh_dir) and "report.html" in read_manifest(fresh_dir)["artefacts"]
+    assert leftovers(fresh_dir.parent) == []

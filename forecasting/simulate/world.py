@@ -2,7 +2,7 @@
 
 Everything here is an observable covariate of the simulated panel (what a user would merge
 from GeoDist, RTA and tariff databases); the random parts of the simulation live in
-:mod:`forecasting.data.simulate`. The tables are rough stylised facts, not estimates.
+:mod:`forecasting.simulate.gravity`. The tables are rough stylised facts, not estimates.
 """
 
 from __future__ import annotations
@@ -131,8 +131,11 @@ def pair_covariates(countries: pd.DataFrame) -> pd.DataFrame:
     return pairs
 
 
-def rta_in_force(exporter: pd.Series, importer: pd.Series, year: pd.Series) -> np.ndarray:
-    """1 where the pair belongs to a (stylised) trade agreement in force that year."""
+def rta_in_force(exporter: pd.Series, importer: pd.Series, year: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """1 where the pair belongs to a (stylised) trade agreement in force that year, and the first year.
+
+    Pairs with no agreement get the first year 9999.
+    """
     first = {}
     for members, start in _RTAS:
         for a in members:
@@ -154,6 +157,7 @@ def policy_frame(pairs: pd.DataFrame, years: list[int], commodity: str) -> pd.Da
 
 
 def domestic_pairs(countries: pd.DataFrame) -> pd.DataFrame:
+    """Each country's sales to itself, over the internal distance ``0.67 * sqrt(area / pi)``."""
     c = countries
     return pd.DataFrame(
         {

@@ -14,7 +14,7 @@ terms. The observed true flow is ``mu * eta`` where ``eta`` has mean one: a pers
 log component (so series behave like real trade, with momentum) times a zero-inflated gamma
 shock whose zero probability is higher for small expected flows; both shrink for flows
 above ``noise_reference_usd`` (large flows aggregate many shipments). ``E[eta] = 1`` exactly,
-so the zeros do not bias PPML. Applied tariffs (:mod:`forecasting.data.stylised_world`)
+so the zeros do not bias PPML. Applied tariffs (:mod:`forecasting.simulate.world`)
 carry a bilateral composition factor besides MFN rates and preferences, so the tariff
 elasticity is identified by more than the timing of agreements.
 
@@ -25,112 +25,107 @@ rather than 1, because a few very large pairs carry much of each exporter-year a
 importer-year total and their noise is partly absorbed by those effects; 80 % of seeds
 have all twelve policy coefficients within 3 standard errors.
 
-Customs reports are then generated from the true flows: the exporter reports FOB values,
-the importer CIF values (a distance-dependent margin), each with reporting noise, some small
-reporters skip years, and Pakistan's reported exports to Kazakhstan are inflated by a stated
-factor to mimic the real mirror gap (see ``forecasting/datasets/published_figures.csv``). This is
-**demonstration data**; no number in it is a real trade statistic.
+Both sides' customs reports of these flows come from :mod:`forecasting.simulate.reports`.
+This is **demonstration data**; no number in it is a real trade statistic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from forecasting.classify.countries import great_circle_km
-from forecasting.data.stylised_world import (
+from forecasting.simulate.world import (
     COMMODITIES,
     COVARIATES,
     DEMAND,
     PANEL_KEYS,
-    PATCHY_REPORTERS,
     SUPPLY,
     SUPPLY_DEFAULT,
-    demo_covariates,
     domestic_pairs,
     pair_covariates,
     policy_frame,
-    rta_in_force,
 )
 
-__all__ = [
-    "COMMODITIES",
-    "DEMO_LABEL",
-    "DEMO_SOURCE",
-    "GravityTruth",
-    "customs_reports",
-    "demo_covariates",
-    "great_circle_km",
-    "is_demo_data",
-    "pair_covariates",
-    "production",
-    "rta_in_force",
-    "simulate_gravity",
-]
+__all__ = ["GravityTruth", "production", "simulate_gravity"]
 
-DEMO_LABEL = "DEMONSTRATION DATA (simulated, not real trade statistics)"
-DEMO_SOURCE = "demo"
 DOMESTIC_NOISE_SCALE = 0.1
+
+# The per-commodity truth: distance elasticity, elasticity with respect to ln(1 + tariff),
+# and the commodity's share of world trade (which sets its scale kappa_k).
+_COMMODITY_TRUTH: dict[str, tuple[float, float, float]] = {
+    "textiles": (-1.0, -5.0, 0.06),
+    "pharma": (-0.8, -3.0, 0.05),
+    "coal": (-1.4, -6.0, 0.015),
+    "hydrocarbons": (-1.2, -6.0, 0.12),
+    "buses": (-1.1, -4.0, 0.003),
+    "other": (-1.0, -4.0, 0.75),
+}
+
+
+def _per_commodity(position: int) -> Callable[[], dict[str, float]]:
+    return lambda: {k: values[position] for k, values in _COMMODITY_TRUTH.items()}
 
 
 @dataclass(frozen=True)
 class GravityTruth:
-    """True parameters of the simulator (documented so tests can check recovery)."""
+    """True parameters of the simulator (documented so tests can check recovery).
+
+    Examples
+    --------
+    >>> truth = GravityTruth()
+    >>> truth.b_rta, truth.b_tariff["coal"], truth.b_dist["pharma"]
+    (0.4, -6.0, -0.8)
+    """
 
     b_rta: float = 0.40
+    """Effect of a trade agreement in force on log trade."""
     b_contig: float = 0.50
+    """Effect of a common border."""
     b_lang: float = 0.30
+    """Effect of a common language."""
     b_landlocked: float = -0.30
+    """Effect of each landlocked side (exporter and importer add up)."""
     b_domestic: float = 2.50
+    """Premium of a country's sales to itself over international trade (``domestic=True``)."""
     gdp_exporter: float = 0.90
+    """Elasticity of exports with respect to the exporter's GDP."""
     gdp_importer: float = 0.85
-    b_dist: dict[str, float] = field(
-        default_factory=lambda: {
-            "textiles": -1.0,
-            "pharma": -0.8,
-            "coal": -1.4,
-            "hydrocarbons": -1.2,
-            "buses": -1.1,
-            "other": -1.0,
-        }
-    )
-    b_tariff: dict[str, float] = field(
-        default_factory=lambda: {
-            "textiles": -5.0,
-            "pharma": -3.0,
-            "coal": -6.0,
-            "hydrocarbons": -6.0,
-            "buses": -4.0,
-            "other": -4.0,
-        }
-    )
-    world_share: dict[str, float] = field(
-        default_factory=lambda: {
-            "textiles": 0.06,
-            "pharma": 0.05,
-            "coal": 0.015,
-            "hydrocarbons": 0.12,
-            "buses": 0.003,
-            "other": 0.75,
-        }
-    )
+    """Elasticity of imports with respect to the importer's GDP."""
+    b_dist: dict[str, float] = field(default_factory=_per_commodity(0))
+    """Distance elasticity by commodity."""
+    b_tariff: dict[str, float] = field(default_factory=_per_commodity(1))
+    """Elasticity with respect to ``ln(1 + tariff)`` by commodity (the trade elasticity)."""
+    world_share: dict[str, float] = field(default_factory=_per_commodity(2))
+    """Share of each commodity in the simulated world's trade."""
     pair_sd: float = 0.5
+    """Standard deviation of the log pair effect ``u_ijk`` (mean-corrected to keep E[exp(u)] = 1)."""
     ar_rho: float = 0.7
+    """Persistence of the AR(1) log shock of every flow."""
     ar_sd: float = 0.15
+    """Standard deviation of the AR(1) innovations."""
     gamma_dispersion: float = 0.25
+    """Dispersion of the mean-one gamma shock."""
     noise_reference_usd: float = 1e8
+    """Expected flow above which the shocks shrink with size."""
     noise_size_power: float = 0.25
+    """How fast shocks shrink above ``noise_reference_usd`` (scale ``(mu / reference) ** -power``)."""
     zero_scale_usd: float = 2e5
+    """Expected flow at which a flow is zero with probability one half."""
     cif_base: float = 0.04
+    """CIF/FOB margin at zero distance, in the importer's reports."""
     cif_per_1000km: float = 0.006
+    """Increase of the CIF/FOB margin per 1000 km."""
     report_noise_sd: float = 0.08
+    """Log standard deviation of each side's reporting noise."""
     pak_export_report_factor: float = 3.5
+    """Factor on Pakistan's reported exports to Kazakhstan (the real mirror gap)."""
     kz_pk_targets_2024_usd: dict[str, float] = field(
         default_factory=lambda: {"PAK>KAZ": 45e6, "KAZ>PAK": 25e6}
     )
+    """Expected 2024 totals the two Kazakhstan-Pakistan directions are calibrated to."""
 
     def tidy(self) -> pd.DataFrame:
         """The true coefficients as a tidy ``model, term, truth`` table (``model`` is the commodity).
@@ -153,23 +148,6 @@ class GravityTruth:
                 (k, "comlang", self.b_lang),
             ]
         return pd.DataFrame(rows, columns=["model", "term", "truth"])
-
-
-def is_demo_data(flows: pd.DataFrame) -> bool:
-    """Whether every row of a flows or reconciled table comes from the bundled simulated reports.
-
-    Examples
-    --------
-    >>> is_demo_data(pd.DataFrame({"source": ["demo", "demo"]})), is_demo_data(pd.DataFrame({"source": ["wits"]}))
-    (True, False)
-    """
-    columns = [
-        c for c in ("source", "source_exporter_report", "source_importer_report") if c in flows.columns
-    ]
-    if not columns or flows.empty:
-        return False
-    values = pd.concat([flows[c].dropna() for c in columns], ignore_index=True)
-    return bool(len(values)) and bool((values.astype(str) == DEMO_SOURCE).all())
 
 
 def simulate_gravity(
@@ -347,70 +325,3 @@ def _shocks(panel: pd.DataFrame, truth: GravityTruth, rng: np.random.Generator) 
     phi = truth.gamma_dispersion
     gamma = 1 + scale * (rng.gamma(1 / phi, phi, n) - 1)
     return persistent * positive * gamma / (1 - p_zero)
-
-
-def customs_reports(
-    true_flows: pd.DataFrame, *, truth: GravityTruth | None = None, seed: int = 7
-) -> pd.DataFrame:
-    """Turn true flows into both sides' customs reports (FLOWS schema, annual).
-
-    The exporter reports ``export`` at FOB, the importer ``import`` at CIF (margin
-    ``cif_base + cif_per_1000km * dist/1000``), each with log-normal reporting noise; patchy
-    reporters skip some years (no rows: the partner's mirror report remains); Pakistan's
-    reported exports to Kazakhstan are multiplied by ``pak_export_report_factor``.
-    """
-    truth = truth or GravityTruth()
-    rng = np.random.default_rng(seed)
-    f = true_flows[true_flows.exporter != true_flows.importer].reset_index(drop=True)
-    sd = truth.report_noise_sd
-    noise_x = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
-    noise_m = np.exp(rng.normal(-(sd**2) / 2, sd, len(f)))
-    cif = 1 + truth.cif_base + truth.cif_per_1000km * f.dist_km.to_numpy() / 1000
-    exports = pd.DataFrame(
-        {
-            "reporter": f.exporter,
-            "partner": f.importer,
-            "flow": "export",
-            "year": f.year,
-            "commodity": f.commodity,
-            "value_usd": np.round(f.value_usd.to_numpy() * noise_x, 0),
-        }
-    )
-    pak_kaz = (f.exporter == "PAK").to_numpy() & (f.importer == "KAZ").to_numpy()
-    exports.loc[pak_kaz, "value_usd"] *= truth.pak_export_report_factor
-    imports = pd.DataFrame(
-        {
-            "reporter": f.importer,
-            "partner": f.exporter,
-            "flow": "import",
-            "year": f.year,
-            "commodity": f.commodity,
-            "value_usd": np.round(f.value_usd.to_numpy() * cif * noise_m, 0),
-        }
-    )
-    reports = pd.concat([exports, imports], ignore_index=True)
-    years = sorted(reports.year.unique())
-    skip = {(c, t) for c, p in PATCHY_REPORTERS.items() for t in years if rng.random() < p}
-    absent = np.array(
-        [(r, t) in skip for r, t in zip(reports.reporter, reports.year, strict=True)], dtype=bool
-    )
-    reports = reports[~absent].reset_index(drop=True)
-    reports["period"] = pd.to_datetime(reports.year.astype(str) + "-01-01")
-    reports["freq"] = "A"
-    reports["classification"] = "GROUP"
-    reports["source"] = DEMO_SOURCE
-    reports["flags"] = "demo"
-    return reports[
-        [
-            "reporter",
-            "partner",
-            "flow",
-            "period",
-            "freq",
-            "commodity",
-            "classification",
-            "value_usd",
-            "source",
-            "flags",
-        ]
-    ]

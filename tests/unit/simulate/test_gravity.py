@@ -8,25 +8,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.classify.countries import great_circle_km
 from forecasting.data.bundled import load_country_facts, load_demo_flows
-from forecasting.data.demo import build_true_flows
-from forecasting.data.simulate import (
+from forecasting.gravity import ppml
+from forecasting.simulate import (
     COMMODITIES,
     GravityTruth,
+    build_true_flows,
     customs_reports,
     demo_covariates,
-    great_circle_km,
     is_demo_data,
     simulate_gravity,
 )
-from forecasting.gravity import ppml
 
 TRUTH = GravityTruth()
 
 
 @pytest.fixture(scope="module")
 def true_flows() -> pd.DataFrame:
-    return build_true_flows()
+    return build_true_flows(load_country_facts())
 
 
 @pytest.mark.parametrize("commodity", ["textiles", "other"])
