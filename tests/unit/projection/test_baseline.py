@@ -144,6 +144,7 @@ def test_a_series_whose_last_year_is_zero_gets_no_statistical_forecast_with_its_
     assert row.fitted_from == 2016 and row.years == 10
 
 
+@pytest.mark.filterwarnings("ignore::forecasting.errors.DemoDataWarning")
 def test_the_statistical_turnover_mean_on_the_bundled_data_lies_inside_its_80_interval():
     # On the bundled pair (a turnover of about USD 60-120 m a year) the former paths put the 2035
     # mean at 772 m, above the 80 % interval's 718 m, and P(>= $1 bn) at 12 %: tails of log paths
