@@ -297,6 +297,7 @@ def main() -> None:
     parser.add_argument(
         "--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}"
     )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file (markdown)")
     args = parser.parse_args()
     chosen = [name.strip() for name in args.sections.split(",")]
     command = "`.venv/bin/python benchmarks/accuracy_real_data.py" + (
@@ -324,7 +325,7 @@ def main() -> None:
         section = builders[name]()
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
         lines += section
-        RESULTS.write_text("\n".join([*lines, *NOTES]) + "\n")  # each finished section is kept
+        args.out.write_text("\n".join([*lines, *NOTES]) + "\n")  # each finished section is kept
     print("\n".join([*lines, *NOTES]))
 
 
