@@ -107,7 +107,7 @@ def combination(
     wide, errors = calibrated(fitted, specs, plain, label=label)
     widths = conformal.half_widths(errors, settings.levels)
     top = max(settings.levels)
-    flat = widths.loc[(widths[f"up_{top}"] <= 0) & (widths[f"down_{top}"] <= 0), "unique_id"].tolist()
+    flat = widths.loc[widths[f"w_{top}"] <= 0, "unique_id"].tolist()
     if flat:
         labels = panel.labels()
         message = (

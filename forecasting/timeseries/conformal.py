@@ -146,24 +146,24 @@ def step_factor(step: np.ndarray, growth: float | np.ndarray, calibrated: int | 
     return inside * (np.maximum(step, calibrated) / calibrated) ** np.minimum(growth, 0.5)
 
 
-def step_growth(errors: pd.DataFrame, level: float | None = None) -> pd.Series:
+def step_growth(errors: pd.DataFrame, level: float) -> pd.Series:
     """Growth exponent of each series' absolute errors with the step (see module notes).
 
     Per ``unique_id, model``: the least-squares slope of ``log(s_j)`` on ``log(j)``, where
-    ``s_j`` is the ``level`` % quantile of the absolute errors at step ``j`` (their mean when
-    ``level`` is None), clipped to ``GROWTH_RANGE``; with errors at one step only there is
-    nothing to fit and the random walk's 0.5 is used.
+    ``s_j`` is the ``level`` % quantile of the absolute errors at step ``j``, clipped to
+    ``GROWTH_RANGE``; with errors at one step only there is nothing to fit and the random
+    walk's 0.5 is used.
 
     Examples
     --------
     >>> import pandas as pd
     >>> errs = pd.DataFrame({"unique_id": "a", "model": "m", "step": [1, 2, 4], "error": [1.0, -2.0, 4.0]})
-    >>> step_growth(errs).tolist()
+    >>> step_growth(errs, 80).tolist()
     [1.0]
     """
     keys = ["unique_id", "model"]
     by_step = errors.assign(abs_error=errors["error"].abs()).groupby([*keys, "step"], sort=False)["abs_error"]
-    stat = by_step.mean() if level is None else by_step.quantile(level / 100)
+    stat = by_step.quantile(level / 100)
     stat = stat[stat > 0].reset_index()
     stat["x"], stat["y"] = np.log(stat["step"].astype(float)), np.log(stat["abs_error"])
     stat["xx"], stat["xy"] = stat["x"] ** 2, stat["x"] * stat["y"]
@@ -178,9 +178,9 @@ def step_growth(errors: pd.DataFrame, level: float | None = None) -> pd.Series:
 
 def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: bool = True) -> pd.DataFrame:
     """Per ``unique_id, model`` and level ``L``: the step growth ``growth_<L>`` and the normalised
-    one-sided conformal widths ``down_<L>`` and ``up_<L>`` (below and above the point forecast),
-    and the number of ``calibrated`` steps (see module notes). ``warn_capped=False`` only logs
-    (at debug) when a level had to use the largest error of a side."""
+    conformal half-width ``w_<L>``; the number of ``calibrated`` steps and the ``largest``
+    absolute error, which caps the widths (see module notes). ``warn_capped=False`` only logs
+    (at debug) when a level had to use the largest error."""
     keys = ["unique_id", "model"]
     out = (
         errors.assign(abs_error=errors["error"].abs())
@@ -198,19 +198,18 @@ def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: boo
         wanted = np.ceil((out["n"] + 1) * level / 100).astype(int)
         capped |= bool((wanted > out["n"]).any())
         pick = out[keys].assign(rank=np.minimum(wanted, out["n"]))
-        width = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
+        out[f"w_{level}"] = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
             "score"
         ].to_numpy()
-        out[f"down_{level}"] = out[f"up_{level}"] = width
         out = out.merge(growth.reset_index(), on=keys, how="left")
     if capped:
         message = (
             "calibrated intervals: too few calibration errors for the exact conformal quantile at the"
-            " highest level; the largest error of each side was used (conservative)"
+            " highest level; the largest error was used (conservative)"
         )
         logger.log(logging.WARNING if warn_capped else logging.DEBUG, message)
     out["calibrated"] = out["calibrated"].astype(int)
-    columns = [c for level in levels for c in (f"growth_{level}", f"down_{level}", f"up_{level}")]
+    columns = [c for level in levels for c in (f"growth_{level}", f"w_{level}")]
     return out[[*keys, "calibrated", "largest", *columns]]
 
 
@@ -223,12 +222,13 @@ def level_widths(
 
     Examples
     --------
-    >>> w = pd.DataFrame({"calibrated": [4, 4], "largest": [9.0, 9.0], "growth_80": [0.0, 0.0],
-    ...                   "down_80": [1.0, 1.0], "up_80": [2.0, 2.0], "growth_95": [1.0, 1.0],
-    ...                   "down_95": [0.5, 0.5], "up_95": [2.0, 2.0]})
+    >>> w = pd.DataFrame({"calibrated": [4, 4], "largest": [2.0, 2.0], "growth_80": [0.0, 0.0],
+    ...                   "w_80": [1.0, 1.0], "growth_95": [1.0, 1.0], "w_95": [0.5, 0.5]})
     >>> down, up = level_widths(w, np.array([1, 4]), [80, 95])
-    >>> down.tolist(), up.tolist()  # at step 1 the 95 % widths are the floors, 1.8 x the 80 % ones
-    ([[1.0, 1.8], [1.0, 2.0]], [[2.0, 3.6], [2.0, 8.0]])
+    >>> down.tolist(), up.tolist()  # the 95 % floor is 1.8 x the 80 % width; above, the cap is 2
+    ([[1.0, 1.8], [1.0, 2.0]], [[1.0, 1.8], [1.0, 2.0]])
+    >>> level_widths(w.iloc[:1], np.array([8]), [80, 95])[0].round(2).tolist()  # 0.5 * 4 * sqrt(8 / 4)
+    [[1.0, 2.83]]
     """
     calibrated = widths["calibrated"].fillna(1).to_numpy()
     largest = widths["largest"].to_numpy()
@@ -243,7 +243,7 @@ def level_widths(
         )
     sides = []
     for side in ("down", "up"):
-        own = {level: widths[f"{side}_{level}"].to_numpy() * factors[level] for level in levels}
+        own = {level: widths[f"w_{level}"].to_numpy() * factors[level] for level in levels}
         columns = []
         for level in sorted(levels):
             width = own[level]
@@ -262,7 +262,7 @@ def apply_widths(wide: pd.DataFrame, widths: pd.DataFrame, levels: Sequence[int]
     out = wide.reset_index(drop=True)
     step = (out.groupby(["unique_id", "model"], sort=False).cumcount() + 1).to_numpy()
     merged = out[["unique_id", "model"]].merge(widths, on=["unique_id", "model"], how="left")
-    chosen = merged[f"up_{levels[0]}"].notna().to_numpy()
+    chosen = merged[f"w_{levels[0]}"].notna().to_numpy()
     down, up = level_widths(merged, step, levels)
     for i, level in enumerate(sorted(levels)):
         out.loc[chosen, f"lower_{level}"] = (out["mean"] - down[:, i])[chosen]
