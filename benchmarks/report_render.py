@@ -32,7 +32,9 @@ from forecasting.report import print_pdf, render_report, write_artefacts
 from forecasting.report.render import default_notebook
 
 RESULTS = Path(__file__).resolve().parent / "results" / "report_render.md"
-_EXTERNAL = re.compile(r"(?:src|href)=['\"]?(https?://[^'\" >]+)")
+# Resources a browser fetches on opening the page (images, scripts, stylesheets); links a
+# reader may follow (<a href>, the report's sources) are not fetched.
+_EXTERNAL = re.compile(r"(?:src=|<link[^>]*href=)['\"]?(https?://[^'\" >]+)")
 
 
 def _timed(action) -> tuple[float, object]:

@@ -7,6 +7,10 @@
     out_dir/figures/<name>.png|.svg   every figure
     out_dir/data/<name>.parquet       the outlook's own tables
     out_dir/manifest.json             versions, checksums, scenario definitions, settings
+
+On demonstration data every CSV, Excel and Parquet table carries a ``data_label`` column;
+every workbook has a ``notes`` sheet and every Parquet file the same notes in its schema
+metadata (see :mod:`forecasting.report.writers`). Two runs with one seed write identical tables.
 """
 
 from __future__ import annotations
@@ -123,4 +127,6 @@ def build_report(
         record_manifest(artefacts, result, input_files, title=title)
     artefacts = artefacts.moved_to(out_dir)
     logger.info("report written to %s", artefacts.html)
+    if artefacts.pdf is not None:
+        logger.info("PDF of the report (pdf=True) written to %s", artefacts.pdf)
     return artefacts

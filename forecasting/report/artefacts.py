@@ -21,7 +21,7 @@ import pandas as pd
 from forecasting.errors import ForecastingError, SchemaError, describe_items
 from forecasting.progress import track
 from forecasting.projection.result import SERIES_KEYS, OutlookResult
-from forecasting.report import charts, manifest, tables
+from forecasting.report import charts, headline, manifest, tables, writers
 from forecasting.report.folder import report_directory
 from forecasting.schema import COEFFICIENTS, FORECAST, GE_COUNTRY, problems
 
@@ -183,11 +183,15 @@ def write_files(
     progress: bool = False,
 ) -> ReportArtefacts:
     """Write the data, tables, figures and manifest into the (staging) folder ``out_dir``."""
-    data_paths = result.to_parquet(out_dir / "data")
+    notes = writers.TableNotes.of(result, headline.scenario_titles(result))
+    data_paths = writers.write_data(result, out_dir / "data", notes)
     csv_paths, xlsx_paths = {}, {}
     report_tables = tables.report_tables(result)
     for name in track(report_tables, total=len(report_tables), desc="tables", enabled=progress):
-        csv_paths[name], xlsx_paths[name] = tables.write_table(report_tables[name], out_dir / "tables", name)
+        described = tables.TABLE_DESCRIPTIONS.get(name, "")
+        csv_paths[name], xlsx_paths[name] = writers.write_table(
+            report_tables[name], out_dir / "tables", name, notes, description=described
+        )
     png_paths, svg_paths = {}, {}
     figures = charts.report_figures(result)
     for name in track(figures, total=len(figures), desc="figures", enabled=progress):

@@ -1,8 +1,12 @@
 """Report figures drawn with matplotlib's object interface (no pyplot state, no display needed).
 
 Each builder takes an :class:`OutlookResult` and returns a ``Figure``; ``save_figure`` writes
-PNG and SVG. When the result rests on demonstration data every figure carries a stamp, so
-a chart copied out of the report cannot be mistaken for a real forecast.
+PNG and SVG. Every forecast chart draws the history on the forecast's own basis (the
+mirror-reconciled series), so past and future are comparable. Scenarios are named by their
+titles; the status quo is the grey reference, and scenarios whose path coincides with
+another are drawn once, their legend entry naming both. When the result rests on
+demonstration data every figure carries a stamp, so a chart copied out of the report cannot
+be mistaken for a real forecast.
 """
 
 from __future__ import annotations
@@ -12,25 +16,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
-
-matplotlib.use("Agg")  # the report is drawn headless, in notebooks and on CI alike
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from forecasting.files import atomic_write
-from forecasting.report.tables import MUSD, ge_focus, main_series, mirror_table
+from forecasting.report import headline
+from forecasting.report.chart_parts import (
+    DEMO_STAMP,
+    PALETTE,
+    TARGET_COLOUR,
+    VISIBLE_BAND,
+    departure_year,
+    fan,
+    group_label,
+    legend,
+    merge_identical,
+    new_figure,
+    scenario_colours,
+    scenario_label,
+    usd_axis,
+)
+from forecasting.report.headline import basis_words
+from forecasting.report.tables import ge_focus, mirror_table
 
 if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
     from forecasting.projection.result import OutlookResult
 
-
-DEMO_STAMP = "DEMONSTRATION DATA — simulated"
-_BASELINE_COLOUR = "#4d4d4d"
-_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
-_MUSD_TICKS = FuncFormatter(lambda v, _pos: f"{v / MUSD:,.0f}")
+__all__ = ["DEMO_STAMP", "PALETTE", "figure_name", "report_figures", "save_figure", "scenario_colours"]
 
 
 def figure_name(text: str) -> str:
@@ -44,233 +57,264 @@ def figure_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")
 
 
-def scenario_colours(result: OutlookResult) -> dict[str, str]:
-    """One colour per scenario for every chart: grey for the baseline, then the palette in the
-    order the scenarios are defined (scenarios without a definition follow, sorted)."""
-    present = (
-        set(result.forecast["scenario"]) | set(result.turnover["scenario"]) | set(result.billion["scenario"])
+def _drawn_scenarios(result: OutlookResult) -> list[str]:
+    """Scenarios charts draw: the status quo and every scenario, not the statistical trend (a table row)."""
+    present = set(result.turnover["scenario"])
+    return [n for n in headline.scenario_titles(result) if n in present and n != headline.STATISTICAL] or [
+        headline.STATISTICAL
+    ]
+
+
+def basis_history(result: OutlookResult, **keys: str) -> pd.Series:
+    """Yearly history on the forecast's basis (mirror-reconciled), summed over the rows matching ``keys``."""
+    rows = headline.forecast_basis_history(result.history)
+    rows = rows[rows["reporter"] == result.settings.pair[0]]
+    for column, value in keys.items():
+        rows = rows[rows[column] == value]
+    return rows.groupby("year")["value_usd"].sum().sort_index()
+
+
+def _target_line(axes, result: OutlookResult) -> None:
+    target = result.settings.target_usd
+    axes.axhline(
+        target, color=TARGET_COLOUR, linestyle="--", linewidth=1.2, label=f"target: USD {target / 1e9:g} bn"
     )
-    present |= set(result.ge_country["scenario"])
-    defined = [s for s in result.scenarios if s != "baseline"]
-    corridors = defined + sorted(str(s) for s in present - set(defined) - {"baseline"})
-    colours = {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(corridors)}
-    return {"baseline": _BASELINE_COLOUR} | colours
 
 
-def scenario_label(result: OutlookResult, scenario: str) -> str:
-    """The scenario's display label (its name; ``statistical`` is the time-series baseline alone)."""
-    return scenario
+def headline_chart(result: OutlookResult) -> Figure:
+    """The page's headline: turnover history and every scenario's path on one basis, with the target.
 
-
-def _new_figure(result: OutlookResult, width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    if result.is_demo:
-        figure.text(
-            0.5,
-            0.5,
-            DEMO_STAMP,
-            fontsize=26,
-            color="#c00000",
-            alpha=0.13,
-            rotation=20,
-            ha="center",
-            va="center",
-            weight="bold",
-            zorder=10,
-        )
-        figure.text(
-            0.005, 0.005, DEMO_STAMP, fontsize=8, color="#c00000", ha="left", va="bottom", weight="bold"
-        )
-    return figure
-
-
-def _fan(axes, frame: pd.DataFrame, colour: str, label: str) -> None:
-    frame = frame.sort_values("period")
-    for level, alpha in ((95, 0.12), (80, 0.25)):
-        band = frame[frame["level"] == level]
-        if len(band):
-            axes.fill_between(
-                band["period"].dt.year, band["lower"], band["upper"], color=colour, alpha=alpha, linewidth=0
-            )
-    mean = frame.drop_duplicates("period")  # the mean is the same at every level
-    axes.plot(mean["period"].dt.year, mean["mean"], color=colour, linewidth=1.8, label=label)
-
-
-def _usd_axis(axes, *, log: bool = False) -> None:
-    if log:
-        axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(_MUSD_TICKS)
-    axes.set_ylabel("USD million")
-    axes.grid(alpha=0.3)
-
-
-def commodity_fan_chart(result: OutlookResult, commodity: str) -> Figure:
-    """Fan chart (80/95 percent bands) of one commodity, one panel per reporter direction.
+    The status quo is drawn with its 80 and 95 percent bands; every other scenario as its
+    central line (bands of all of them in one panel would hide each other: the fan charts
+    section has one panel per scenario).
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> len(commodity_fan_chart(example_outlook(), "textiles").axes)
-    2
+    >>> axes = headline_chart(example_outlook()).axes[0]
+    >>> axes.get_yscale(), len(axes.get_legend().get_texts())
+    ('log', 7)
     """
-    rows = result.forecast[result.forecast["commodity"] == commodity]
-    directions = rows[["reporter", "partner", "flow"]].drop_duplicates().sort_values(["reporter", "flow"])
+    paths = headline.pair_turnover(result)
+    central = headline.central_column(paths)
     colours = scenario_colours(result)
-    figure = _new_figure(result, 10.4, 3.8)  # same width whatever the number of panels
-    panels = figure.subplots(1, max(len(directions), 1), squeeze=False)[0]
-    history = result.history
-    for axes, direction in zip(panels, directions.itertuples(index=False), strict=False):
-        series = rows[
-            (rows["reporter"] == direction.reporter)
-            & (rows["partner"] == direction.partner)
-            & (rows["flow"] == direction.flow)
-        ]
-        if "commodity" in history.columns:  # commodity history is optional in the contract
-            past = history[
-                (history["commodity"] == commodity)
-                & (history["reporter"] == direction.reporter)
-                & (history["flow"] == direction.flow)
-            ]
-            if len(past):
-                axes.plot(past["year"], past["value_usd"], color="black", linewidth=1.2, label="history")
-        for scenario, part in series.groupby("scenario", sort=False):
-            _fan(axes, part, colours[scenario], scenario_label(result, scenario))
-        verb = "exports to" if direction.flow == "export" else "imports from"
-        axes.set_title(f"{direction.reporter} {verb} {direction.partner}", fontsize=10)
-        _usd_axis(axes)
-        axes.legend(fontsize=7, loc="upper left")
-    figure.suptitle(f"{commodity}: forecast by scenario (bands: 80% and 95%)", fontsize=11)
+    reference = headline.reference_scenario(result)
+    figure = new_figure(result, 9.0, 5.4)
+    axes = figure.subplots()
+    history = basis_history(result)
+    axes.plot(history.index, history.to_numpy(), color="black", linewidth=1.4,
+              label=f"history ({basis_words(result.settings.mirror_rule)})")  # fmt: skip
+    lines = {n: p.drop_duplicates("year").set_index("year")[central] for n, p in paths.groupby("scenario")}
+    for lead, members in merge_identical(lines, _drawn_scenarios(result)):
+        since = None if lead == reference else departure_year(lines[lead], lines.get(reference, lines[lead]))
+        label = group_label(result, members) + (f" (as the status quo until {since})" if since else "")
+        fan(axes, paths[paths["scenario"] == lead], colours.get(lead, PALETTE[0]), label, bands=lead == reference,
+            central=central, band_label="status quo: ", since=since)  # fmt: skip
+    _target_line(axes, result)
+    usd_axis(axes, log=True)
+    axes.set_xlabel("year")
+    a, b = result.settings.pair
+    axes.set_title(
+        f"{a}–{b} turnover (exports + imports) by scenario, on the {basis_words(result.settings.mirror_rule)}",
+        fontsize=10,
+    )
+    word = "mean" if central == "mean" else "median"
+    legend(axes, loc="upper left", fontsize=7, title=f"lines: {word} of the draws", title_fontsize=7)
     return figure
 
 
 def turnover_fan_chart(result: OutlookResult) -> Figure:
-    """Turnover fan chart, one panel per scenario, with reported history and the target line.
+    """Turnover fan chart, one panel per scenario, with the history on the forecast's basis and the target.
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> figure = turnover_fan_chart(example_outlook())
-    >>> len([a for a in figure.axes if a.get_visible()])  # one panel per scenario
-    4
+    >>> len([a for a in figure.axes if a.get_visible()])  # the status quo and two scenarios
+    3
     """
-    turnover = result.turnover
-    scenarios = list(turnover["scenario"].unique())
+    paths = headline.pair_turnover(result)
+    central = headline.central_column(paths)
+    scenarios = _drawn_scenarios(result)
     colours = scenario_colours(result)
-    target = result.settings.target_usd
+    reference = headline.reference_scenario(result)
     columns = min(len(scenarios), 3)
     rows_needed = int(np.ceil(len(scenarios) / columns))
-    figure = _new_figure(result, 4.6 * columns, 3.8 * rows_needed)
+    figure = new_figure(result, 4.4 * columns, 3.6 * rows_needed + 0.4)
     panels = figure.subplots(rows_needed, columns, squeeze=False, sharey=True).ravel()
-    totals = main_series(result.history).groupby(["reporter", "year"], as_index=False)["value_usd"].sum()
+    history = basis_history(result)
+    basis = basis_words(result.settings.mirror_rule)
     for axes, scenario in zip(panels, scenarios, strict=False):
-        part = turnover[turnover["scenario"] == scenario]
-        for reporter in sorted(part["reporter"].unique()):
-            past = totals[totals["reporter"] == reporter]
-            axes.plot(
-                past["year"], past["value_usd"], color="black", linewidth=1.2, label=f"reported by {reporter}"
-            )
-            basis = f"forecast (mirror rule '{result.settings.mirror_rule}')"
-            _fan(axes, part[part["reporter"] == reporter], colours[scenario], basis)
-        axes.axhline(
-            target, color="#c00000", linestyle="--", linewidth=1.2, label=f"target {target / 1e9:g} bn"
-        )
-        axes.set_title(scenario_label(result, scenario), fontsize=10)
-        _usd_axis(axes, log=True)
-        axes.legend(fontsize=7, loc="upper left")
+        axes.plot(history.index, history.to_numpy(), color="black", linewidth=1.2, label=f"history ({basis})")
+        if scenario != reference:
+            ref = paths[paths["scenario"] == reference].drop_duplicates("year")
+            axes.plot(ref["year"], ref[central], color="#999999", linestyle=":", linewidth=1.2,
+                      label=f"{scenario_label(result, reference)} ({central})")  # fmt: skip
+        fan(axes, paths[paths["scenario"] == scenario], colours[scenario], f"forecast ({central}, same basis)",
+            central=central)  # fmt: skip
+        _target_line(axes, result)
+        axes.set_title(scenario_label(result, scenario), fontsize=9)
+        usd_axis(axes, log=True)
+        legend(axes, fontsize=6)
     for axes in panels[len(scenarios) :]:
         axes.set_visible(False)
-    figure.suptitle("Bilateral turnover (exports + imports), bands 80% and 95%", fontsize=11)
+    figure.suptitle(f"Turnover by scenario on the {basis}: bands of 80 % and 95 %", fontsize=11)
     return figure
 
 
-def billion_probability_chart(result: OutlookResult) -> Figure:
-    """Probability by year that turnover reaches the target, one line per scenario.
+def commodity_fan_chart(result: OutlookResult, commodity: str) -> Figure:
+    """One commodity, one panel per direction: the status quo's bands and every scenario's central line.
+
+    Examples
+    --------
+    >>> from forecasting.projection.pipeline import example_outlook
+    >>> [a.get_title() for a in commodity_fan_chart(example_outlook(), "textiles").axes]
+    ['KAZ exports to PAK', 'KAZ imports from PAK']
+    """
+    rows = result.forecast[result.forecast["commodity"] == commodity]
+    rows = rows.assign(year=rows["period"].dt.year)
+    central = headline.central_column(rows)
+    directions = rows[["reporter", "partner", "flow"]].drop_duplicates().sort_values(["reporter", "flow"])
+    colours = scenario_colours(result)
+    reference = headline.reference_scenario(result)
+    figure = new_figure(result, 10.4, 3.9)  # same width whatever the number of panels
+    panels = figure.subplots(1, max(len(directions), 1), squeeze=False)[0]
+    for axes, direction in zip(panels, directions.itertuples(index=False), strict=False):
+        series = rows[(rows["reporter"] == direction.reporter) & (rows["flow"] == direction.flow)]
+        past = basis_history(result, commodity=commodity, flow=direction.flow)
+        verb = "exports to" if direction.flow == "export" else "imports from"
+        axes.set_title(f"{direction.reporter} {verb} {direction.partner}", fontsize=10)
+        if not (past.abs().sum() > 0 or series[["mean", "upper"]].abs().to_numpy().sum() > 0):
+            axes.text(0.5, 0.5, "no trade in the history\nand none forecast", ha="center", va="center",
+                      transform=axes.transAxes, fontsize=10, color="#555555")  # fmt: skip
+            axes.set_yticks([])
+            continue
+        axes.plot(past.index, past.to_numpy(), color="black", linewidth=1.2,
+                  label=f"history ({basis_words(result.settings.mirror_rule)})")  # fmt: skip
+        lines = {
+            n: p.drop_duplicates("year").set_index("year")[central] for n, p in series.groupby("scenario")
+        }
+        drawn = _drawn_scenarios(result)
+        for lead, members in merge_identical(lines, drawn):
+            since = (
+                None if lead == reference else departure_year(lines[lead], lines.get(reference, lines[lead]))
+            )
+            fan(axes, series[series["scenario"] == lead], colours.get(lead, PALETTE[0]),
+                group_label(result, members, drawn=len(drawn)), bands=lead == reference, central=central,
+                band_label="status quo: ", since=since)  # fmt: skip
+        usd_axis(axes)
+        legend(axes, fontsize=6)
+    figure.suptitle(
+        f"{commodity}: status quo with 80 % and 95 % bands, and each scenario's {central}", fontsize=11
+    )
+    return figure
+
+
+def billion_probability_chart(result: OutlookResult) -> Figure | None:
+    """Probability by year that turnover reaches the target, one line per scenario; None when all are 0.
+
+    A chart of flat lines at 0 % says nothing a sentence cannot; the report then writes the sentence.
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> lines = billion_probability_chart(example_outlook()).axes[0].lines
-    >>> len(lines) >= 3  # the statistical baseline and every scenario
+    >>> len(lines) >= 3  # the scenarios and the 50 % guide
     True
     """
     billion = result.billion.sort_values(["scenario", "year"])
+    if not (billion["probability"] > 0).any():
+        return None
     colours = scenario_colours(result)
     target = result.settings.target_usd
-    figure = _new_figure(result, 7.5, 4.2)
+    figure = new_figure(result, 7.5, 4.2)
     axes = figure.subplots()
-    for scenario, part in billion.groupby("scenario", sort=False):
-        axes.plot(
-            part["year"],
-            100 * part["probability"],
-            marker="o",
-            markersize=3,
-            color=colours[scenario],
-            label=scenario_label(result, scenario),
+    lines = {n: 100 * p.set_index("year")["probability"] for n, p in billion.groupby("scenario")}
+    reference = headline.reference_scenario(result)
+    for lead, members in merge_identical(lines, _drawn_scenarios(result)):
+        line = lines[lead]
+        since = (
+            None
+            if lead == reference
+            else departure_year(line, lines.get(reference, line), tolerance_pct=1e-6)
         )
-    axes.axhline(50, color="grey", linestyle=":", linewidth=1)
-    axes.set_ylim(-2, 102)
+        line = line[line.index >= since] if since is not None else line
+        axes.plot(line.index, line.to_numpy(), marker="o", markersize=3, color=colours.get(lead, PALETTE[0]),
+                  label=group_label(result, members))  # fmt: skip
+    top = float(billion["probability"].max()) * 100
+    ceiling = 100.0 if top > 40 else float(np.ceil(1.25 * top / 10) * 10)  # low chances stay readable
+    if ceiling >= 50:
+        axes.axhline(50, color="grey", linestyle=":", linewidth=1, label="50 % (the median path reaches it)")
+    axes.set_ylim(-0.02 * ceiling, ceiling * 1.02)
     axes.set_ylabel("probability (%)")
     axes.set_xlabel("year")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8)
+    legend(axes, fontsize=7)
     axes.set_title(f"Probability that annual turnover is at least USD {target / 1e9:g} bn", fontsize=11)
     return figure
 
 
 def mirror_history_chart(result: OutlookResult) -> Figure:
-    """Each direction of trade as reported by its exporter and by its importer (mirror).
+    """Each direction of trade as reported by its exporter and by its importer, with published figures.
 
-    History rows of other sources for the same direction are drawn as markers beside the two
-    main series.
+    Published figures (press releases, ministries) of the same direction are markers: crosses
+    for whole years, open triangles for parts of a year (lower by construction).
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> result = example_outlook()
-    >>> [a.get_title() for a in mirror_history_chart(result).axes]
+    >>> [a.get_title() for a in mirror_history_chart(example_outlook()).axes]
     ['KAZ → PAK', 'PAK → KAZ']
     """
     mirror = mirror_table(result.history)
     directions = list(mirror["direction"].unique())
-    figure = _new_figure(result, 5.2 * max(len(directions), 1), 3.6)
+    figure = new_figure(result, 5.2 * max(len(directions), 1), 3.8)
     panels = figure.subplots(1, max(len(directions), 1), squeeze=False)[0]
     for axes, direction in zip(panels, directions, strict=False):
         part = mirror[mirror["direction"] == direction]
         exporter, importer = direction.split(" → ")
         for column, marker, label in (
-            ("exporter_reported_musd", "o", f"reported by {exporter} (exports)"),
-            ("importer_reported_musd", "s", f"reported by {importer} (imports, mirror)"),
+            ("exporter_reported_musd", "o", f"reported by {exporter} (its exports)"),
+            ("importer_reported_musd", "s", f"reported by {importer} (its imports)"),
         ):
-            axes.plot(part["year"], part[column] * MUSD, marker=marker, markersize=3, label=label)
-        others = _other_reports(result.history, exporter, importer)
-        if len(others):
-            axes.scatter(
-                others["year"],
-                others["value_usd"],
-                marker="x",
-                color="black",
-                s=18,
-                zorder=3,
-                label="other published figures",
-            )
+            axes.plot(part["year"], part[column] * 1e6, marker=marker, markersize=3, label=label)
+        published = published_figures(result.history, exporter, importer)
+        partial = published["basis"].map(part_of_year).astype(bool)
+        for rows, marker, label in ((published[~partial], "x", "published figure, 12 months"),
+                                    (published[partial], "^", "published figure, part of a year")):  # fmt: skip
+            paint = {"edgecolors": "black", "facecolors": "none"} if marker == "^" else {"color": "black"}
+            if len(rows):
+                axes.scatter(
+                    rows["year"], rows["value_usd"], marker=marker, s=22, zorder=3, label=label, **paint
+                )
         axes.set_title(direction, fontsize=10)
-        _usd_axis(axes)
-        axes.legend(fontsize=7, loc="upper left")
-    figure.suptitle("Both sides' reported trade: mirror discrepancies", fontsize=11)
+        usd_axis(axes)
+        legend(axes, fontsize=7)
+    figure.suptitle("Both sides' reported trade (mirror statistics) and published figures", fontsize=11)
     return figure
 
 
-def _other_reports(history: pd.DataFrame, exporter: str, importer: str) -> pd.DataFrame:
-    """Published export/import figures of one direction that are not in the main series."""
-    main = main_series(history)
+def part_of_year(basis: str) -> bool:
+    """True when a published figure's period is part of a year ("Jan-Jul 2025", "Q1 2025", "Jul-Dec FY2025").
+
+    Examples
+    --------
+    >>> part_of_year("published, calendar year, 2023"), part_of_year("published, fiscal year Jul-Jun, FY2023-24")
+    (False, False)
+    >>> part_of_year("published, fiscal year Jul-Jun, Jul-Feb FY2024")
+    True
+    """
+    period = str(basis).split(", ")[-1].strip()
+    return re.fullmatch(r"(FY)?\d{4}(-\d{2,4})?", period) is None
+
+
+def published_figures(history: pd.DataFrame, exporter: str, importer: str) -> pd.DataFrame:
+    """Published export/import figures of one direction (press, ministries): not a customs or model series."""
     direction = (
         (history["reporter"] == exporter) & (history["partner"] == importer) & (history["flow"] == "export")
     ) | ((history["reporter"] == importer) & (history["partner"] == exporter) & (history["flow"] == "import"))
-    rows = history[direction & history["value_usd"].notna()]
-    keyed = rows.merge(
-        main[["reporter", "source"]].drop_duplicates(), on=["reporter", "source"], how="left", indicator=True
-    )
-    return keyed[keyed["_merge"] == "left_only"]
+    published = history["basis"].astype(str).str.startswith("published")
+    return history[direction & published & history["value_usd"].notna()]
 
 
 def ge_effects_chart(result: OutlookResult) -> Figure:
@@ -287,10 +331,17 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
     """
     ge = result.ge_country
     countries, measures = ge_focus(ge, pair=result.settings.pair)
-    scenarios = list(ge["scenario"].unique())
+    shown = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
+    size = shown.assign(size=shown["change_pct"].abs()).groupby("scenario")["size"].max()
+    known = list(headline.scenario_titles(result))
+    present = [n for n in known if n in size.index] + sorted(set(size.index) - set(known))
+    # Bars shorter than a pixel or two would be legend entries of nothing visible.
+    largest = float(size.max()) if len(size) else 0.0
+    scenarios = [n for n in present if size[n] > VISIBLE_BAND * largest and size[n] > 0]
+    idle = [scenario_label(result, n) for n in present if n not in scenarios]
     colours = scenario_colours(result)
-    figure = _new_figure(
-        result, 5.0 * max(len(measures), 1), 0.2 * len(countries) * max(len(scenarios), 1) + 1.8
+    figure = new_figure(
+        result, 5.0 * max(len(measures), 1), 0.2 * len(countries) * max(len(scenarios), 1) + 2.0
     )
     panels = figure.subplots(1, max(len(measures), 1), squeeze=False, sharey=True)[0]
     height = 0.8 / max(len(scenarios), 1)
@@ -303,42 +354,42 @@ def ge_effects_chart(result: OutlookResult) -> Figure:
             if {"lower", "upper"} <= set(part.columns) and part[["lower", "upper"]].notna().any().any():
                 errors = np.vstack([part["change_pct"] - part["lower"], part["upper"] - part["change_pct"]])
                 errors = np.clip(np.nan_to_num(errors), 0, None)
-            axes.barh(
-                positions + i * height - 0.4 + height / 2,
-                part["change_pct"],
-                height=height,
-                color=colours[scenario],
-                xerr=errors,
-                error_kw={"linewidth": 0.8},
-                label=scenario_label(result, scenario),
-            )
+            axes.barh(positions + i * height - 0.4 + height / 2, part["change_pct"], height=height,
+                      color=colours.get(scenario, PALETTE[0]), xerr=errors, error_kw={"linewidth": 0.8},
+                      label=scenario_label(result, scenario))  # fmt: skip
         axes.axvline(0, color="black", linewidth=0.8)
         axes.set_yticks(positions, countries)
         axes.set_ylim(len(countries) - 0.5, -0.5)  # the pair first, then by size of effect
         axes.set_xlabel("change (%)")
         axes.set_title(measure.replace("_", " "), fontsize=10)
         axes.grid(axis="x", alpha=0.3)
-    panels[0].legend(fontsize=7)
+    title = f"effect too small to draw: {'; '.join(idle)}" if idle else None
+    legend(panels[0], fontsize=7, loc="lower right", title=title, title_fontsize=7)
     figure.suptitle("General-equilibrium effects of each corridor by country", fontsize=11)
     return figure
 
 
 def report_figures(result: OutlookResult) -> dict[str, Figure]:
-    """Every figure of the report, by file name (fan charts first, in commodity order).
+    """Every figure of the report, by file name (the headline first; goods by their contribution).
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> names = list(report_figures(example_outlook()))
-    >>> names[:2], names[-4:]
-    (['fan_buses', 'fan_coal'], ['fan_turnover', 'billion_probability', 'mirror_history', 'ge_effects'])
+    >>> names[:3], names[-3:]
+    (['headline_turnover', 'fan_turnover', 'fan_coal'], ['billion_probability', 'mirror_history', 'ge_effects'])
     """
-    figures = {
-        figure_name(f"fan_{commodity}"): commodity_fan_chart(result, commodity)
-        for commodity in result.forecast["commodity"].drop_duplicates()
-    }
-    figures["fan_turnover"] = turnover_fan_chart(result)
-    figures["billion_probability"] = billion_probability_chart(result)
+    figures = {"headline_turnover": headline_chart(result), "fan_turnover": turnover_fan_chart(result)}
+    goods = headline.growth_contributions(result)
+    forecast_goods = list(result.forecast["commodity"].drop_duplicates())
+    # Goods only in the history (no forecast) get no fan: a chart of the past alone is not a forecast.
+    ranked = goods[goods["scenario"] == headline.reference_scenario(result)]["commodity"]
+    ordered = [c for c in ranked if c in forecast_goods] + [c for c in forecast_goods if c not in set(ranked)]
+    for commodity in ordered:
+        figures[figure_name(f"fan_{commodity}")] = commodity_fan_chart(result, commodity)
+    probability = billion_probability_chart(result)
+    if probability is not None:
+        figures["billion_probability"] = probability
     figures["mirror_history"] = mirror_history_chart(result)
     if len(result.ge_country):
         figures["ge_effects"] = ge_effects_chart(result)

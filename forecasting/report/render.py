@@ -28,47 +28,42 @@ logger = logging.getLogger(__name__)
 NOTEBOOK_NAME = "outlook_report.ipynb"
 KERNEL_NAME = "python3"
 
-SECTION_HEADINGS = (
-    "Executive summary",
-    "Data coverage and mirror discrepancies",
-    "Gravity estimates",
-    "General-equilibrium effects of each corridor by country",
-    "Fan charts: turnover and commodities",
-    "Probability of reaching the target",
-    "Methods and sources",
-    "Appendix: data flags",
+#: The report's sections in order, one ``(key, heading)`` per line: ``key`` is the page anchor and
+#: what the notebook calls (``book.show(key)``): a ``ReportBook`` method, or ``"module:function"``
+#: taking the book (sections kept in another module register here).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("baseline", "The status quo and why it moves"),
+    ("fan_charts", "Forecasts by scenario and by good"),
+    ("billion_probability", "Reaching the turnover target"),
+    ("ge_effects", "General-equilibrium effects of each corridor by country"),
+    ("gravity", "Gravity estimates"),
+    ("coverage", "Data coverage and mirror discrepancies"),
+    ("methods", "Methods and sources"),
+    ("flags_appendix", "Appendix: data flags"),
 )
-# (heading, ReportBook method) in report order; the notebook is generated from this list.
-_SECTIONS = tuple(
-    zip(
-        SECTION_HEADINGS,
-        (
-            "executive_summary",
-            "coverage",
-            "gravity",
-            "ge_effects",
-            "fan_charts",
-            "billion_probability",
-            "methods",
-            "flags_appendix",
-        ),
-        strict=True,
-    )
-)
+SECTION_HEADINGS = tuple(heading for _, heading in SECTIONS)
 
 _PAGE_CSS = """
+*{box-sizing:border-box}
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;
-padding:0 16px;color:#222;line-height:1.45}
+padding:0 16px;color:#222;line-height:1.45;overflow-wrap:break-word}
 h1{font-size:1.8em;margin-bottom:0.2em}h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:1.6em}
 a.anchor-link{display:none}
-table.report-table{border-collapse:collapse;margin:12px 0;font-size:0.85em}
+.table-wrap{max-width:100%;overflow-x:auto}
+table.report-table{border-collapse:collapse;margin:12px 0;font-size:0.85em;max-width:100%}
 table.report-table caption{text-align:left;font-weight:bold;padding:4px 0}
-table.report-table th,table.report-table td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+table.report-table th,table.report-table td{border:1px solid #ccc;padding:3px 6px;text-align:left;
+vertical-align:top;overflow-wrap:break-word}
 table.report-table th{background:#f2f2f2}
-table.report-table td:first-child,table.report-table th:first-child{text-align:left}
-img.report-figure{max-width:100%;display:block;margin:12px 0}
+table.report-table .num{text-align:right}table.report-table td.num{white-space:nowrap}
+img.report-figure{max-width:100%;height:auto;display:block;margin:12px 0}
 .note{color:#666;font-size:0.85em}
-.demo-banner{margin:12px 0}
+.demo-banner{margin:12px 0;background:#fde2e2;border:2px solid #c00000;color:#800000;padding:10px}
+ul.answers{padding-left:1.2em}ul.answers li{margin:0.35em 0}
+nav.toc{background:#f7f7f7;border:1px solid #ddd;padding:8px 14px;margin:18px 0}
+nav.toc ol{margin:4px 0;padding-left:1.4em}
+@media (max-width:900px){body{margin:12px auto;padding:0 8px}table.report-table{font-size:0.78em}
+table.report-table th,table.report-table td{padding:2px 4px}}
 """
 
 
@@ -85,6 +80,8 @@ def report_notebook() -> nbformat.NotebookNode:
     >>> nb.cells[0].metadata["tags"]
     ['parameters']
     """
+    from forecasting.report.first_screen import contents_html, section_anchor
+
     cells = [
         nbformat.v4.new_code_cell(
             '# Parameters (papermill replaces this cell)\nartefacts_dir = "reports/kz-pk-outlook"\n'
@@ -95,10 +92,14 @@ def report_notebook() -> nbformat.NotebookNode:
             "from forecasting.report.sections import ReportBook\n\nbook = ReportBook.open(artefacts_dir)\n"
             "book.title_block(title)"
         ),
+        nbformat.v4.new_code_cell("book.first_screen()"),
+        nbformat.v4.new_markdown_cell(contents_html(list(SECTIONS))),
     ]
-    for heading, method in _SECTIONS:
-        cells.append(nbformat.v4.new_markdown_cell(f"## {heading}"))
-        cells.append(nbformat.v4.new_code_cell(f"book.{method}()"))
+    for key, heading in SECTIONS:
+        cells.append(
+            nbformat.v4.new_markdown_cell(f"<h2 id='{section_anchor(key)}'>{html.escape(heading)}</h2>")
+        )
+        cells.append(nbformat.v4.new_code_cell(f'book.show("{key}")'))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}

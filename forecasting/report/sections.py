@@ -4,27 +4,28 @@ The report notebook only opens a :class:`ReportBook` and displays its sections; 
 lives here, under test. Sections read the CSV tables and PNG figures back from disk, so
 the report shows exactly what the published files hold. Each section is an object with
 ``_repr_html_`` (Jupyter displays it) whose images are inlined as base64, which keeps the
-exported HTML self-contained.
+exported HTML self-contained. The first screen is :mod:`forecasting.report.first_screen`;
+data coverage, methods and the appendix are :mod:`forecasting.report.appendix`.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-from dataclasses import asdict, dataclass, fields
+import importlib
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from forecasting.projection.settings import OutlookSettings
+from forecasting.report import appendix, first_screen
 from forecasting.report import manifest as manifest_io
-from forecasting.report.tables import ge_focus, table_html
-
-DEMO_BANNER = (
-    "DEMONSTRATION DATA — every number in this report is simulated by the toolkit's demo generator"
-    " and says nothing about real trade."
-)
+from forecasting.report.formatting import format_pct, table_html
+from forecasting.report.tables import ge_focus
+from forecasting.report.writers import DATA_LABEL_COLUMN
 
 
 @dataclass(frozen=True)
@@ -40,16 +41,10 @@ class Section:
         return self.html
 
 
-def _fmt_musd(value: float) -> str:
-    return "–" if pd.isna(value) else f"USD {value:,.1f} m"
-
-
-def _fmt_pct(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.0f}%" if value >= 1 else f"{value:.1f}%"
-
-
-#: Settings shown as their own tables in the methods section (one row per record).
-_RECORD_SETTINGS = ("series_methods", "elasticities", "fallbacks")
+def _mase_words(relative: float) -> str:
+    if relative < 0.95:
+        return "beats naive"
+    return "does about as well as naive" if relative <= 1.05 else "does worse than naive"
 
 
 @dataclass(frozen=True)
@@ -86,11 +81,24 @@ class ReportBook:
         return bool(self.manifest.get("demo", False))
 
     def table(self, name: str) -> pd.DataFrame:
-        """A report table as written to ``tables/<name>.csv``."""
+        """A report table as written to ``tables/<name>.csv`` (without its demo-label column)."""
         try:
-            return pd.read_csv(self.directory / "tables" / f"{name}.csv", keep_default_na=True)
+            frame = pd.read_csv(self.directory / "tables" / f"{name}.csv", keep_default_na=True)
         except pd.errors.EmptyDataError:  # a table without columns (nothing to report)
             return pd.DataFrame()
+        return frame.drop(columns=[DATA_LABEL_COLUMN], errors="ignore")
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Scenario display names, from the ranked summary table."""
+        summary = self.table("summary_scenarios")
+        return dict(zip(summary["scenario"], summary["title"], strict=True)) if len(summary) else {}
+
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` in the ranked table's scenario order (status quo first), scenarios by title."""
+        order = {name: rank for rank, name in enumerate(self.titles)}
+        ranked = frame.sort_values("scenario", key=lambda v: v.map(order).fillna(len(order)), kind="stable")
+        return ranked.assign(scenario=ranked["scenario"].map(lambda n: self.titles.get(n, n)))
 
     def figure_html(self, name: str, *, alt: str = "") -> str:
         """An ``<img>`` tag with the PNG figure inlined as base64."""
@@ -99,23 +107,30 @@ class ReportBook:
         return f"<img class='report-figure' alt='{label}' src='data:image/png;base64,{data}'/>"
 
     def figure_names(self) -> list[str]:
-        """Figure names in the order the manifest lists them."""
+        """Names of the figures written (alphabetical, as the manifest lists them)."""
         names = [Path(k).stem for k in self.manifest.get("artefacts", {}) if k.startswith("figures/")]
         return list(dict.fromkeys(names))
 
-    # -- sections -------------------------------------------------------------------
+    def show(self, key: str) -> Section:
+        """The section named ``key``: a method of this book, or ``"module:function"`` taking the book.
+
+        The second form lets other modules add sections to the report's list (``render.SECTIONS``)
+        without editing this class.
+        """
+        if ":" in key:
+            module, function = key.split(":", 1)
+            built = getattr(importlib.import_module(module), function)(self)
+            return built if isinstance(built, Section) else Section(str(built))
+        return getattr(self, key)()
+
+    # -- the top of the page ----------------------------------------------------------
 
     def banner(self) -> Section:
-        """A visible warning when the report rests on demonstration data (empty otherwise)."""
-        if not self.is_demo:
-            return Section("")
-        return Section(
-            f"<div class='demo-banner' style='background:#fde2e2;border:2px solid #c00000;"
-            f"color:#800000;padding:10px;font-weight:bold'>{html.escape(DEMO_BANNER)}</div>"
-        )
+        """What is simulated and what is published, when the report rests on demonstration data."""
+        return Section(first_screen.banner_html(self))
 
     def title_block(self, title: str) -> Section:
-        """Title, creation time and package version."""
+        """Title, creation time and package version, and the banner."""
         stamp = html.escape(self.manifest.get("created_utc", ""))
         version = html.escape(self.manifest.get("package", {}).get("version", ""))
         return Section(
@@ -123,52 +138,126 @@ class ReportBook:
             f" with forecasting {version}.</p>" + self.banner().html
         )
 
-    def executive_summary(self) -> Section:
-        """Headline numbers: latest turnover both sides, first year at the target, probabilities."""
-        turnover = self.table("summary_turnover")
-        billion = self.table("summary_billion")
-        target = self.settings.target_usd
-        target_text = f"USD {target / 1e9:g} billion"
-        items = [
-            f"{r.reporter} reports turnover with {r.partner} of <b>{_fmt_musd(r.turnover_musd)}</b> in {r.year}"
-            f" (exports {_fmt_musd(r.exports_musd)}, imports {_fmt_musd(r.imports_musd)})."
-            for r in turnover.itertuples(index=False)
+    def first_screen(self) -> Section:
+        """The four answers in words, the headline chart and the ranked scenario table."""
+        return Section(first_screen.first_screen_html(self) + first_screen.headline_html(self))
+
+    # -- sections -------------------------------------------------------------------
+
+    def baseline(self) -> Section:
+        """Why the status quo path moves: the methods by series, the goods, the pair's own backtest."""
+        s = self.settings
+        methods = pd.DataFrame([vars(m) for m in s.series_methods])
+        parts = [
+            f"<p>{html.escape(s.baseline_model)}: each good and direction is extrapolated on its own.</p>"
         ]
-        prob_columns = [c for c in billion.columns if c.startswith("prob_") and c[5:9].isdigit()]
-        for r in billion.to_dict("records"):
-            chances = ", ".join(f"{_fmt_pct(r[c])} in {c[5:9]}" for c in prob_columns)
-            items.append(
-                f"<b>{html.escape(str(r['scenario']))}</b>: median first year with turnover"
-                f" of at least {target_text}: <b>{html.escape(str(r['first_year']))}</b>; probability of"
-                f" turnover at or above it: {chances}."
+        if len(methods):
+            counts = methods["method"].value_counts()
+            told = ", ".join(f"{n} by {html.escape(str(m))}" for m, n in counts.items())
+            parts.append(
+                f"<p>Of the {len(methods)} series, {told}. Intermittent series (many zero years) are resampled"
+                " from their last years, so they stay level on average; the others follow their recent trend.</p>"
             )
-        note = f"<p class='note'>Reporting basis of the forecasts. {html.escape(self.settings.reporting_basis)}</p>"
-        listing = "".join(f"<li>{item}</li>" for item in items)
-        return Section(
-            f"<ul class='headline'>{listing}</ul>{note}"
-            + table_html(billion, caption=f"Reaching {target_text}, by scenario")
-            + table_html(turnover, caption="Latest reported year, both sides")
+        backtest = self.table("baseline_backtest")
+        total = backtest[backtest["commodity"] == "TOTAL"].set_index("model") if len(backtest) else backtest
+        if len(total) and {"baseline (auto)", "drift"} <= set(total.index):
+            base, drift = total.loc["baseline (auto)"], total.loc["drift"]
+            parts.append(
+                f"<p>Backtest on the pair's own turnover ({int(base['n_windows'])} rolling origins from"
+                f" {int(base['first_origin'])}, {int(base['horizon'])} years ahead): the baseline's error is"
+                f" {base['relative_mase']:.2f} times naive's and drift's {drift['relative_mase']:.2f} times, so the"
+                f" baseline {_mase_words(float(base['relative_mase']))}; its 80 % intervals held"
+                f" {format_pct(base['coverage80_pct'])} % of the outcomes.</p>"
+            )
+        goods = self.table("summary_goods")
+        reference = self.table("summary_scenarios")["scenario"].iloc[0]
+        mine = goods[goods["scenario"] == reference].drop(columns="scenario")
+        parts.append(
+            table_html(mine, caption=f"What drives the status quo: change by good, {s.base_year}–{s.horizon}")
         )
+        if len(backtest):
+            series = [
+                ("turnover" if c == "TOTAL" else f"{f} {c}")
+                for f, c in zip(backtest["flow"], backtest["commodity"], strict=True)
+            ]
+            shown = backtest.drop(
+                columns=["reporter", "partner", "flow", "commodity", "smape"], errors="ignore"
+            )
+            shown.insert(0, "series", series)
+            parts.append(
+                table_html(shown, caption="The pair's own backtest: baseline against naive and drift")
+            )
+        else:
+            parts.append("<p>The history is too short for a backtest of the baseline on this pair.</p>")
+        if len(methods):
+            parts.append(
+                table_html(methods.drop(columns=["reporter", "partner"]), caption="Method of each series")
+            )
+        return Section("".join(parts))
 
-    def coverage(self) -> Section:
-        """Years each side reported, the mirror comparison table and chart."""
-        mirror = self.table("mirror")
-        latest = mirror.sort_values("year").groupby("direction").tail(5)
+    def fan_charts(self) -> Section:
+        """Turnover fans per scenario, the horizon table, then one chart per good (largest growth first)."""
+        turnover = self.table("forecast_turnover")
+        last = turnover[turnover["year"] == turnover["year"].max()]
+        last = self.named(last).drop(columns=["reporter", "partner", "model", "year"])
+        goods = self.table("summary_goods")
+        order = goods[goods["scenario"] == self.table("summary_scenarios")["scenario"].iloc[0]]["commodity"]
+        names = [f"fan_{c}" for c in order if f"fan_{c}" in self.figure_names()]
+        names += [
+            n for n in self.figure_names() if n.startswith("fan_") and n not in names and n != "fan_turnover"
+        ]
+        parts = [
+            self.figure_html("fan_turnover", alt="Turnover fan chart, one panel per scenario"),
+            table_html(last, caption=f"Turnover forecast in {int(turnover['year'].max())} (mean and bounds)"),
+        ]
+        parts += [self.figure_html(n, alt=n[4:].replace("_", " ") + " fan chart") for n in names]
+        return Section("".join(parts))
+
+    def billion_probability(self) -> Section:
+        """The probability-by-year chart (or a sentence when every chance is 0), first years, growth needed."""
+        target = f"USD {self.settings.target_usd / 1e9:g} bn"
+        if "billion_probability" in self.figure_names():
+            top = self.figure_html("billion_probability", alt="Probability of reaching the target")
+        else:
+            top = (
+                f"<p><b>No draw of any scenario reaches {target} in any year to {self.settings.horizon}:"
+                " every probability is 0 %, so no chart is drawn.</b></p>"
+            )
+        first = self.named(self.table("first_year"))
+        need = self.table("summary_target")
+        status_quo = self.table("summary_scenarios").iloc[0]
+        faster = need[
+            (need["reference_growth_pct"] >= need["required_growth_pct"])
+            & need["year"].map(lambda y: status_quo.get(f"prob_{int(y)}_pct", 100.0) < 50)
+        ] if len(need) else need  # fmt: skip
+        note = (
+            f"<p class='note'>The status quo's central path grows faster than needed to {int(faster['year'].iloc[0])},"
+            " yet most draws stay below the target: a few draws grow very fast and pull the mean up, so the"
+            " chances above are the better guide.</p>"
+            if len(faster)
+            else ""
+        )
         return Section(
-            table_html(self.table("coverage"), caption="Coverage of the reported series")
-            + self.figure_html("mirror_history", alt="Both sides' reported trade")
+            top
+            + table_html(first, caption=f"Median first year with turnover of at least {target}")
             + table_html(
-                latest, caption="Mirror comparison, last five years per direction (ratio = importer/exporter)"
+                need,
+                caption=f"What reaching {target} would take (growth a year from {self.settings.base_year})",
+                headers={
+                    "reference_growth_pct": "status quo growth (%)",
+                    "reference_turnover_musd": "status quo turnover (USD m)",
+                },
             )
+            + note
         )
-
-    def gravity(self) -> Section:
-        """The gravity coefficient table."""
-        return Section(table_html(self.table("gravity"), caption="PPML gravity estimates"))
 
     def ge_effects(self) -> Section:
-        """GE effects by country: chart and table."""
+        """GE effects by country: chart and table (one column per corridor)."""
         ge = self.table("ge_effects")
+        if ge.empty:
+            return Section(
+                f"<p>No general-equilibrium step ran: {html.escape(self.settings.ge_description)}.</p>"
+            )
         figure = (
             self.figure_html("ge_effects", alt="GE effects by country")
             if "ge_effects" in self.figure_names()
@@ -176,96 +265,63 @@ class ReportBook:
         )
         countries, measures = ge_focus(ge, pair=self.settings.pair)
         focus = ge[ge["country"].isin(countries) & ge["measure"].isin(measures)]
-        # One row per measure and country, one column per corridor: reads like the book's tables.
         shown = focus.pivot_table(
             index=["measure", "country"], columns="scenario", values="change_pct", aggfunc="first", sort=False
         ).reset_index()
         shown.columns.name = None
-        caption = (
-            f"General-equilibrium changes (%) by corridor: {', '.join(measures)} for {len(countries)} countries"
-            f" (all {ge['country'].nunique()} countries and {ge['measure'].nunique()} measures, with bounds"
-            " where drawn, in tables/ge_effects.csv)"
+        # The order of the chart: measure by measure, the pair first, then the most affected.
+        rank = {c: i for i, c in enumerate(countries)} | {m: i for i, m in enumerate(measures)}
+        shown = shown.sort_values(["measure", "country"], key=lambda v: v.map(rank)).reset_index(drop=True)
+        shown["measure"] = shown["measure"].str.replace("_", " ")
+        renamed = {c: f"{c}_pct" for c in shown.columns if c not in ("measure", "country")}
+        headers = {f"{c}_pct": self.titles.get(c, c).split(" (")[0] for c in renamed}
+        note = (
+            f"<p class='note'>{len(countries)} of {ge['country'].nunique()} countries and {len(measures)} of"
+            f" {ge['measure'].nunique()} measures; all of them, with bounds where drawn, are in"
+            " tables/ge_effects.csv.</p>"
         )
-        return Section(figure + table_html(shown, caption=caption))
+        table = table_html(
+            shown.rename(columns=renamed),
+            caption="General-equilibrium changes (%) by corridor",
+            headers=headers,
+        )
+        return Section(figure + table + note)
 
-    def fan_charts(self) -> Section:
-        """Turnover fan chart, then one fan chart per commodity, with the horizon-year table."""
-        names = [n for n in self.figure_names() if n.startswith("fan_") and n != "fan_turnover"]
-        turnover = self.table("forecast_turnover")
-        last = turnover[turnover["year"] == turnover["year"].max()]
-        parts = [
-            self.figure_html("fan_turnover", alt="Turnover fan chart"),
-            table_html(last, caption=f"Turnover forecast in {int(turnover['year'].max())}"),
-        ]
-        parts += [self.figure_html(n, alt=n[4:].replace("_", " ") + " fan chart") for n in names]
-        return Section("".join(parts))
-
-    def billion_probability(self) -> Section:
-        """The probability-by-year chart and the first-year table."""
+    def gravity(self) -> Section:
+        """The gravity coefficients, beside the simulator's truth on demonstration data."""
+        table = self.table("gravity")
+        truth = "truth" in table.columns and table["truth"].notna().any()
+        if not truth:
+            table = table.drop(columns=["truth", "truth_gap_se"], errors="ignore")
+            return Section(table_html(table, caption="PPML gravity estimates"))
+        known = table[table["truth"].notna()]
+        worst = known.loc[known["truth_gap_se"].abs().idxmax()]
+        within = int((known["truth_gap_se"].abs() <= 3).sum())
+        text = (
+            f"<p>On the demonstration data the true coefficients are known (the simulator's). {within} of"
+            f" {len(known)} estimates lie within 3 standard errors of the truth; the largest gap is"
+            f" {worst['truth_gap_se']:+.1f} standard errors ({html.escape(str(worst['model']))},"
+            f" {html.escape(str(worst['term']))}).</p>"
+        )
+        columns = ["model", "term", "estimate", "std_error", "truth", "truth_gap_se", "p_value", "nobs"]
+        headers = {
+            "truth": "truth (simulator)",
+            "truth_gap_se": "gap (standard errors)",
+            "std_error": "std. error",
+        }
+        shown = table[[c for c in columns if c in table.columns]]
         return Section(
-            self.figure_html("billion_probability", alt="Probability of reaching the target")
-            + table_html(self.table("first_year"), caption="Median first year at the target")
+            text + table_html(shown, caption="PPML gravity estimates beside the truth", headers=headers)
         )
+
+    def coverage(self) -> Section:
+        """Years each side reported, the published figures, and the mirror comparison."""
+        return Section(appendix.coverage_html(self))
 
     def methods(self) -> Section:
-        """Methods, settings, fall-backs, sources, versions and input checksums."""
-        s = self.settings
-        paragraphs = [
-            "Bilateral trade is forecast per commodity group and direction with time-series models"
-            " (the method of each series is listed below). Each corridor scenario shifts the baseline by"
-            " the effect that the PPML gravity model (terms in the gravity table) implies for the"
-            " corridor's change in trade costs, phased in over the years the scenario states. Scenario"
-            f" effects: {html.escape(s.ge_description)}.",
-            f"Uncertainty bands ({', '.join(f'{v}%' for v in s.levels)}) and the probabilities of reaching"
-            f" the target come from {s.draws} joint simulation draws (seed {s.seed}) of the baseline and the"
-            f" scenario effects, to {s.horizon}.",
-            "Both countries' published figures are shown side by side (mirror statistics). Exports are"
-            " usually valued FOB and imports CIF, so the importer's figure is expected a little higher; larger"
-            f" gaps are shown as they are, not averaged away. {html.escape(s.reporting_basis)}",
-        ]
-        sources = ", ".join(sorted({str(v) for v in self.table("coverage")["source"]}))
-        inputs = self.manifest.get("inputs", {})
-        input_rows = pd.DataFrame(
-            [
-                (k, v.get("path", ""), v.get("sha256", "")[:16], v.get("size_bytes"))
-                for k, v in inputs.items()
-            ],
-            columns=["input", "path", "sha256_prefix", "size_bytes"],
-        )
-        versions = pd.DataFrame(
-            [
-                ("forecasting", self.manifest.get("package", {}).get("version")),
-                ("python", self.manifest.get("python", {}).get("version")),
-            ]
-            + list(self.manifest.get("dependencies", {}).items()),
-            columns=["package", "version"],
-        )
-        flat = [(f.name, str(getattr(s, f.name))) for f in fields(s) if f.name not in _RECORD_SETTINGS]
-        settings = pd.DataFrame(flat, columns=["setting", "value"])
-        body = "".join(f"<p>{p}</p>" for p in paragraphs)
-        body += f"<p><b>Data sources:</b> {html.escape(sources or 'none recorded')}.</p>"
-        if s.fallbacks:
-            fallbacks = pd.DataFrame([asdict(f) for f in s.fallbacks])
-            body += table_html(
-                fallbacks, caption="Fall-backs: steps that could not run as asked, and what would lift them"
-            )
-        else:
-            body += "<p>No step fell back: every model ran as asked.</p>"
-        body += table_html(self.table("scenarios"), caption="Scenario definitions")
-        body += table_html(self.table("shipments"), caption="Known contracts added to the scenario paths")
-        body += table_html(settings, caption="Run settings")
-        for key in ("series_methods", "elasticities"):
-            records = pd.DataFrame([asdict(r) for r in getattr(s, key)])
-            if len(records):
-                body += table_html(records, caption=f"Run settings: {key.replace('_', ' ')}")
-        if len(input_rows):
-            body += table_html(input_rows, caption="Input data files (full SHA-256 in manifest.json)")
-        body += table_html(versions, caption="Software versions")
-        return Section(body)
+        """Methods, scenario definitions, fall-backs, settings, sources, versions and input checksums."""
+        return Section(appendix.methods_html(self))
 
     def flags_appendix(self) -> Section:
         """The data-cleaning flags summary."""
-        flags = self.table("data_flags")
-        if flags.empty:
-            return Section("<p>No cleaning step changed any row.</p>")
-        return Section(table_html(flags, caption="Rows touched by each cleaning step"))
+        return Section(appendix.flags_html(self))

@@ -1,33 +1,47 @@
-"""Report tables: tidy frames in reader-friendly units, and their CSV / Excel / HTML forms.
+"""Report tables: tidy frames in reader-friendly units, one per file under ``tables/``.
 
 Money is shown in millions of US dollars (columns ending ``_musd``) and shares in percent
 (``_pct``). The CSV and Excel files keep full numeric precision, so a number in the report
-can be traced to the file; only the HTML view rounds.
+can be traced to the file; only the HTML view rounds (:mod:`forecasting.report.formatting`).
+The first screen's tables are built in :mod:`forecasting.report.headline`.
 """
 
 from __future__ import annotations
 
-import html
-import json
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from forecasting.errors import SchemaError
-from forecasting.files import atomic_write
+from forecasting.report import headline
+from forecasting.report.scenario_text import scenario_shocks
 
 if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the outlook's types
     from forecasting.projection.result import OutlookResult
-    from forecasting.scenarios import Scenario
 
 
 MUSD = 1e6
 
-# Which flow of the partner mirrors which flow of the reporter.
-_MIRROR_FLOW = {"export": "import", "import": "export"}
+#: What each report table holds (the caption of its Excel notes sheet).
+TABLE_DESCRIPTIONS = {
+    "summary_turnover": "latest year's turnover as each side reports it, and on the forecast's basis",
+    "summary_scenarios": "each scenario's turnover, growth, gain over the status quo and target chances, ranked",
+    "summary_goods": "each good's contribution to turnover growth from the base year to the horizon",
+    "summary_target": "growth a year needed to reach the target by each headline year",
+    "coverage": "years covered by each reported series and published figure",
+    "mirror": "each direction of trade as its exporter and its importer reported it",
+    "gravity": "PPML gravity coefficients (with the simulator's truth on demonstration data)",
+    "ge_effects": "general-equilibrium effects of each scenario by country",
+    "forecast_commodity": "forecast by commodity, direction, scenario and year, with 80 and 95 percent bounds",
+    "forecast_turnover": "turnover forecast by scenario and year, with 80 and 95 percent bounds",
+    "billion_probability": "probability that turnover in a year is at or above the target",
+    "first_year": "median first year at the target (numeric) with a note when it is not reached",
+    "shipments": "known contracts added to the scenario paths",
+    "scenarios": "every shock and known shipment of every scenario, with its source",
+    "data_flags": "rows touched by each cleaning step",
+    "baseline_backtest": "the pair's own rolling-origin backtest of the baseline against naive and drift",
+    "pair_effects": "full effect of each scenario on each of the pair's series (percent)",
+}
 
 
 def to_musd(values: pd.Series | float) -> pd.Series | float:
@@ -70,78 +84,59 @@ def main_series(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def turnover_summary(result: OutlookResult) -> pd.DataFrame:
-    """Exports, imports and turnover in the latest year of each reporter's main series (both sides).
+    """Latest year's exports, imports and turnover: as each side reports them, and on the forecast's basis.
+
+    The first rows are each reporter's main series (:func:`main_series`); the last row is the
+    mirror-reconciled series the forecast starts from (``view`` names the mirror rule), seen
+    from the pair's first country.
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
     >>> turnover_summary(example_outlook())[["reporter", "year"]].values.tolist()
-    [['KAZ', 2025], ['PAK', 2025]]
+    [['KAZ', 2025], ['PAK', 2025], ['KAZ', 2025]]
     """
     history = main_series(result.history)
     rows = []
     for (reporter, partner), part in history.groupby(["reporter", "partner"], sort=True):
         latest = int(part["year"].max())
         last = part[part["year"] == latest]
-        exports = float(last.loc[last["flow"] == "export", "value_usd"].sum())
-        imports = float(last.loc[last["flow"] == "import", "value_usd"].sum())
         rows.append(
-            {
-                "reporter": reporter,
-                "partner": partner,
-                "year": latest,
-                "exports_musd": to_musd(exports),
-                "imports_musd": to_musd(imports),
-                "turnover_musd": to_musd(exports + imports),
-                "source": ", ".join(sorted(last["source"].astype(str).unique())),
-            }
+            _turnover_row(reporter, partner, latest, last, f"{reporter}'s reports")
+            | {"source": ", ".join(sorted(last["source"].astype(str).unique()))}
         )
-    return pd.DataFrame(
-        rows,
-        columns=["reporter", "partner", "year", "exports_musd", "imports_musd", "turnover_musd", "source"],
-    )
+    basis = headline.forecast_basis_history(result.history)
+    first, second = result.settings.pair
+    basis = basis[(basis["reporter"] == first) & (basis["year"] == result.settings.base_year)]
+    if len(basis):
+        view = f"forecast basis (mirror rule '{result.settings.mirror_rule}')"
+        year = result.settings.base_year
+        rows.append(_turnover_row(first, second, year, basis, view) | {"source": "mirror-reconciled"})
+    columns = [
+        "view",
+        "reporter",
+        "partner",
+        "year",
+        "exports_musd",
+        "imports_musd",
+        "turnover_musd",
+        "source",
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def billion_summary(result: OutlookResult, *, years: tuple[int, ...] = (2030, 2035)) -> pd.DataFrame:
-    """Per scenario: median first year at the target, probability in given years, horizon turnover.
-
-    The horizon turnover (mean and 80 percent band) is the pair's forecast turnover, on the
-    basis the settings state (``settings.reporting_basis``: one value per direction by the
-    mirror rule). The probabilities are those of the ``billion`` table: the chance that
-    turnover in that year is at or above the target. A year outside the forecast gives a
-    missing value.
-
-    Examples
-    --------
-    >>> from forecasting.projection.pipeline import example_outlook
-    >>> table = billion_summary(example_outlook(), years=(2030,))
-    >>> list(table.columns)
-    ['scenario', 'first_year', 'prob_2030_pct', 'prob_by_horizon_pct', 'turnover_2035_musd', 'lower80_musd', 'upper80_musd']
-    """
-    by_year = result.billion.pivot_table(
-        index="scenario", columns="year", values="probability", aggfunc="first"
-    )
-    turnover = result.turnover.assign(year=result.turnover["period"].dt.year)
-    last_year = result.settings.horizon
-    # Turnover rows are keyed by the pair in sorted order (one row per pair, scenario, year).
-    low, high = sorted(result.settings.pair)
-    mine = turnover[(turnover["reporter"] == low) & (turnover["partner"] == high)]
-    if mine.empty:
-        raise SchemaError(f"the turnover table has no rows for the pair {low}-{high} of the settings")
-    at_horizon = mine[(mine["year"] == last_year) & (mine["level"] == 80)].set_index("scenario")
-    rows = []
-    for record in result.first_year.itertuples(index=False):
-        row: dict[str, object] = {"scenario": record.scenario, "first_year": str(record.label)}
-        for year in years:
-            value = by_year.at[record.scenario, year] if year in by_year.columns else np.nan
-            row[f"prob_{year}_pct"] = 100.0 * float(value) if pd.notna(value) else np.nan
-        row["prob_by_horizon_pct"] = 100.0 * float(record.probability_by_horizon)
-        if record.scenario in at_horizon.index:
-            row[f"turnover_{last_year}_musd"] = to_musd(float(at_horizon.at[record.scenario, "mean"]))
-            row["lower80_musd"] = to_musd(float(at_horizon.at[record.scenario, "lower"]))
-            row["upper80_musd"] = to_musd(float(at_horizon.at[record.scenario, "upper"]))
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _turnover_row(reporter: str, partner: str, year: int, rows: pd.DataFrame, view: str) -> dict[str, object]:
+    exports = float(rows.loc[rows["flow"] == "export", "value_usd"].sum())
+    imports = float(rows.loc[rows["flow"] == "import", "value_usd"].sum())
+    return {
+        "view": view,
+        "reporter": reporter,
+        "partner": partner,
+        "year": year,
+        "exports_musd": to_musd(exports),
+        "imports_musd": to_musd(imports),
+        "turnover_musd": to_musd(exports + imports),
+    }
 
 
 def coverage_table(history: pd.DataFrame) -> pd.DataFrame:
@@ -279,146 +274,66 @@ def forecast_table(forecast: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFram
     return pd.concat(parts, axis=1).reset_index()
 
 
-def scenario_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
-    """Scenario definitions flattened to ``scenario, setting, value`` (values as JSON text).
-
-    Examples
-    --------
-    >>> from forecasting.scenarios import builtin_corridors
-    >>> table = scenario_table({"rail": builtin_corridors()["trans_afghan_railway"]})
-    >>> table.query("setting == 'start_year'").values.tolist()
-    [['rail', 'start_year', '2026']]
-    """
-    rows = [
-        (name, key, value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False))
-        for name, scenario in scenarios.items()
-        for key, value in scenario.to_dict().items()
-    ]
-    return pd.DataFrame(rows, columns=["scenario", "setting", "value"])
-
-
 def report_tables(result: OutlookResult) -> dict[str, pd.DataFrame]:
-    """Every table the report shows, by file name.
+    """Every table the report shows, by file name (the first screen's tables first).
 
     Examples
     --------
     >>> from forecasting.projection.pipeline import example_outlook
-    >>> sorted(report_tables(example_outlook()))[:4]
-    ['baseline_backtest', 'billion_probability', 'coverage', 'data_flags']
+    >>> list(report_tables(example_outlook()))[:4]
+    ['summary_turnover', 'summary_scenarios', 'summary_goods', 'summary_target']
     """
     coefficients = result.coefficients.copy()
     if "model" not in coefficients.columns:
         coefficients.insert(0, "model", "gravity")
-    ge = result.ge_country.copy()
     billion = result.billion.assign(probability_pct=100.0 * result.billion["probability"]).drop(
         columns="probability"
     )
-    first_year = result.first_year.assign(
-        probability_by_horizon_pct=100.0 * result.first_year["probability_by_horizon"]
-    ).drop(columns="probability_by_horizon")
+    first = result.first_year
+    reached = first["median_year"].notna()
+    first_year = pd.DataFrame(
+        {
+            "scenario": first["scenario"],
+            "first_year": first["median_year"].round().astype("Int64"),
+            "first_year_note": np.where(reached, "", first["label"].astype(str)),
+            "probability_by_horizon_pct": 100.0 * first["probability_by_horizon"],
+        }
+    )
     shipments = result.shipments.assign(value_musd=to_musd(result.shipments["value_usd"])).drop(
         columns="value_usd"
     )
-    flags = result.flags.assign(share_pct=100.0 * result.flags["share"]).drop(columns="share")
+    flags = result.flags.assign(
+        share_pct=100.0 * result.flags["share"], value_musd=to_musd(result.flags["value_usd"])
+    )
+    backtest = result.baseline_backtest.assign(
+        coverage80_pct=100.0 * result.baseline_backtest["coverage_80"],
+        coverage95_pct=100.0 * result.baseline_backtest["coverage_95"],
+    ).drop(columns=["coverage_80", "coverage_95"])
+    effects = result.pair_effects.rename(columns={"lower_95": "lower95_pct", "upper_95": "upper95_pct"})
     named = {
         "summary_turnover": turnover_summary(result),
-        "summary_billion": billion_summary(result, years=_headline_years(result)),
+        "summary_scenarios": headline.scenario_summary(result),
+        "summary_goods": headline.growth_contributions(result),
+        "summary_target": headline.target_growth(result),
         "coverage": coverage_table(result.history),
         "mirror": mirror_table(result.history),
         "gravity": coefficients,
-        "ge_effects": ge,
+        "ge_effects": result.ge_country.copy(),
         "forecast_commodity": forecast_table(result.forecast, ("reporter", "partner", "flow", "commodity")),
         "forecast_turnover": forecast_table(result.turnover, ("reporter", "partner")),
         "billion_probability": billion,
         "first_year": first_year,
         "shipments": shipments,
-        "scenarios": scenario_table(result.scenarios),
-        "data_flags": flags,
+        "scenarios": scenario_shocks(result.scenarios),
+        "data_flags": flags.drop(columns=["share", "value_usd"]),
+        "baseline_backtest": backtest,
+        "pair_effects": effects,
     }
     # Outlook tables shown above under another name; any other outlook table is published as it is.
-    known = {
-        "forecast",
-        "turnover",
-        "billion",
-        "first_year",
-        "history",
-        "coefficients",
-        "ge_country",
-        "shipments",
-        "flags",
-    }
+    shown = {"forecast", "turnover", "billion", "history", "coefficients", "ge_country", "flags"}
     extra = {
         name: table
         for name, table in result.tables().items()
-        if name not in known and name not in named and len(table.columns)
+        if name not in shown and name not in named and len(table.columns)
     }
     return named | extra
-
-
-def _headline_years(result: OutlookResult) -> tuple[int, ...]:
-    horizon = result.settings.horizon
-    return tuple(sorted({min(2030, horizon), horizon}))
-
-
-def write_table(table: pd.DataFrame, directory: Path, name: str) -> tuple[Path, Path]:
-    """Write ``table`` as ``directory/name.csv`` and ``directory/name.xlsx``, each atomically."""
-    csv_path = atomic_write(directory / f"{name}.csv", lambda p: table.to_csv(p, index=False))
-
-    def excel(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-
-    xlsx_path = atomic_write(directory / f"{name}.xlsx", excel)
-    return csv_path, xlsx_path
-
-
-def _format_cell(column: str, value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "–"
-    if isinstance(value, (float, np.floating)):
-        if column == "year" or column.endswith("_year"):  # CSV reads integer years with gaps as float
-            return str(int(value)) if float(value).is_integer() else f"{value:g}"
-        if column.endswith("_musd"):
-            return f"{value:,.1f}"
-        if column.endswith("_pct"):
-            return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}"
-        if column == "p_value":
-            return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
-        return f"{value:,.3f}"
-    return html.escape(str(value))
-
-
-def table_html(table: pd.DataFrame, *, caption: str = "", max_rows: int | None = None) -> str:
-    """An HTML ``<table>`` with numbers formatted by their unit suffix (no styling inline).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> out = table_html(pd.DataFrame({"value_musd": [1234.5]}), caption="Demo")
-    >>> "1,234.5" in out and out.startswith("<table")
-    True
-    """
-    shown = table if max_rows is None else table.head(max_rows)
-    head = "".join(f"<th>{html.escape(_pretty(c))}</th>" for c in shown.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{_format_cell(c, v)}</td>" for c, v in zip(shown.columns, row, strict=True))
-        + "</tr>"
-        for row in shown.itertuples(index=False)
-    )
-    note = ""
-    if max_rows is not None and len(table) > max_rows:
-        note = (
-            f"<p class='note'>First {max_rows} of {len(table)} rows; the full table is in the CSV file.</p>"
-        )
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (
-        f"<table class='report-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
-    )
-
-
-def _pretty(column: str) -> str:
-    for suffix, unit in (("_musd", " (USD m)"), ("_pct", " (%)")):
-        if column.endswith(suffix):
-            return column[: -len(suffix)].replace("_", " ") + unit
-    return column.replace("_", " ")

@@ -124,4 +124,4 @@ def test_wheel_installs_and_runs_a_short_outlook_from_another_folder(tmp_path: P
     assert (out / "report.html").is_file() and (out / "manifest.json").is_file()
     assert f"report: {out / 'report.html'}" in printed
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Executive summary" in page and "DEMONSTRATION DATA" in page
+    assert "In brief" in page and "DEMONSTRATION DATA" in page

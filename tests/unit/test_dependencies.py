@@ -26,7 +26,6 @@ PACKAGE_EXTRAS = ("distributed",)
 #: Declared but never imported by name: why each is needed at run time.
 RUNTIME_ONLY = {
     "openpyxl": "pandas' engine for the report's Excel tables (pd.ExcelWriter(engine='openpyxl'))",
-    "pyarrow": "pandas' Parquet engine (bundled data, BACI cache, report artefacts)",
 }
 
 

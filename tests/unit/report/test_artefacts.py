@@ -31,15 +31,28 @@ def test_layout_has_tables_figures_and_data_in_every_format(written, outlook):
         assert (out / "tables" / f"{name}.csv").is_file() and (out / "tables" / f"{name}.xlsx").is_file()
     for name in written.figures:
         assert (out / "figures" / f"{name}.png").is_file() and (out / "figures" / f"{name}.svg").is_file()
-    assert {"fan_turnover", "billion_probability", "mirror_history", "ge_effects", "fan_coal"} <= set(
-        written.figures
-    )
+    assert {
+        "headline_turnover",
+        "fan_turnover",
+        "billion_probability",
+        "mirror_history",
+        "ge_effects",
+        "fan_coal",
+    } <= set(written.figures)
     assert not list(out.rglob(".*.tmp"))  # no temporary files left behind
 
 
-def test_parquet_copies_equal_the_outlook_tables(written, outlook):
-    pd.testing.assert_frame_equal(pd.read_parquet(written.data["forecast"]), outlook.forecast)
-    pd.testing.assert_frame_equal(pd.read_parquet(written.data["billion"]), outlook.billion)
+def test_parquet_copies_equal_the_outlook_tables_with_units_in_the_money_columns(written, outlook):
+    from forecasting.report.writers import DATA_LABEL_COLUMN, PARQUET_NAMES
+
+    for name, table in outlook.tables().items():
+        copy = pd.read_parquet(written.data[name])
+        assert (copy[DATA_LABEL_COLUMN] == outlook.settings.data_label).all(), name
+        back = copy.drop(columns=DATA_LABEL_COLUMN).rename(
+            columns={v: k for k, v in PARQUET_NAMES.get(name, {}).items()}
+        )
+        pd.testing.assert_frame_equal(back, table, obj=name)
+    assert {"mean_usd", "lower_usd", "upper_usd"} <= set(pd.read_parquet(written.data["turnover"]).columns)
 
 
 def test_files_are_readable_by_others(written):
@@ -163,9 +176,9 @@ def _interrupt_after(monkeypatch, module, name, calls: int, error=KeyboardInterr
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])
 def test_an_interrupted_fresh_run_leaves_no_folder(fresh_dir, small_outlook, monkeypatch, error):
-    from forecasting.report import tables
+    from forecasting.report import writers
 
-    _interrupt_after(monkeypatch, tables, "write_table", 3, error)
+    _interrupt_after(monkeypatch, writers, "write_table", 3, error)
     with pytest.raises(error):
         write_artefacts(small_outlook, fresh_dir)
     assert not fresh_dir.exists() and leftovers(fresh_dir.parent) == []

@@ -36,6 +36,16 @@ def test_the_report_runs_the_packaged_notebook_and_no_second_copy_exists():
     assert not list((REPO / "notebooks").glob("*outlook_report*.ipynb"))
 
 
+def test_sections_are_one_plain_tuple_with_unique_keys_and_headings():
+    from forecasting.report.render import SECTIONS
+
+    assert isinstance(SECTIONS, tuple) and all(len(entry) == 2 for entry in SECTIONS)
+    assert len({k for k, _ in SECTIONS}) == len(SECTIONS) == len(set(SECTION_HEADINGS))
+    sources = [c.source for c in report_notebook().cells]
+    for key, heading in SECTIONS:
+        assert f'book.show("{key}")' in sources and any(heading in s and f"id='{key}'" in s for s in sources)
+
+
 def test_notebook_only_calls_forecasting():
     code = "\n".join(c.source for c in report_notebook().cells if c.cell_type == "code")
     imports = re.findall(r"^\s*(?:from|import)\s+([\w.]+)", code, flags=re.MULTILINE)
@@ -52,7 +62,7 @@ def test_exported_page_needs_nothing_from_the_network():
     page = notebook_html(notebook, title="T & co")
     assert page.startswith("<!DOCTYPE html>") and "<title>T &amp; co</title>" in page
     assert "<table>" in page and "secret_code" not in page
-    assert "<script" not in page and not re.search(r"(?:src|href)=['\"]?https?:", page)
+    assert "<script" not in page and not re.search(r"src=['\"]?https?:|<link", page)
 
 
 @pytest.mark.slow
@@ -60,13 +70,17 @@ def test_build_report_renders_every_section(small_outlook, tmp_path):
     out = build_report(small_outlook, tmp_path / "outlook", title="KZ-PK test outlook")
     page = out.html.read_text(encoding="utf-8")
     headings = re.findall(r"<h2[^>]*>(.*?)<", page)
-    assert headings == list(SECTION_HEADINGS)
+    assert headings == ["In brief", *SECTION_HEADINGS]
+    anchors = set(re.findall(r"<h2 id=['\"]([^'\"]+)", page))
+    links = re.findall(r"<a href=['\"]#([^'\"]+)", page)
+    assert len(links) == len(SECTION_HEADINGS) and set(links) <= anchors  # the contents resolve
     assert "<title>KZ-PK test outlook</title>" in page and "DEMONSTRATION DATA" in page
     shown = [n for n in out.figures if n != "ge_effects"]  # the small outlook has no GE table
     assert page.count("data:image/png;base64") == len(shown)
     assert page.count("<table") >= 10
     assert "ReportBook" not in page and "<script" not in page  # code hidden, nothing to fetch
-    assert not re.search(r"(?:src|href)=['\"]?https?:", page)
+    assert not re.search(r"src=['\"]?https?:|<link", page)  # links to sources, nothing fetched
+    assert page.index("In brief") < page.index("Contents") < page.index(SECTION_HEADINGS[0])
     listed = read_manifest(out.out_dir)["artefacts"]["report.html"]
     assert listed["sha256"] == hashlib.sha256(out.html.read_bytes()).hexdigest()
 

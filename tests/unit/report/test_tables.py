@@ -8,41 +8,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import SchemaError
 from forecasting.report import tables
 
 
 def test_turnover_summary_adds_exports_and_imports_of_the_latest_year(outlook):
-    summary = tables.turnover_summary(outlook).set_index("reporter")
+    summary = tables.turnover_summary(outlook)
+    sides = summary[~summary["view"].str.startswith("forecast basis")].set_index("reporter")
     history = tables.main_series(outlook.history)
     for reporter in ("KAZ", "PAK"):
         rows = history[(history["reporter"] == reporter) & (history["year"] == outlook.settings.base_year)]
         exports = rows.loc[rows["flow"] == "export", "value_usd"].sum() / 1e6
         imports = rows.loc[rows["flow"] == "import", "value_usd"].sum() / 1e6
-        assert summary.at[reporter, "exports_musd"] == pytest.approx(exports, rel=1e-12)
-        assert summary.at[reporter, "turnover_musd"] == pytest.approx(exports + imports, rel=1e-12)
+        assert sides.at[reporter, "exports_musd"] == pytest.approx(exports, rel=1e-12)
+        assert sides.at[reporter, "turnover_musd"] == pytest.approx(exports + imports, rel=1e-12)
 
 
-def test_billion_summary_reads_probabilities_of_the_named_years(outlook):
-    summary = tables.billion_summary(outlook, years=(2028, 2030, 2040)).set_index("scenario")
-    billion = outlook.billion.set_index(["scenario", "year"])["probability"]
-    for scenario in summary.index:
-        assert summary.at[scenario, "prob_2028_pct"] == pytest.approx(100 * billion[(scenario, 2028)])
-        assert summary.at[scenario, "prob_2030_pct"] == pytest.approx(100 * billion[(scenario, 2030)])
-    assert summary["prob_2040_pct"].isna().all()  # beyond the horizon: missing, not zero
-    first = outlook.first_year.set_index("scenario")["label"]
-    assert summary["first_year"].to_dict() == first.to_dict()
-
-
-def test_billion_summary_horizon_turnover_is_the_80_percent_band(outlook):
-    summary = tables.billion_summary(outlook).set_index("scenario")
-    horizon = outlook.settings.horizon
-    last = outlook.turnover[
-        (outlook.turnover["period"].dt.year == horizon) & (outlook.turnover["level"] == 80)
+def test_turnover_summary_ends_with_the_forecast_basis_the_series_the_forecast_starts_from(outlook):
+    basis = tables.turnover_summary(outlook).iloc[-1]
+    assert basis["view"] == "forecast basis (mirror rule 'importer')"
+    history = outlook.history
+    rows = history[
+        (history["source"] == "mirror-reconciled") & (history["year"] == outlook.settings.base_year)
     ]
-    rail = last[last["scenario"] == "trans_afghan_railway"].iloc[0]
-    assert summary.at["trans_afghan_railway", f"turnover_{horizon}_musd"] == pytest.approx(rail["mean"] / 1e6)
-    assert summary.at["trans_afghan_railway", "lower80_musd"] == pytest.approx(rail["lower"] / 1e6)
+    assert basis["turnover_musd"] == pytest.approx(rows["value_usd"].sum() / 1e6, rel=1e-12)
+    exports = rows.loc[(rows["reporter"] == "KAZ") & (rows["flow"] == "export"), "value_usd"].sum()
+    assert basis["exports_musd"] == pytest.approx(exports / 1e6, rel=1e-12)
 
 
 def _history(rows):
@@ -85,10 +75,14 @@ def test_forecast_table_bands_nest(outlook):
 
 
 def test_every_report_table_round_trips_through_csv_and_excel(outlook, tmp_path):
+    from forecasting.report import headline
+    from forecasting.report.writers import DATA_LABEL_COLUMN, TableNotes, write_table
+
+    notes = TableNotes.of(outlook, headline.scenario_titles(outlook))
     for name, table in tables.report_tables(outlook).items():
-        csv_path, xlsx_path = tables.write_table(table, tmp_path, name)
-        from_csv = pd.read_csv(csv_path)
-        from_excel = pd.read_excel(xlsx_path)
+        csv_path, xlsx_path = write_table(table, tmp_path, name, notes)
+        from_csv = pd.read_csv(csv_path).drop(columns=DATA_LABEL_COLUMN)
+        from_excel = pd.read_excel(xlsx_path, sheet_name=name[:31]).drop(columns=DATA_LABEL_COLUMN)
         assert list(from_csv.columns) == list(table.columns), name
         assert len(from_csv) == len(table) == len(from_excel), name
         numeric = table.select_dtypes("number").columns
@@ -98,50 +92,6 @@ def test_every_report_table_round_trips_through_csv_and_excel(outlook, tmp_path)
         np.testing.assert_allclose(
             from_excel[numeric].to_numpy(float), table[numeric].to_numpy(float), rtol=1e-12
         )
-
-
-def test_table_html_formats_by_unit_suffix_and_escapes_text():
-    frame = pd.DataFrame(
-        {
-            "name": ["<b>x</b>"],
-            "value_musd": [1234.56],
-            "share_pct": [12.345],
-            "p_value": [0.0001],
-            "n": [np.nan],
-        }
-    )
-    out = tables.table_html(frame, caption="T")
-    assert "1,234.6" in out and "12.3" in out and "&lt;0.001" in out
-    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
-    assert "value (USD m)" in out and "share (%)" in out and "–" in out
-
-
-def test_table_html_says_when_rows_were_cut():
-    out = tables.table_html(pd.DataFrame({"a": range(10)}), max_rows=3)
-    assert out.count("<tr>") == 4 and "First 3 of 10 rows" in out
-
-
-def test_scenario_table_keeps_nested_definitions_as_json(outlook):
-    table = tables.scenario_table(outlook.scenarios)
-    shocks = table[(table["scenario"] == "trans_afghan_railway") & (table["setting"] == "shocks")][
-        "value"
-    ].item()
-    assert '"variable": "transit_days"' in shocks
-
-
-def test_billion_summary_reads_the_pair_of_the_typed_settings(outlook):
-    # Rows of another pair must not change the answer, and a turnover without the pair is refused
-    # rather than silently replaced by another reporter's series.
-    other = outlook.turnover.assign(reporter="AAA", partner="BBB", mean=1.0, lower=0.5, upper=2.0)
-    both = dataclasses.replace(outlook, turnover=pd.concat([other, outlook.turnover], ignore_index=True))
-    pd.testing.assert_frame_equal(tables.billion_summary(both), tables.billion_summary(outlook))
-    with pytest.raises(SchemaError, match="no rows for the pair KAZ-PAK"):
-        tables.billion_summary(dataclasses.replace(outlook, turnover=other))
-
-
-def test_years_read_back_as_float_print_as_years():
-    out = tables.table_html(pd.DataFrame({"median_year": [2034.0, np.nan], "year": [2030.0, 2031.0]}))
-    assert "<td>2034</td>" in out and "<td>2030</td>" in out and "2,034" not in out
 
 
 def test_one_off_published_figures_are_not_added_to_the_customs_series(outlook):
@@ -179,7 +129,7 @@ def test_one_off_published_figures_are_not_added_to_the_customs_series(outlook):
     ]
     history = _history(rows)
     summary = tables.turnover_summary(dataclasses.replace(outlook, history=history.assign(commodity="TOTAL")))
-    kaz = summary.set_index("reporter").loc["KAZ"]
+    kaz = summary.set_index("view").loc["KAZ's reports"]
     assert (kaz["exports_musd"], kaz["turnover_musd"], kaz["source"]) == (10.0, 40.0, "customs")
     mirror = tables.mirror_table(history)
     assert len(mirror) == 4  # two directions x two years, no duplicate from the press figure
@@ -199,7 +149,26 @@ def test_ge_focus_puts_the_pair_first_then_the_largest_effects():
     assert countries == ["KAZ", "PAK", "BBB", "CCC"] and measures == ["real_gdp"]
 
 
-def test_outlook_tables_without_a_report_table_of_their_own_are_published_as_they_are(outlook):
+def test_report_tables_give_every_share_in_percent_and_every_amount_in_usd_millions(outlook):
     published = tables.report_tables(outlook)
-    assert published["pair_effects"].equals(outlook.pair_effects)
     assert {"forecast", "turnover", "ge_country"}.isdisjoint(published)  # shown under their report names
+    effects = published["pair_effects"]
+    assert list(effects.columns)[-2:] == ["lower95_pct", "upper95_pct"]
+    assert effects["lower95_pct"].tolist() == outlook.pair_effects["lower_95"].tolist()
+    backtest = published["baseline_backtest"]
+    assert backtest["coverage80_pct"].tolist() == pytest.approx(
+        (100 * outlook.baseline_backtest["coverage_80"]).tolist()
+    )
+    flags = published["data_flags"]
+    assert "value_usd" not in flags and flags["value_musd"].iloc[0] == pytest.approx(
+        outlook.flags["value_usd"].iloc[0] / 1e6
+    )
+    first = published["first_year"]
+    assert str(first["first_year"].dtype) == "Int64"  # numeric, not "not by 2035" text
+    assert (
+        first["first_year_note"]
+        == outlook.first_year["label"].where(outlook.first_year["median_year"].isna(), "")
+    ).all()
+    assert set(published) <= set(tables.TABLE_DESCRIPTIONS), (
+        "every report table has a description for its notes"
+    )
