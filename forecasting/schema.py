@@ -149,7 +149,12 @@ FORECAST = Schema(
         Column("scenario", "str"),
         Column("model", "str"),
         Column("level", "int", min=0, doc="interval coverage in percent"),
-        Column("mean", "float", nullable=True),
+        Column(
+            "mean", "float", nullable=True, doc="point forecast; for simulated outlooks the mean of the draws"
+        ),
+        Column(
+            "median", "float", nullable=True, required=False, doc="median of the draws (simulated outlooks)"
+        ),
         Column("lower", "float", nullable=True),
         Column("upper", "float", nullable=True),
     ),

@@ -168,23 +168,36 @@ def summary(result: OutlookResult, seconds: float) -> str:
     lines += textwrap.wrap(f"basis: {s.reporting_basis}", width=110, subsequent_indent="  ")
     lines += textwrap.wrap(f"scenario effects: {s.ge_description}", width=110, subsequent_indent="  ")
     target = s.target_usd
+    from forecasting.projection.combine import central_note
+
     years = summary_years(s.horizon)
     t = result.turnover[result.turnover.level == 80].assign(year=lambda d: d.period.dt.year)
     first = result.first_year.set_index("scenario")
-    header = f"{'scenario':26s}" + "".join(f"{y} turnover, $m (80%)      " for y in years)
+    lines.append("turnover, $m: median of the draws (80% interval) and their mean")
+    header = f"{'scenario':26s}" + "".join(f"{y:<37d}" for y in years)
     lines.append(header + f"P(>= ${target / 1e9:g} bn by {s.horizon})  first year")
+    notes = []
     for scenario, rows in t.groupby("scenario", sort=False):
         cells = []
         for y in years:
             row = rows[rows.year == y]
-            cells.append(
-                f"{row['mean'].iloc[0] / 1e6:8.0f} ({row['lower'].iloc[0] / 1e6:5.0f}-{row['upper'].iloc[0] / 1e6:5.0f})     "
-                if len(row)
-                else f"{'':>26s}"
+            if not len(row):
+                cells.append(f"{'':37s}")
+                continue
+            mean, median, lower, upper = (
+                float(row[c].iloc[0]) / 1e6 for c in ("mean", "median", "lower", "upper")
             )
+            note = central_note(mean, lower, upper)
+            cells.append(
+                f"{median:7.0f} ({lower:5.0f}-{upper:5.0f}) mean {mean:6.0f}{'*' if note else ' '}   "
+            )
+            if note:
+                notes.append(f"* {scenario} {y}: {note}")
         p = first.loc[scenario, "probability_by_horizon"] if scenario in first.index else float("nan")
         label = first.loc[scenario, "label"] if scenario in first.index else ""
         lines.append(f"{scenario:26s}" + "".join(cells) + f"{p:10.0%}              {label}")
+    for note in notes:
+        lines += textwrap.wrap(note, width=110, subsequent_indent="  ")
     if s.fallbacks:
         lines.append(f"fall-backs ({len(s.fallbacks)}): steps that could not run as asked")
         for taken in s.fallbacks:

@@ -13,6 +13,14 @@ year and ramp-up), ``availability`` the share of the year its route is open rela
 status quo, ``shipments`` the known contracts as delivered in draw ``p`` and ``new_trade`` the
 closed share of the trade-potential gap (:mod:`forecasting.projection.paths` builds them).
 
+Summaries (:func:`summarise`): every FORECAST and turnover row gives ``mean``, the mean of the
+draws, and ``median``, their median, beside the central interval. The headline the outlook
+prints is the median, with the mean beside it: the draws are right-skewed (log-scale paths mapped
+back, plus scenario effects), so the mean sits above the median and, for a very uncertain series,
+can sit above the upper end of the 80 % interval; the median never leaves it. The mean stays in
+the tables because sums add up (turnover's mean is the sum of its rows' means, a median is not),
+and :func:`central_note` says in words why a mean lies outside its interval.
+
 Monthly rule: an annual phase-in share ``phase[t]`` is reached at mid-year and moves linearly
 between mid-years; a known shipment is spread evenly over the months of its year.
 """
@@ -143,30 +151,50 @@ def long_draws(baseline: BaselineArray, values: Mapping[str, np.ndarray]) -> pd.
 
 
 def summarise(draws: pd.DataFrame, keys: Sequence[str], *, levels: Sequence[int] = (80, 95)) -> pd.DataFrame:
-    """FORECAST rows from joint draws: the mean and the central ``level``% interval per level.
+    """FORECAST rows from joint draws: the mean, the median and the central ``level``% interval.
 
     Examples
     --------
     >>> d = pd.DataFrame({"k": "a", "scenario": "s", "year": 2030, "draw": range(101),
-    ...                   "value": np.arange(101.0)})
-    >>> summarise(d, ["k"], levels=(80,))[["mean", "lower", "upper"]].round(1).values.tolist()
-    [[50.0, 10.0, 90.0]]
+    ...                   "value": np.arange(101.0) ** 2})
+    >>> summarise(d, ["k"], levels=(80,))[["mean", "median", "lower", "upper"]].round(1).values.tolist()
+    [[3350.0, 2500.0, 100.0, 8100.0]]
     """
     group = [*keys, "scenario", "year"]
     grouped = draws.groupby(group, sort=True).value
     rows = []
-    mean = grouped.mean()
+    mean, median = grouped.mean(), grouped.median()
     for level in sorted(levels):
         tail = (100 - level) / 200
         lower = grouped.quantile(tail)
         upper = grouped.quantile(1 - tail)
-        frame = pd.DataFrame({"mean": mean, "lower": lower, "upper": upper}).reset_index()
+        frame = pd.DataFrame({"mean": mean, "median": median, "lower": lower, "upper": upper}).reset_index()
         frame["level"] = int(level)
         rows.append(frame)
     out = pd.concat(rows, ignore_index=True)
     out["period"] = pd.to_datetime(out.year.astype(str) + "-01-01")
     out["model"] = "outlook"
-    return out[[*keys, "period", "scenario", "model", "level", "mean", "lower", "upper"]]
+    return out[[*keys, "period", "scenario", "model", "level", "mean", "median", "lower", "upper"]]
+
+
+def central_note(mean: float, lower: float, upper: float, level: int = 80) -> str:
+    """Why a mean lies outside its own interval, in words; ``""`` when it lies inside.
+
+    Examples
+    --------
+    >>> central_note(120.0, 10.0, 100.0)
+    'mean above the 80 % interval: a few very high draws (a right-skewed outlook) pull it up; the median is the central value'
+    >>> central_note(50.0, 10.0, 100.0)
+    ''
+    """
+    if lower <= mean <= upper:
+        return ""
+    side, why = (
+        ("above", "a few very high draws (a right-skewed outlook) pull it up")
+        if mean > upper
+        else ("below", "a few very low draws pull it down")
+    )
+    return f"mean {side} the {level} % interval: {why}; the median is the central value"
 
 
 def turnover_draws(draws: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,9 @@ from forecasting.scenarios.parts import SHIPMENT_COLUMNS as SCENARIO_SHIPMENT_CO
 # Series keys of forecasts: reporter, partner, flow, commodity (flow as seen by the reporter,
 # the pair's first country: "export" or "import").
 SERIES_KEYS = ("reporter", "partner", "flow", "commodity")
-_FORECAST_VALUES = ("period", "scenario", "model", "level", "mean", "lower", "upper")
+# ``mean`` is the mean of the joint draws, ``median`` their median (the printed headline; see
+# forecasting.projection.combine).
+_FORECAST_VALUES = ("period", "scenario", "model", "level", "mean", "median", "lower", "upper")
 FORECAST_COLUMNS = (*SERIES_KEYS, *_FORECAST_VALUES)
 TURNOVER_COLUMNS = ("reporter", "partner", *_FORECAST_VALUES)
 BILLION_COLUMNS = ("scenario", "year", "probability")
@@ -76,11 +78,13 @@ class OutlookResult:
     forecast
         ``FORECAST_COLUMNS`` (FORECAST schema keyed by ``SERIES_KEYS``): the time-series
         baseline alone (``scenario == "statistical"``) and every scenario, annual periods, one
-        row per interval level. Known contract shipments are included in the scenario paths
-        and listed in ``shipments``.
+        row per interval level; ``mean`` is the mean of the joint draws and ``median`` their
+        median (the headline: the draws are right-skewed, see
+        :mod:`forecasting.projection.combine`). Known contract shipments are included in the
+        scenario paths and listed in ``shipments``.
     turnover
         ``TURNOVER_COLUMNS``: exports + imports of the pair, coherent with the commodity rows
-        (the mean is their sum; intervals from joint draws).
+        (the mean is their sum; median and intervals from joint draws).
     billion
         ``scenario, year, probability``: probability that annual turnover reaches the target.
     first_year

@@ -19,7 +19,8 @@ scale (after ``transform``). Its intervals are split-conformal, from the combina
 rolling-origin errors (:mod:`forecasting.timeseries.conformal`), because the members' model
 intervals were far too narrow on trade series (80 % intervals covered about two thirds).
 With ``transform="log"`` the calibration happens on the log scale and the bounds map back
-exactly, so they are never negative. Members a series is too short for sit out (logged);
+exactly, so they are never negative. The widths' step growth, tail floors and caps are
+those of :mod:`forecasting.timeseries.conformal`. Members a series is too short for sit out (logged);
 series with many zeros go to the intermittent-demand model with the best backtest.
 """
 
@@ -105,7 +106,8 @@ def combination(
     plain = replace(settings, transform="none")
     wide, errors = calibrated(fitted, specs, plain, label=label)
     widths = conformal.half_widths(errors, settings.levels)
-    flat = widths.loc[widths[f"w_{max(settings.levels)}"] <= 0, "unique_id"].tolist()
+    top = max(settings.levels)
+    flat = widths.loc[widths[f"w_{top}"] <= 0, "unique_id"].tolist()
     if flat:
         labels = panel.labels()
         message = (

@@ -2,21 +2,32 @@
 
 For each series and model, the last ``n`` origins inside the history (``n`` =
 ``DEFAULT_CALIBRATION_WINDOWS`` unless ``n_windows`` says otherwise) each forecast up to
-``H`` steps. The series' errors grow with the step like ``j ** p``: ``p`` is fitted to its
-own mean absolute errors by step (a log-log slope, clipped to ``GROWTH_RANGE``: 0.5 is a
-random walk's growth, 1 a persistent level or trend shift's). Every absolute error
-``|e(k, j)|`` is divided by ``j ** p`` and the ``m = n H`` normalised errors are ranked; the
-half-width at step ``h`` and ``level`` % is the ``ceil((m + 1) * level / 100)``-th smallest
-(the finite-sample conformal quantile, capped at the largest) times ``h ** p``. Widths grow
-with the level, so intervals nest; steps beyond ``H`` grow like a random walk (``sqrt``).
+``H`` steps. At each level ``L`` the errors grow with the step like ``j ** p_L``: ``p_L`` is
+the log-log slope of the ``L`` % quantile of the absolute errors by step, clipped to
+``GROWTH_RANGE`` (0 for noise around a level, 0.5 a random walk, 1 a persistent trend shift).
+Every absolute error ``|e(k, j)|`` is divided by ``j ** p_L`` and the ``m = n H`` normalised
+errors are ranked; the half-width at step ``h`` is the ``ceil((m + 1) * L / 100)``-th smallest
+(the finite-sample conformal quantile, capped at the largest) times ``h ** p_L``. Then:
+
+* past the calibrated steps ``H`` a width grows like ``h ** min(p_L, 0.5)``: no faster than
+  a random walk, and a flat series stays flat (the former growth floor of 0.5 and ``sqrt``
+  growth past ``H`` forced widths ten steps ahead to at least ``sqrt(10) = 3.2`` times the
+  first step's, where the combination's errors on white noise grow 1.4-2.7 times);
+* the widths of the 95 and 99 % levels are at least ``TAIL_RATIOS`` times the 80 % width: one
+  series' few origins rarely show its tail (without the floor 95 % intervals covered 0.87-0.91
+  on TRADHIST development series, 99 % ones 0.91-0.94);
+* above the forecast no width exceeds the largest calibration error (grown past ``H`` like the
+  widths), below it 1.5 times that (``CAP_FACTORS``): a break seen two steps into the
+  calibration, scaled by ``h ** p`` to step 10, gave widths of 20 log units and path means
+  beyond any trade ever recorded; on the log scale the lower side costs the mean nothing;
+* levels nest (a width is never below the one of a lower level).
+
+So intervals are symmetric unless a cap binds, where the lower side reaches further. The
+levels, floors and caps were chosen on the TRADHIST development series, step by step to ten
+years ahead (benchmarks/accuracy_real_data.py, which reports both halves).
 
 Why pooled and not one quantile per step: ten origins give ten errors per step, too few for
 a 95 % quantile (the largest of ten covers about 91 % at best), while pooling gives ``10 H``.
-On the development half of the TRADHIST series (benchmarks/accuracy_real_data.py) one
-quantile per step covered 0.83 / 0.89 at 80 / 95 %, pooling with a fitted growth 0.81 / 0.92;
-the results table reports the evaluation coverage. A fixed linear growth covered as well on
-trade series but blew up on short, noisy series with no persistence (white noise around a
-level), whose errors do not grow with the step.
 
 Models without a predictive distribution (Croston, TSB, ADIDA) always get these intervals,
 as does the default ``auto`` combination.
@@ -42,7 +53,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CALIBRATION_WINDOWS = 10
 MIN_CALIBRATION_WINDOWS = 3
-GROWTH_RANGE = (0.5, 1.0)
+GROWTH_RANGE = (0.0, 1.0)
+#: Level -> least ratio of its half-width to the ``SCALE_LEVEL`` one (see module notes).
+TAIL_RATIOS = {95: 1.8, 99: 3.0}
+SCALE_LEVEL = 80
+#: Side -> most a width may be, in units of the largest calibration error (see module notes).
+CAP_FACTORS = {"down": 1.5, "up": 1.0}
 
 
 def calibration_plan(
@@ -114,45 +130,46 @@ def calibration_errors(
 
 
 def step_factor(step: np.ndarray, growth: float | np.ndarray, calibrated: int | np.ndarray) -> np.ndarray:
-    """Growth of the half-width with the step: ``step ** growth`` up to the calibrated horizon,
-    then a random walk's ``sqrt`` growth (extrapolating a linear growth far past the errors
-    seen would be a guess, and an explosive one on the log scale).
+    """Growth of a half-width with the step: ``step ** growth`` up to the calibrated horizon, then
+    ``step ** min(growth, 0.5)``: past the errors seen, no faster than a random walk and no faster
+    than the series' own errors grew (a flat, level-like series stays flat).
 
     Examples
     --------
     >>> step_factor(np.array([1, 2, 8]), 1.0, 2).tolist()
     [1.0, 2.0, 4.0]
+    >>> step_factor(np.array([1, 5, 10]), 0.0, 5).tolist()
+    [1.0, 1.0, 1.0]
     """
     step = np.asarray(step, dtype=float)
+    growth = np.asarray(growth, dtype=float)
     inside = np.minimum(step, calibrated) ** growth
-    return inside * np.sqrt(np.maximum(step, calibrated) / calibrated)
+    return inside * (np.maximum(step, calibrated) / calibrated) ** np.minimum(growth, 0.5)
 
 
-def step_growth(errors: pd.DataFrame) -> pd.Series:
+def step_growth(errors: pd.DataFrame, level: float) -> pd.Series:
     """Growth exponent of each series' absolute errors with the step (see module notes).
 
-    Per ``unique_id, model``: the least-squares slope of ``log(mean |e_j|)`` on ``log(j)``,
-    clipped to ``GROWTH_RANGE``; with errors at one step only there is nothing to fit and the
-    random walk's 0.5 is used.
+    Per ``unique_id, model``: the least-squares slope of ``log(s_j)`` on ``log(j)``, where
+    ``s_j`` is the ``level`` % quantile of the absolute errors at step ``j``, clipped to
+    ``GROWTH_RANGE``; with errors at one step only there is nothing to fit and the random
+    walk's 0.5 is used.
 
     Examples
     --------
     >>> import pandas as pd
     >>> errs = pd.DataFrame({"unique_id": "a", "model": "m", "step": [1, 2, 4], "error": [1.0, -2.0, 4.0]})
-    >>> step_growth(errs).tolist()
+    >>> step_growth(errs, 80).tolist()
     [1.0]
     """
     keys = ["unique_id", "model"]
-    mean = (
-        errors.assign(abs_error=errors["error"].abs())
-        .groupby([*keys, "step"], sort=False)["abs_error"]
-        .mean()
-    )
-    mean = mean[mean > 0].reset_index()
-    mean["x"], mean["y"] = np.log(mean["step"].astype(float)), np.log(mean["abs_error"])
-    mean["xx"], mean["xy"] = mean["x"] ** 2, mean["x"] * mean["y"]
-    sums = mean.groupby(keys, sort=False)[["x", "y", "xx", "xy"]].sum()
-    count = mean.groupby(keys, sort=False).size()
+    by_step = errors.assign(abs_error=errors["error"].abs()).groupby([*keys, "step"], sort=False)["abs_error"]
+    stat = by_step.quantile(level / 100)
+    stat = stat[stat > 0].reset_index()
+    stat["x"], stat["y"] = np.log(stat["step"].astype(float)), np.log(stat["abs_error"])
+    stat["xx"], stat["xy"] = stat["x"] ** 2, stat["x"] * stat["y"]
+    sums = stat.groupby(keys, sort=False)[["x", "y", "xx", "xy"]].sum()
+    count = stat.groupby(keys, sort=False).size()
     var = sums["xx"] - sums["x"] ** 2 / count
     slope = (sums["xy"] - sums["x"] * sums["y"] / count) / var.where(var > 1e-12)
     slope = slope.where(count >= 2).fillna(0.5).clip(*GROWTH_RANGE)
@@ -160,47 +177,97 @@ def step_growth(errors: pd.DataFrame) -> pd.Series:
     return slope.reindex(every).fillna(0.5).rename("growth")
 
 
-def half_widths(errors: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
-    """Per ``unique_id, model``: normalised conformal half-widths ``w_<L>``, the step ``growth``
-    and the number of ``calibrated`` steps (see module notes)."""
+def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: bool = True) -> pd.DataFrame:
+    """Per ``unique_id, model`` and level ``L``: the step growth ``growth_<L>`` and the normalised
+    conformal half-width ``w_<L>``; the number of ``calibrated`` steps and the ``largest``
+    absolute error, which caps the widths (see module notes). ``warn_capped=False`` only logs
+    (at debug) when a level had to use the largest error."""
     keys = ["unique_id", "model"]
-    growth = step_growth(errors)
-    table = errors.merge(growth.reset_index(), on=keys, how="left")
-    table["score"] = table["error"].abs() / table["step"] ** table["growth"]
-    table = table.sort_values([*keys, "score"], kind="stable")
-    table["rank"] = table.groupby(keys, sort=False).cumcount() + 1
-    summary = table.groupby(keys, sort=False).agg(n=("score", "size"), calibrated=("step", "max"))
-    out = growth.to_frame().join(summary).reset_index()
+    out = (
+        errors.assign(abs_error=errors["error"].abs())
+        .groupby(keys, sort=False)
+        .agg(n=("error", "size"), calibrated=("step", "max"), largest=("abs_error", "max"))
+        .reset_index()
+    )
     capped = False
     for level in levels:
+        growth = step_growth(errors, level).rename(f"growth_{level}")
+        scored = errors.merge(growth.reset_index(), on=keys, how="left")
+        scored["score"] = scored["error"].abs() / scored["step"] ** scored[f"growth_{level}"]
+        scored = scored.sort_values([*keys, "score"], kind="stable")
+        scored["rank"] = scored.groupby(keys, sort=False).cumcount() + 1
         wanted = np.ceil((out["n"] + 1) * level / 100).astype(int)
         capped |= bool((wanted > out["n"]).any())
         pick = out[keys].assign(rank=np.minimum(wanted, out["n"]))
-        out[f"w_{level}"] = pick.merge(table[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
+        out[f"w_{level}"] = pick.merge(scored[[*keys, "rank", "score"]], on=[*keys, "rank"], how="left")[
             "score"
         ].to_numpy()
+        out = out.merge(growth.reset_index(), on=keys, how="left")
     if capped:
-        logger.warning(
+        message = (
             "calibrated intervals: too few calibration errors for the exact conformal quantile at the"
             " highest level; the largest error was used (conservative)"
         )
+        logger.log(logging.WARNING if warn_capped else logging.DEBUG, message)
     out["calibrated"] = out["calibrated"].astype(int)
-    return out[[*keys, "growth", "calibrated", *[f"w_{level}" for level in levels]]]
+    columns = [c for level in levels for c in (f"growth_{level}", f"w_{level}")]
+    return out[[*keys, "calibrated", "largest", *columns]]
+
+
+def level_widths(
+    widths: pd.DataFrame, step: np.ndarray, levels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(down, up)``, each ``(rows, levels)``: the widths of :func:`half_widths` times
+    ``step_factor(step, growth_<L>)`` for the rows of ``widths`` at ``step``, with the tail
+    floors and caps of the module notes, made to nest (never narrower at a higher level).
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"calibrated": [4, 4], "largest": [2.0, 2.0], "growth_80": [0.0, 0.0],
+    ...                   "w_80": [1.0, 1.0], "growth_95": [1.0, 1.0], "w_95": [0.5, 0.5]})
+    >>> down, up = level_widths(w, np.array([1, 4]), [80, 95])
+    >>> down.tolist(), up.tolist()  # the 95 % floor is 1.8 x the 80 % width; above, the cap is 2
+    ([[1.0, 1.8], [1.0, 2.0]], [[1.0, 1.8], [1.0, 2.0]])
+    >>> level_widths(w.iloc[:1], np.array([8]), [80, 95])[0].round(2).tolist()  # 0.5 * 4 * sqrt(8 / 4)
+    [[1.0, 2.83]]
+    """
+    calibrated = widths["calibrated"].fillna(1).to_numpy()
+    largest = widths["largest"].to_numpy()
+    caps, factors = {}, {}
+    for level in levels:
+        growth = widths[f"growth_{level}"].fillna(0.5).to_numpy()
+        factors[level] = step_factor(step, growth, calibrated)
+        # Scaling a break seen early in the calibration by step ** growth would give widths larger
+        # than any error the series made; past the calibrated steps the cap grows like the widths.
+        caps[level] = (
+            largest * step_factor(np.maximum(step, calibrated), growth, calibrated) / calibrated**growth
+        )
+    sides = []
+    for side in ("down", "up"):
+        own = {level: widths[f"w_{level}"].to_numpy() * factors[level] for level in levels}
+        columns = []
+        for level in sorted(levels):
+            width = own[level]
+            if SCALE_LEVEL in own and level in TAIL_RATIOS:
+                # A tail estimated from one series' few breaks is too thin more often than not.
+                width = np.maximum(
+                    width, TAIL_RATIOS[level] * np.minimum(own[SCALE_LEVEL], caps[SCALE_LEVEL])
+                )
+            columns.append(np.minimum(width, CAP_FACTORS[side] * caps[level]))
+        sides.append(np.maximum.accumulate(np.column_stack(columns), axis=1))
+    return sides[0], sides[1]
 
 
 def apply_widths(wide: pd.DataFrame, widths: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
-    """Bounds ``mean -/+ w_<L> * step_factor(step)`` for the models listed in ``widths``."""
+    """Bounds ``mean - down`` and ``mean + up`` (:func:`level_widths`) for the models listed in ``widths``."""
     out = wide.reset_index(drop=True)
     step = (out.groupby(["unique_id", "model"], sort=False).cumcount() + 1).to_numpy()
     merged = out[["unique_id", "model"]].merge(widths, on=["unique_id", "model"], how="left")
     chosen = merged[f"w_{levels[0]}"].notna().to_numpy()
-    factor = step_factor(
-        step, merged["growth"].fillna(0.5).to_numpy(), merged["calibrated"].fillna(1).to_numpy()
-    )
-    for level in levels:
-        width = merged[f"w_{level}"].to_numpy() * factor
-        out.loc[chosen, f"lower_{level}"] = (out["mean"] - width)[chosen]
-        out.loc[chosen, f"upper_{level}"] = (out["mean"] + width)[chosen]
+    down, up = level_widths(merged, step, levels)
+    for i, level in enumerate(sorted(levels)):
+        out.loc[chosen, f"lower_{level}"] = (out["mean"] - down[:, i])[chosen]
+        out.loc[chosen, f"upper_{level}"] = (out["mean"] + up[:, i])[chosen]
     return out
 
 
