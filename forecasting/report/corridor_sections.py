@@ -116,8 +116,11 @@ def billion_drivers_chart(result: OutlookResult) -> Figure:
         overall = 100 * float(part["probability"].iloc[0])
         y = np.arange(len(rows))
         low, high = 100 * rows["probability_low"].to_numpy(), 100 * rows["probability_high"].to_numpy()
-        axes.barh(y, high - overall, left=overall, color="#2ca02c", alpha=0.8, label="optimistic half")
-        axes.barh(y, low - overall, left=overall, color="#d62728", alpha=0.8, label="conservative half")
+        # A side whose bars are all too short to see is not listed (e.g. a chance of zero in every draw).
+        for shift, colour, name in ((high - overall, "#2ca02c", "optimistic half"),
+                                    (low - overall, "#d62728", "conservative half")):  # fmt: skip
+            seen = len(shift) and np.nanmax(np.abs(shift)) > 0.05
+            axes.barh(y, shift, left=overall, color=colour, alpha=0.8, label=name if seen else "_hidden")
         axes.axvline(overall, color="k", linewidth=1)
         labels = [
             f"{SOURCE_LABELS.get(s, s)} ({100 * v:.0f}% of variance)"
@@ -131,7 +134,9 @@ def billion_drivers_chart(result: OutlookResult) -> Figure:
         axes.set_title(f"{_title(result, scenario)}\nP(turnover >= USD {target / 1e9:g} bn in {year})"
                        f" = {overall:.0f}%", fontsize=8)  # fmt: skip
     panels[-1].set_xlabel("probability of reaching the target (%)")
-    panels[0].legend(fontsize=7, loc="lower right")
+    listed = [p for p in panels if any(not c.get_label().startswith("_") for c in p.containers)]
+    if listed:
+        listed[0].legend(fontsize=7, loc="lower right")
     return figure
 
 

@@ -41,6 +41,10 @@ TABLE_DESCRIPTIONS = {
     "data_flags": "rows touched by each cleaning step",
     "baseline_backtest": "the pair's own rolling-origin backtest of the baseline against naive and drift",
     "pair_effects": "full effect of each scenario on each of the pair's series (percent)",
+    "opening_years": "chance that each corridor has opened by each year, and of no opening by the horizon",
+    "billion_drivers": "share of the variance of horizon turnover and of the target chance due to each source",
+    "trade_potential": "actual against gravity-predicted flows by commodity group and direction, and the gap",
+    "billion_growth": "growth a year needed to reach the target by 2030 and 2035, status quo and best combination",
 }
 
 

@@ -34,7 +34,6 @@ def test_layout_has_tables_figures_and_data_in_every_format(written, outlook):
     assert {
         "headline_turnover",
         "fan_turnover",
-        "billion_probability",
         "mirror_history",
         "ge_effects",
         "fan_coal",

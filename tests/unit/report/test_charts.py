@@ -111,13 +111,14 @@ def test_headline_draws_history_on_the_forecast_basis_with_every_scenario_and_th
         assert outlook.scenarios[name].display_name.split(" (")[0] in labels
     assert "Statistical trend" not in labels  # a table row, not a chart line (see Methods)
     rail = next(line for line in axes.lines if line.get_label().startswith("Trans-Afghan railway"))
-    assert "as the status quo until 2032" in rail.get_label() and rail.get_xdata()[0] == 2032
+    opens = int(rail.get_xdata()[0])  # the first year its path departs from the status quo
+    assert f"as the status quo until {opens}" in rail.get_label() and 2026 <= opens <= 2035
 
 
 def test_turnover_fans_say_the_basis_the_text_says(figures):
     for axes in [a for a in figures["fan_turnover"].axes if a.get_visible()]:
         labels = [line.get_label() for line in axes.lines]
-        assert "history (importer's reports)" in labels and "forecast (mean, same basis)" in labels
+        assert "history (importer's reports)" in labels and "forecast (median, same basis)" in labels
         assert not any("reported by" in label for label in labels)
 
 
@@ -126,17 +127,19 @@ def test_commodity_fans_show_one_band_and_one_line_per_distinct_scenario(outlook
     bands = [c for c in axes.collections if isinstance(c, PolyCollection)]
     assert [b.get_label() for b in bands] == ["status quo: 80 % interval", "status quo: 95 % interval"]
     assert len([line for line in axes.lines if not line.get_label().startswith("history")]) == 3
-    idle = figures["fan_coal"].axes[1]  # imports: every scenario the same, drawn once
-    assert [line.get_label() for line in idle.lines][1:] == ["every scenario (identical here)"]
+    for idle in figures["fan_coal"].axes[1:]:  # a direction where every scenario is the same: drawn once
+        labels = [line.get_label() for line in idle.lines if not line.get_label().startswith("history")]
+        assert len(labels) == len(set(labels))
 
 
 def test_probability_chart_becomes_none_when_every_chance_is_zero(outlook):
     zero = dataclasses.replace(outlook, billion=outlook.billion.assign(probability=0.0))
     assert charts.billion_probability_chart(zero) is None
     assert "billion_probability" not in charts.report_figures(zero)
-    axes = charts.billion_probability_chart(outlook).axes[0]
+    some = _with_chances(outlook)
+    axes = charts.billion_probability_chart(some).axes[0]
     status = next(line for line in axes.lines if line.get_label().startswith("Status quo"))
-    expected = outlook.billion[outlook.billion["scenario"] == "baseline"]["probability"] * 100
+    expected = some.billion[some.billion["scenario"] == "baseline"].sort_values("year")["probability"] * 100
     assert list(status.get_ydata()) == pytest.approx(list(expected))
 
 
@@ -176,8 +179,16 @@ def test_saved_png_is_byte_stable(outlook, tmp_path):
     assert hashlib.sha256(first[0]).hexdigest() == hashlib.sha256(second[0]).hexdigest()
 
 
+def _with_chances(outlook):
+    """The demo outlook with made-up non-zero chances (the demo's are all 0 %), to draw their chart."""
+    billion = outlook.billion.sort_values(["scenario", "year"]).reset_index(drop=True)
+    return dataclasses.replace(
+        outlook, billion=billion.assign(probability=np.linspace(0.01, 0.6, len(billion)))
+    )
+
+
 def test_a_scenario_has_one_colour_across_charts(outlook, figures):
-    billion = figures["billion_probability"].axes[0]
+    billion = charts.billion_probability_chart(_with_chances(outlook)).axes[0]
     in_billion = next(
         line for line in billion.lines if line.get_label().startswith("Trans-Afghan")
     ).get_color()
@@ -187,10 +198,15 @@ def test_a_scenario_has_one_colour_across_charts(outlook, figures):
     assert scenario_colours(outlook)["baseline"] != in_fan
 
 
-def test_a_band_too_thin_to_see_is_neither_drawn_nor_listed(figures):
-    # Bus exports are the known contract (USD 54 m a year) over a trend of a few thousand dollars:
-    # the status quo's bands are thinner than a line there, so the legend must not promise them.
-    axes = figures["fan_buses"].axes[0]
+def test_a_band_too_thin_to_see_is_neither_drawn_nor_listed(outlook):
+    # A band thinner than a line (here made so: every draw at the central value) must not be
+    # promised by the legend.
+    forecast = outlook.forecast.copy()
+    buses = forecast["commodity"] == "buses"
+    for column in ("lower", "upper"):
+        forecast.loc[buses, column] = forecast.loc[buses, "median"]
+    thin = dataclasses.replace(outlook, forecast=forecast)
+    axes = charts.commodity_fan_chart(thin, "buses").axes[0]
     labels = [t.get_text() for t in axes.get_legend().get_texts()]
     assert not any("interval" in label for label in labels)
     assert not [c for c in axes.collections if isinstance(c, PolyCollection)]

@@ -30,9 +30,9 @@ def test_banner_only_for_demonstration_data(written):
 
 def test_figures_are_inlined_as_base64_of_the_written_png(written):
     book = ReportBook.open(written.out_dir)
-    tag = book.figure_html("billion_probability")
+    tag = book.figure_html("headline_turnover")
     payload = tag.split("base64,")[1].split("'")[0]
-    assert base64.b64decode(payload) == written.figures["billion_probability"].read_bytes()
+    assert base64.b64decode(payload) == written.figures["headline_turnover"].read_bytes()
 
 
 def test_every_listed_section_renders_and_tables_drop_the_label_column(written):
