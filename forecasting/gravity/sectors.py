@@ -103,8 +103,11 @@ def _started_ignoring_interrupts() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
-    """Fresh workers for one call: shut down on success, killed on any error or interrupt."""
+def worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """Fresh workers with the fixed hash seed, for one call: shut down on success, killed on any error or interrupt.
+
+    Any pyfixest fit whose last bits must not depend on the caller's hash seed runs here.
+    """
     pool = ProcessPoolExecutor(
         max_workers=processes, initializer=_ignore_interrupts, env={"PYTHONHASHSEED": WORKER_HASH_SEED}
     )
@@ -162,7 +165,7 @@ def ppml_by_sector(
     else:
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
-        with _worker_pool(min(n_jobs, len(groups))) as pool:
+        with worker_pool(min(n_jobs, len(groups))) as pool:
             with _started_ignoring_interrupts():
                 futures = [pool.submit(_fit_one, *group) for group in order]
             outcomes = [future.result() for future in futures]

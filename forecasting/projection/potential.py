@@ -42,6 +42,7 @@ import pandas as pd
 from forecasting.classify import DEFAULT_GROUPS
 from forecasting.errors import EstimationError, UnknownCodeError
 from forecasting.gravity import PPMLResult, fill_pair_costs
+from forecasting.gravity.sectors import worker_pool
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import TRADE_POTENTIAL_COLUMNS
 from forecasting.projection.settings import Fallback
@@ -113,24 +114,27 @@ def cost_models(prepared: PreparedData, fits: Mapping[str, PPMLResult]) -> dict[
     """
     covariates = prepared.covariates
     regressors = [c for c in COST_REGRESSORS if covariates is not None and c in covariates.columns]
+    if not regressors:
+        why = f"the covariates hold none of the observable trade costs {', '.join(COST_REGRESSORS)}"
+        return {commodity: CostModel(None, why) for commodity in fits}
     out = {}
-    for commodity, fit in fits.items():
-        if not regressors:
-            out[commodity] = CostModel(
-                None, f"the covariates hold none of the observable trade costs {', '.join(COST_REGRESSORS)}"
+    # In workers with the fixed hash seed, as the first stage: pyfixest orders fixed effects through
+    # a set, and the order moves the last bits of the estimates (and of every potential after them).
+    with worker_pool(min(2, max(1, len(fits)))) as pool:
+        jobs = {}
+        for commodity, fit in fits.items():
+            keep = covariates.year == prepared.base_year
+            if "commodity" in covariates.columns:
+                keep &= covariates.commodity == commodity
+            pairs = covariates[keep][["exporter", "importer", *regressors]]
+            jobs[commodity] = pool.submit(
+                fill_pair_costs, fit, pairs, " + ".join(regressors), normalisation="first_level"
             )
-            continue
-        keep = covariates.year == prepared.base_year
-        if "commodity" in covariates.columns:
-            keep &= covariates.commodity == commodity
-        try:
-            costs = fill_pair_costs(
-                fit, covariates[keep][["exporter", "importer", *regressors]], " + ".join(regressors),
-                normalisation="first_level",
-            )  # fmt: skip
-            out[commodity] = CostModel(costs.stage2)
-        except (EstimationError, ValueError, KeyError) as error:
-            out[commodity] = CostModel(None, f"the cost regression failed: {error}")
+        for commodity, job in jobs.items():
+            try:
+                out[commodity] = CostModel(job.result().stage2)
+            except (EstimationError, ValueError, KeyError) as error:
+                out[commodity] = CostModel(None, f"the cost regression failed: {error}")
     return out
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from forecasting.gravity import ppml_by_sector
-from forecasting.gravity.sectors import _worker_pool
+from forecasting.gravity.sectors import worker_pool
 from tests.unit.gravity.conftest import make_panel
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +76,7 @@ def test_an_error_in_a_worker_kills_the_pool(sectors: pd.DataFrame) -> None:
 def test_an_interrupt_kills_busy_workers_at_once() -> None:
     before = _children()
     start = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt), _worker_pool(2) as pool:
+    with pytest.raises(KeyboardInterrupt), worker_pool(2) as pool:
         pool.submit(time.sleep, 60)
         pool.submit(time.sleep, 60)
         time.sleep(0.5)

@@ -24,13 +24,6 @@ def _run(out, hash_seed: str) -> None:
     assert completed.returncode == 0, completed.stderr[-2000:]
 
 
-@pytest.mark.xfail(
-    reason="known defect (issue 18, open): since the corridor-uncertainty merge the trade-potential"
-    " predictions differ in the last digits between processes with different hash seeds, and through"
-    " the new-trade channel so do forecast/turnover means and billion_drivers; tables were identical"
-    " before that merge",
-    strict=False,
-)
 def test_same_seed_gives_identical_table_files(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     _run(first, "1")
