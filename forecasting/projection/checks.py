@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from forecasting.classify.groups import available_groups
 from forecasting.errors import ScenarioError, describe_items
 from forecasting.projection.settings import Fallback
 from forecasting.scenarios import Scenario
+from forecasting.validation import closest
 
 __all__ = ["check_scenarios", "opening_fallbacks"]
 
@@ -42,7 +44,12 @@ def _timing_problems(name: str, scenario: Scenario, first: int) -> list[str]:
 
 
 def check_scenarios(scenarios: Mapping[str, Scenario], *, base_year: int, commodities: Iterable[str]) -> None:
-    """Refuse scenarios that start before the forecast or name commodities the data lack.
+    """Refuse scenarios that start before the forecast or name a commodity that is no group at all.
+
+    A commodity is known when it is a commodity group (:func:`forecasting.classify.groups.available_groups`,
+    plus the residual ``other``) or in the data: a built-in corridor's bus contract is no error on a
+    user's panel without buses (it changes nothing there), while ``"textile"`` is, and so is a group
+    whose near spelling the data use instead (``hydrocarbons`` against the data's ``hydrocarbon``).
 
     Examples
     --------
@@ -53,7 +60,11 @@ def check_scenarios(scenarios: Mapping[str, Scenario], *, base_year: int, commod
     ...
     forecasting.errors.ScenarioError: the scenarios do not fit the data (base year 2025, ...
     """
-    known = sorted(set(commodities))
+    present = set(commodities)
+    # A group absent from the data is fine, unless the data hold a near spelling of it (then the
+    # scenario's name and the data's disagree, and the shock would silently miss).
+    groups = {g for g in {*available_groups(), "other"} - present if not closest(g, sorted(present), n=1)}
+    known = sorted(present | groups)
     first = base_year + 1
     found = []
     for name, scenario in scenarios.items():
@@ -62,7 +73,7 @@ def check_scenarios(scenarios: Mapping[str, Scenario], *, base_year: int, commod
     if found:
         lines = "\n".join(f"  - {p}" for p in found)
         raise ScenarioError(
-            f"the scenarios do not fit the data (base year {base_year}, commodities {', '.join(known)});"
+            f"the scenarios do not fit the data (base year {base_year}, commodity groups {', '.join(known)});"
             f" {len(found)} problem(s):\n{lines}"
         )
 

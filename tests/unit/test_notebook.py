@@ -19,7 +19,7 @@ def test_the_default_parameters_of_every_notebook_pass(tmp_path):
     ("values", "said"),
     [
         ({"commodity": "pharmacy"}, "commodity='pharmacy' is not valid (did you mean 'pharma'?); use one of"),
-        ({"scenario_name": "trans_afghan"}, "did you mean 'trans_afghan_railway'?"),
+        ({"scenario_name": "trans_afghan"}, "did you mean 'trans_afghan_railway'"),
         ({"draws": 1}, "draws=1 is too few"),
         ({"draws": "300"}, "draws='300' is too few"),
         ({"horizon": 2025}, "horizon=2025: the forecast must end after the last data year 2025"),
