@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # annotations only: the notebook kernel need not import the o
     from forecasting.projection.result import OutlookResult
 
 
-MUSD = 1e6
+MUSD = headline.MUSD  # one definition of the report's USD-millions unit
 
 #: What each report table holds (the caption of its Excel notes sheet).
 TABLE_DESCRIPTIONS = {
