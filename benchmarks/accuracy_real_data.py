@@ -29,10 +29,12 @@ The ``paths`` section scores the sample paths the outlook uses
 by step 1-10 years ahead, from origins 1984, 1994 and 2004 (every series with 15 years before
 the origin and 10 observed after it: about 600 series per half and 1,750 series-origins),
 400 joint paths each: 80/95/99 % coverage, the share above the 99.5 % quantile, the USD-scale
-mean against the realised value, and relative MASE of the median against naive.
+mean against the realised value, and relative MASE of the median against naive. The ``short``
+section scores the same paths when each series keeps only its last 12 or 18 years before the
+origin, as in a user's panel that starts in 1995 or 2007.
 
 Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 60] [--paths 400]
-      [--sections paths,tradhist,m3-yearly,kz-monthly,m3-monthly]
+      [--sections paths,short,tradhist,m3-yearly,kz-monthly,m3-monthly]
 Writes benchmarks/results/accuracy_real_data.md (after each section).
 """
 
@@ -229,7 +231,8 @@ def split_tables(name: str, accuracy: pd.DataFrame, note: str, seconds: float) -
     return lines
 
 
-SECTIONS = ("paths", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
+SECTIONS = ("paths", "short", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
+SHORT_YEARS = (12, 18)
 
 
 def paths_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
@@ -252,6 +255,33 @@ def paths_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
             f" the origin and {PATH_HORIZON} observed after it), {n_paths} joint paths per origin.",
         )  # fmt: skip
     return lines
+
+
+def short_history_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
+    """The paths section's scoring on histories cut to the last 12 or 18 years before each origin.
+
+    A user's panel is often that short (BACI from 1995 or 2007): few calibration origins, where
+    the small-sample factor and the calibration plan of :mod:`forecasting.timeseries.conformal`
+    decide the widths.
+    """
+    start = time.perf_counter()
+    dev = tradhist["series"].map(in_development)
+    lines = []
+    for label, part in (("development", tradhist[dev]), ("evaluation", tradhist[~dev])):
+        for years in SHORT_YEARS:
+            scored = pd.concat([
+                path_scores(part[part["period"] > cutoff - years], [cutoff], horizon=PATH_HORIZON,
+                            n_paths=n_paths, min_train=years)
+                for cutoff in PATH_CUTOFFS
+            ])  # fmt: skip
+            lines += path_markdown(
+                f"TRADHIST cut to {years} years: {label} set", scored,
+                f"Origins {', '.join(map(str, PATH_CUTOFFS))}; each series' last {years} years before the origin"
+                f" only, {PATH_HORIZON} observed after it; {n_paths} joint paths per origin.",
+            )  # fmt: skip
+    head = [f"## Short histories: TRADHIST paths from the last {' or '.join(map(str, SHORT_YEARS))} years", "",
+            f"Run time {time.perf_counter() - start:.0f} s (both halves). Columns as in the paths section.", ""]  # fmt: skip
+    return head + lines
 
 
 def tradhist_section(tradhist: pd.DataFrame) -> list[str]:
@@ -283,8 +313,10 @@ def m3_yearly_section() -> list[str]:
     accuracy = run(m3y, ANNUAL_MODELS, horizon=6, n_windows=3, step=3)
     accuracy = accuracy.merge(m3y[["series", "category"]].drop_duplicates(), on="series")
     lines = []
-    for category in ("MACRO", "MICRO"):
-        lines += split_tables(f"M3 yearly {category} (log), horizon 6", accuracy[accuracy["category"] == category],
+    for category in ("MACRO", "MICRO", None):
+        part = accuracy if category is None else accuracy[accuracy["category"] == category]
+        name = "all 645 series" if category is None else category
+        lines += split_tables(f"M3 yearly {name} (log), horizon 6", part,
                               "Last three origins, 3 years apart.", time.perf_counter() - start)  # fmt: skip
     return lines
 
@@ -322,9 +354,10 @@ def main() -> None:
              "naive forecast. `auto` is the default (`forecast(models='auto')`: Naive, Theta and DOTM for",
              "annual series, AutoETS, AutoTheta, DOTM and AutoCES for monthly ones, with calibrated conformal",
              "intervals); the other rows are single models with their own (model) intervals.", ""]  # fmt: skip
-    tradhist = load_tradhist() if {"paths", "tradhist"} & set(chosen) else None
+    tradhist = load_tradhist() if {"paths", "short", "tradhist"} & set(chosen) else None
     builders = {
         "paths": lambda: paths_section(tradhist, args.paths),
+        "short": lambda: short_history_section(tradhist, args.paths),
         "tradhist": lambda: tradhist_section(tradhist),
         "m3-yearly": m3_yearly_section,
         "kz-monthly": kz_section,

@@ -53,7 +53,7 @@ from forecasting.projection.settings import (
     check_horizon,
 )
 from forecasting.projection.shipments import shipments_for_pair
-from forecasting.projection.thin_data import check_pair, floor_bands
+from forecasting.projection.thin_data import check_pair, floor_bands, short_history_flags
 from forecasting.projection.uncertainty import JointSample, opening_years_table
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
@@ -124,6 +124,7 @@ def pair_outlook(
     check_scenarios(scenarios, base_year=base_year, commodities=commodities)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
     paths, widened = floor_bands(paths, methods, series, seed=int(seed))
+    widened += short_history_flags(methods, horizon - base_year)
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
     fallbacks = [

@@ -20,26 +20,39 @@ errors are ranked; the half-width at step ``h`` is the ``ceil((m + 1) * L / 100)
   widths), below it 1.5 times that (``CAP_FACTORS``): a break seen two steps into the
   calibration, scaled by ``h ** p`` to step 10, gave widths of 20 log units and path means
   beyond any trade ever recorded; on the log scale the lower side costs the mean nothing;
-* a calibration origin keeps at least ``MIN_CALIBRATION_HISTORY`` observations (fewer only
-  when the series is too short for three origins otherwise): the members' bare minimum is
+* a calibration origin keeps at least ``MIN_CALIBRATION_HISTORY`` observations, fewer only
+  when that would leave fewer than ``MIN_CALIBRATION_ROOM`` for origins and steps (never
+  fewer than the models need, and at least three origins): the members' bare minimum is
   four years, and a Theta trend fitted on four years of white noise (log sd 0.8) erred by up
   to 7.6 log units ten years on, which set a 99 % width of 9.7 log units and a path mean a
   thousand times the median for a series of 18 years. Of the history left, at most half
-  calibrates further steps and the rest adds origins (:func:`calibration_plan`): 18 years of
-  that noise got 8 steps from 3 origins before and 80 % half-widths of 2.4 log units ten
-  years on, against 1.4 with 5 steps from 6 origins (the combination's true one, simulated,
-  is 1.2);
+  (``CALIBRATION_STEP_SHARE``) calibrates further steps and the rest adds origins
+  (:func:`calibration_shape`): 18 years of that noise got 8 steps from 3 origins before and
+  80 % half-widths of 2.4 log units ten years on, against 1.4 with 5 steps from 6 origins
+  (the combination's true one, simulated, is 1.2);
 * with fewer than ``REFERENCE_WINDOWS`` calibration origins ``W`` (short histories), every
   width and the cap are widened by :func:`small_sample_factor`: the errors of one origin at
   its successive steps share that origin's shocks, so the ``W`` origins, not the ``W H``
   errors, are the independent draws, and a quantile read from few draws covers less than its
   level. The factor is the Student-t prediction-interval ratio
   ``t_{W-1} sqrt(1 + 1/W) / (t_{R-1} sqrt(1 + 1/R))`` at ``R = REFERENCE_WINDOWS`` origins, the
-  number the widths were calibrated with; the cap takes the 95 % factor. On the M3 yearly
-  development series (14-41 years; most have 3-9 origins) 80 / 95 % coverage was 0.74 / 0.86
-  without it and 0.78 / 0.91 with it, while series with the full ten origins were already at
-  0.76 / 0.91; the TRADHIST development series (nearly all with ten origins) did not move.
+  number the widths were calibrated with; the cap takes the 95 % factor. Before these three
+  rules, M3 yearly development series with fewer than ten origins (most of them: 14-41
+  years) covered 0.66-0.75 / 0.74-0.86 at 80 / 95 %, those with ten 0.76 / 0.91;
 * levels nest (a width is never below the one of a lower level).
+
+With the three rules, on development series: M3 yearly (324 series) 0.74 / 0.86 became
+0.77 / 0.90; TRADHIST histories cut to 12 years, steps 1-10, 0.70-0.76 / 0.77-0.89 became
+0.77-0.85 / 0.84-0.95; full TRADHIST histories did not move. Histories of 12-18 years still
+under-cover at 95 % six to ten years ahead (0.84-0.87; 18-year histories covered 0.89-0.90
+there before, with the tails above): the outlook flags such series
+(:func:`forecasting.projection.thin_data.short_history_flags`). Variants tried and dropped on
+the same series: a cap of 1.5-3 times the largest error above the forecast (95 % coverage up,
+but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised), growth past the
+calibrated steps at the full exponent or at least a random walk's (the latter covered short
+histories best but gave 80 % half-widths of 5 log units on 12 years of white noise), and two
+thirds of the room for steps (a 0.2-1,220 m 80 % band for an 11-year flow of about 10 m in the
+bundled demonstration).
 
 So intervals are symmetric unless a cap binds, where the lower side reaches further. The
 levels, floors, caps and the small-sample factor were chosen on development series only
@@ -76,6 +89,10 @@ DEFAULT_CALIBRATION_WINDOWS = 10
 MIN_CALIBRATION_WINDOWS = 3
 #: Fewest observations a calibration origin keeps when the series is long enough (see module notes).
 MIN_CALIBRATION_HISTORY = 8
+#: ... unless fewer than this many observations would be left for origins and steps.
+MIN_CALIBRATION_ROOM = 6
+#: Most of that room that goes to calibrating further steps; the rest adds origins.
+CALIBRATION_STEP_SHARE = 0.5
 GROWTH_RANGE = (0.0, 1.0)
 #: Level -> least ratio of its half-width to the ``SCALE_LEVEL`` one (see module notes).
 TAIL_RATIOS = {95: 1.8, 99: 3.0}
@@ -110,18 +127,33 @@ def calibration_plan(
             f" {MIN_CALIBRATION_WINDOWS} calibration forecasts); too short: {describe_items(short)}. Extend or"
             " drop these series: a forecast without an honest interval is not given"
         )
-    plans = {}
-    for uid, n in lengths.items():
-        # A trend fitted on the models' bare minimum (four years) errs far more than one fitted on
-        # the whole history: such origins would set the widths of every later forecast.
-        earliest = max(needs[uid], min(MIN_CALIBRATION_HISTORY, n - MIN_CALIBRATION_WINDOWS))
-        room = n - earliest
-        # Steps and origins share the room: at most half of it calibrates further steps, the rest
-        # adds origins (few origins cost the small-sample factor; past the calibrated steps the
-        # widths still grow).
-        horizon = max(1, min(settings.horizon, room - MIN_CALIBRATION_WINDOWS + 1, math.ceil(room / 2)))
-        plans[uid] = (min(settings.n_windows or DEFAULT_CALIBRATION_WINDOWS, room - horizon + 1), horizon)
-    return plans
+    return {
+        uid: calibration_shape(n, needs[uid], settings.horizon, settings.n_windows)
+        for uid, n in lengths.items()
+    }
+
+
+def calibration_shape(length: int, need: int, horizon: int, n_windows: int | None = None) -> tuple[int, int]:
+    """``(origins, steps)`` of the calibration of one series of ``length`` observations.
+
+    ``need`` is the models' minimum history, ``horizon`` the steps asked for and ``n_windows``
+    the most origins wanted (default ``DEFAULT_CALIBRATION_WINDOWS``); see the module notes.
+    Past the returned steps, widths are extrapolated.
+
+    Examples
+    --------
+    >>> calibration_shape(40, 4, 10), calibration_shape(18, 4, 10), calibration_shape(11, 4, 10)
+    ((10, 10), (6, 5), (4, 3))
+    """
+    # A trend fitted on the models' bare minimum (four years) errs far more than one fitted on
+    # the whole history: such origins would set the widths of every later forecast.
+    earliest = max(need, min(MIN_CALIBRATION_HISTORY, length - MIN_CALIBRATION_ROOM))
+    room = length - earliest
+    # Steps and origins share the room: at most half of it calibrates further steps, the rest
+    # adds origins (few origins cost the small-sample factor; past the calibrated steps the
+    # widths still grow).
+    steps = max(1, min(horizon, room - MIN_CALIBRATION_WINDOWS + 1, math.ceil(room * CALIBRATION_STEP_SHARE)))
+    return min(n_windows or DEFAULT_CALIBRATION_WINDOWS, room - steps + 1), steps
 
 
 def calibration_errors(

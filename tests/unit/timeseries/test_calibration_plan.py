@@ -25,8 +25,9 @@ def plan_for(years: int, horizon: int, need: int = 4) -> tuple[int, int]:
         (40, 10, (10, 10)),  # room for every step and the default ten origins
         (25, 10, (9, 9)),  # origins keep 8 years: 17 left, at most half (9) for steps
         (18, 10, (6, 5)),  # 10 left: 5 steps from 6 origins, not 8 steps from 3
-        (12, 10, (3, 2)),
-        (7, 10, (3, 1)),  # too short to keep 8 years: the models' minimum (4) and three origins
+        (12, 10, (4, 3)),  # keeping 8 years would leave 4: origins keep 6, and 6 are left
+        (11, 10, (4, 3)),
+        (7, 10, (3, 1)),  # too short for either: the models' minimum (4) and three origins
     ],
 )
 def test_origins_keep_eight_years_and_share_the_rest_with_the_steps(years, horizon, expected):
