@@ -18,7 +18,7 @@ Beyond the 99 % level the error grows like a normal tail from the 99 % width. Wi
 ``transform="log"`` everything happens on the log scale and each draw maps back, so paths
 are never negative and their mean is the mean of the log-normal-like draws. On TRADHIST
 series ten years ahead (benchmarks/results/accuracy_real_data.md) that mean is about right
-per series (realised / mean averages 0.9-1.25) and, summed over series, biased up by 2.4-3.7
+per series (realised / mean averages 0.9-1.25) and, summed over series, biased up by 2.8-4
 times at step 10 (development, evaluation); the price of the upper cap is a thin far upper tail.
 """
 
