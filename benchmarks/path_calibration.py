@@ -27,17 +27,27 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from forecasting.projection.beyond_calibration import calibrated_steps, walk_beyond
 from forecasting.timeseries import simulate_paths
 
 BANDS = (80, 95, 99)
 
 
 def path_scores(
-    frame: pd.DataFrame, cutoffs: list[int], *, horizon: int, n_paths: int, min_train: int, seed: int = 0
+    frame: pd.DataFrame,
+    cutoffs: list[int],
+    *,
+    horizon: int,
+    n_paths: int,
+    min_train: int,
+    seed: int = 0,
+    beyond_calibration: bool = False,
 ) -> pd.DataFrame:
     """One row per series, origin and step: outcome and what the paths said about it.
 
-    ``frame`` has ``series, period`` (integer years) and ``value`` (log levels).
+    ``frame`` has ``series, period`` (integer years) and ``value`` (log levels). With
+    ``beyond_calibration`` the paths are widened past each series' calibrated steps as the
+    outlook widens them (:mod:`forecasting.projection.beyond_calibration`).
     """
     rows = []
     for cutoff in cutoffs:
@@ -57,6 +67,11 @@ def path_scores(
             )  # fmt: skip
         paths = paths.sort_values(["series", "path", "period"], kind="stable")
         logs = np.log(paths["value"].to_numpy()).reshape(len(ids), n_paths, horizon)
+        if beyond_calibration:
+            lengths = train.groupby("series").size().reindex(ids).to_numpy()
+            shocks = np.random.default_rng([seed, cutoff, 3]).standard_normal(logs.shape)
+            for i, years in enumerate(lengths):
+                logs[i] += walk_beyond(shocks[i], calibrated_steps(int(years), horizon))
         truth = future[future["series"].isin(ids)].sort_values(["series", "period"])
         y = truth["value"].to_numpy().reshape(len(ids), horizon)
         last = train.sort_values("period").groupby("series")["value"].last().reindex(ids).to_numpy()

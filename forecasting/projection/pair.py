@@ -23,6 +23,7 @@ from forecasting.gravity.ge import aggregate_country
 from forecasting.progress import track
 from forecasting.projection import combine
 from forecasting.projection.baseline import BASELINE_MODEL, baseline_paths, pair_series
+from forecasting.projection.beyond_calibration import widen_beyond_calibration
 from forecasting.projection.checks import check_scenarios, opening_fallbacks
 from forecasting.projection.drivers_of_billion import DRIVER_YEAR, growth_needed, scenario_drivers
 from forecasting.projection.effects import draw_table, effect_summary, scenario_effects
@@ -53,7 +54,7 @@ from forecasting.projection.settings import (
     check_horizon,
 )
 from forecasting.projection.shipments import shipments_for_pair
-from forecasting.projection.thin_data import check_pair, floor_bands, short_history_flags
+from forecasting.projection.thin_data import check_pair, floor_bands
 from forecasting.projection.uncertainty import JointSample, opening_years_table
 from forecasting.scenarios import Scenario, builtin_corridors
 from forecasting.schema import GE_COUNTRY
@@ -124,7 +125,8 @@ def pair_outlook(
     check_scenarios(scenarios, base_year=base_year, commodities=commodities)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
     paths, widened = floor_bands(paths, methods, series, seed=int(seed))
-    widened += short_history_flags(methods, horizon - base_year)
+    paths, beyond = widen_beyond_calibration(paths, methods, seed=int(seed))
+    widened += beyond
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
     fallbacks = [

@@ -17,13 +17,6 @@ What the outlook does with data too thin for the forecast it was asked for:
   trade (:data:`REFERENCE_LOG_VOLATILITY`). Resampling a few years alone gives bands that
   do not grow with the horizon (zero width for a single year), narrower than a long history
   gives; the widening is recorded as a fall-back.
-* **A history too short to calibrate the whole horizon** (fewer than :data:`SHORT_HISTORY_YEARS`
-  years, so the calibration covers fewer steps than the outlook forecasts,
-  :func:`forecasting.timeseries.conformal.calibration_shape`): the forecast is made, and
-  :func:`short_history_flags` records a fall-back saying how far ahead its bands are
-  calibrated and how they measured beyond: on TRADHIST histories cut to 12 or 18 years
-  (evaluation half), 95 % bands covered 0.85-0.87 six to ten years ahead, below the 0.90-0.97
-  the full histories reach (benchmarks/results/accuracy_real_data.md, "Short histories").
 * **Only one side reports** the pair's trade: a fall-back says so, since the two sides'
   gap (a factor of about four in the published Kazakhstan-Pakistan figures) cannot be seen
   and the bands do not include it.
@@ -40,9 +33,6 @@ from forecasting.errors import SchemaError, SeriesTooShortError, describe_items,
 from forecasting.projection.baseline import MIN_YEARS, NO_FORECAST
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.projection.settings import Fallback
-from forecasting.timeseries.combination import ANNUAL_MEMBERS
-from forecasting.timeseries.conformal import calibration_shape
-from forecasting.timeseries.models import MODELS
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +45,6 @@ __all__ = [
     "check_not_empty",
     "check_pair",
     "floor_bands",
-    "short_history_flags",
 ]
 
 #: Fewer years with trade between the pair than this and the outlook refuses to forecast.
@@ -66,9 +55,6 @@ MIN_TRADE_YEARS = 3
 #: & Hugot 2016; the evaluation half gives 0.35). ``benchmarks/bench_thin_data.py`` measures it
 #: and the coverage of the widened bands (``benchmarks/results/thin_data.md``).
 REFERENCE_LOG_VOLATILITY = 0.32
-#: Histories shorter than this (in years) are flagged when their bands are not calibrated to
-#: the end of the horizon: the "Short histories" tables (12 and 18 years) measured them.
-SHORT_HISTORY_YEARS = 20
 
 
 class NoDataError(SchemaError):
@@ -265,44 +251,3 @@ def _own_volatility(series: pd.DataFrame, key: tuple, start: int) -> float:
     values = values[values > 0]
     changes = np.diff(np.log(values))
     return float(np.std(changes, ddof=1)) if len(changes) >= 2 else 0.0
-
-
-def short_history_flags(methods: pd.DataFrame, horizon_years: int) -> tuple[Fallback, ...]:
-    """One fall-back for the ``auto`` series whose bands are calibrated short of the horizon.
-
-    Series forecast by the calibrated combination (``method == "auto"``) from fewer than
-    :data:`SHORT_HISTORY_YEARS` years whose calibration covers fewer than ``horizon_years``
-    steps are listed together, with the steps their bands are calibrated for.
-
-    Examples
-    --------
-    >>> methods = pd.DataFrame({"reporter": "KAZ", "partner": "PAK", "flow": ["export", "import"],
-    ...                         "commodity": "coal", "method": "auto", "years": [12, 30]})
-    >>> (note,) = short_history_flags(methods, 10)
-    >>> note.step
-    'baseline bands (short histories)'
-    >>> "KAZ->PAK export, coal (12 years, calibrated 3 years ahead)" in note.reason
-    True
-    """
-    need = max(MODELS[name].required_length(1) for name in ANNUAL_MEMBERS)
-    short = []
-    for row in methods[(methods.method == "auto") & (methods.years < SHORT_HISTORY_YEARS)].itertuples(
-        index=False
-    ):
-        _, steps = calibration_shape(int(row.years), need, horizon_years)
-        if steps < horizon_years:
-            short.append(f"{row.reporter}->{row.partner} {row.flow}, {row.commodity} ({int(row.years)} years,"
-                         f" calibrated {steps} year{'s' if steps > 1 else ''} ahead)")  # fmt: skip
-    if not short:
-        return ()
-    return (
-        Fallback(
-            "baseline bands (short histories)",
-            f"{len(short)} series have fewer than {SHORT_HISTORY_YEARS} years, so their bands are calibrated"
-            f" short of the {horizon_years}-year horizon and extrapolated beyond: {describe_items(short)}",
-            "on real trade histories of 12 and 18 years (TRADHIST, evaluation half) such 95 % bands covered"
-            " 0.85-0.87 six to ten years ahead, against 0.90-0.97 wanted (benchmarks/results/accuracy_real_data.md):"
-            " read the far years' bands and the chance of the target as too narrow; a longer history (BACI from"
-            " 1995, Comtrade) calibrates further",
-        ),
-    )

@@ -45,8 +45,8 @@ With the three rules, on development series: M3 yearly (324 series) 0.74 / 0.86 
 0.77 / 0.90; TRADHIST histories cut to 12 years, steps 1-10, 0.70-0.76 / 0.77-0.89 became
 0.77-0.85 / 0.84-0.95; full TRADHIST histories did not move. Histories of 12-18 years still
 under-cover at 95 % six to ten years ahead (0.84-0.87; 18-year histories covered 0.89-0.90
-there before, with the tails above): the outlook flags such series
-(:func:`forecasting.projection.thin_data.short_history_flags`). Variants tried and dropped on
+there before, with the tails above): the outlook widens such series' draws past their calibrated years, and says so
+(:mod:`forecasting.projection.beyond_calibration`). Variants tried and dropped on
 the same series: a cap of 1.5-3 times the largest error above the forecast (95 % coverage up,
 but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised), growth past the
 calibrated steps at the full exponent or at least a random walk's (the latter covered short
