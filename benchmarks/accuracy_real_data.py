@@ -108,15 +108,15 @@ NOTES = [
     "  TRADHIST paths and horizon-6 development halves, and simulated white noise as a sanity check):",
     "  calibration origins keep 8 years unless fewer than 6 would be left, at most half the room goes to steps,",
     "  and fewer than 10 origins widen the widths by the Student-t prediction ratio (the reasons and the",
-    "  dropped variants are in forecasting/timeseries/conformal.py). Development, before -> after: M3 yearly",
-    "  0.74 / 0.86 -> 0.77 / 0.90; TRADHIST cut to 12 years 0.70-0.76 / 0.77-0.89 -> 0.76-0.85 / 0.84-0.95;",
-    "  cut to 18 years 0.80-0.82 / 0.89-0.94 -> 0.74-0.81 / 0.85-0.95 (before: steps 1, 3, 6 and 10, 200",
-    "  paths), where the former plan calibrated on trends fitted to four years: wider bands on these series,",
-    "  path means up to 1,000 times the median on noise. Past the calibrated steps (3 for 12 years, 5 for 18)",
-    "  the bands were still too narrow (95 % coverage 0.85-0.87 six to ten years ahead on both halves, 7-13 % of",
+    "  dropped variants are in forecasting/timeseries/conformal.py). Development, former plan (tables below,",
+    "  'Former calibration plan') -> now: M3 yearly, all 645 series, 0.74 / 0.86 -> 0.77 / 0.90; TRADHIST cut",
+    "  to 12 years 0.69-0.76 / 0.76-0.90 -> 0.76-0.85 / 0.84-0.95; cut to 18 years 0.77-0.83 / 0.88-0.94 ->",
+    "  0.74-0.81 / 0.85-0.95: the former plan calibrated on trends fitted to four years, which gave wider bands",
+    "  on these series and path means up to 107 times the median on noise (benchmarks/noise_tails.py). Past",
+    "  the calibrated steps (3 for 12 years, 5 for 18) the bands were still too narrow (95 % coverage 0.85-0.87 six to ten years ahead on both halves, 7-13 % of",
     "  outcomes above the 99.5 % quantile), so the outlook widens those years by a random walk with annual log",
-    "  volatility 0.15 (chosen on the development half from 0.12, 0.18 and 0.32; forecasting/projection/",
-    "  beyond_calibration.py) and says so in a fall-back. Widened, evaluation half: 12 years 0.81-0.86 / 0.92-0.95",
+    "  volatility 0.15 (chosen in exploratory runs on the development half from 0.12, 0.18 and 0.32;",
+    "  forecasting/projection/beyond_calibration.py) and says so in a fall-back. Widened, evaluation half: 12 years 0.81-0.86 / 0.92-0.95",
     "  at every step; 18 years 0.75-0.81 / 0.88-0.94, still under at 95 % four to seven years ahead (0.88-0.89),",
     "  around the last calibrated step. Relative MASE of 12-year histories is 0.965 (evaluation): with 12 years",
     "  the point forecast beats naive by little.",
@@ -142,6 +142,9 @@ NOTES = [
     "  still biased up at long steps (summed ratio 0.36 development / 0.25 evaluation at step 10, i.e. 2.8-4",
     "  times), driven by the few series with the widest paths. The outlook therefore prints the median with",
     "  the mean beside it.",
+    "* Former-calibration-plan tables: `git archive 56321e3 forecasting | tar -x -C /tmp/former &&",
+    "  PYTHONPATH=/tmp/former .venv/bin/python benchmarks/accuracy_real_data.py --sections short,m3-yearly",
+    "  --plain-short --out /tmp/former.md` (its short-histories and M3 yearly all-series sections).",
     "* Former-widths tables: `git archive 55dbdcf forecasting | tar -x -C /tmp/mainsrc &&",
     "  PYTHONPATH=/tmp/mainsrc .venv/bin/python benchmarks/path_calibration.py --half dev` (and `--half eval`).", "",
 ]  # fmt: skip
@@ -278,20 +281,21 @@ def paths_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
     return lines
 
 
-def short_history_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
+def short_history_section(tradhist: pd.DataFrame, n_paths: int, *, widen: bool = True) -> list[str]:
     """The paths section's scoring on histories cut to the last 12 or 18 years before each origin.
 
     A user's panel is often that short (BACI from 1995 or 2007): few calibration origins, where
     the small-sample factor and the calibration plan of :mod:`forecasting.timeseries.conformal`
     decide the widths, and the outlook widens the years past the calibrated steps
-    (:mod:`forecasting.projection.beyond_calibration`); both versions are scored.
+    (:mod:`forecasting.projection.beyond_calibration`); both versions are scored, the plain one
+    alone with ``widen=False`` (``--plain-short``: for former versions of the toolkit).
     """
     start = time.perf_counter()
     dev = tradhist["series"].map(in_development)
     lines = []
     for label, part in (("development", tradhist[dev]), ("evaluation", tradhist[~dev])):
         for years in SHORT_YEARS:
-            for widened in (True, False):
+            for widened in (True, False) if widen else (False,):
                 scored = pd.concat([
                     path_scores(part[part["period"] > cutoff - years], [cutoff], horizon=PATH_HORIZON,
                                 n_paths=n_paths, min_train=years, beyond_calibration=widened)
@@ -364,6 +368,9 @@ def main() -> None:
         "--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (markdown)")
+    parser.add_argument(
+        "--plain-short", action="store_true", help="short histories: score the unwidened paths only"
+    )
     args = parser.parse_args()
     chosen = [name.strip() for name in args.sections.split(",")]
     command = "`.venv/bin/python benchmarks/accuracy_real_data.py" + (
@@ -381,7 +388,7 @@ def main() -> None:
     tradhist = load_tradhist() if {"paths", "short", "tradhist"} & set(chosen) else None
     builders = {
         "paths": lambda: paths_section(tradhist, args.paths),
-        "short": lambda: short_history_section(tradhist, args.paths),
+        "short": lambda: short_history_section(tradhist, args.paths, widen=not args.plain_short),
         "tradhist": lambda: tradhist_section(tradhist),
         "m3-yearly": m3_yearly_section,
         "kz-monthly": kz_section,

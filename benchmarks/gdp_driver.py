@@ -69,7 +69,6 @@ import argparse
 import re
 import time
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -77,14 +76,13 @@ import numpy as np
 import pandas as pd
 
 from forecasting.projection.drivers import income_anchored
-from forecasting.timeseries import simulate_paths
 
 try:  # run as a script from the repository root or from benchmarks/
     from accuracy_real_data import REPO, SHARED, in_development, load_tradhist
-    from path_calibration import by_step, relative_mase
+    from path_calibration import OriginPaths, by_step, origin_paths, relative_mase, score_rows
 except ImportError:  # pragma: no cover - imported as benchmarks.gdp_driver
     from benchmarks.accuracy_real_data import REPO, SHARED, in_development, load_tradhist
-    from benchmarks.path_calibration import by_step, relative_mase
+    from benchmarks.path_calibration import OriginPaths, by_step, origin_paths, relative_mase, score_rows
 
 RESULTS = REPO / "benchmarks" / "results" / "gdp_driver.md"
 CUTOFFS = (1984, 1989, 1994)
@@ -163,43 +161,19 @@ def countries(series_id: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Origin:
-    """The default paths of one half at one origin and what scoring needs."""
+    """The default paths of one half at one origin, and each series' past drift."""
 
-    cutoff: int
-    ids: list[str]
-    logs: np.ndarray  # series x path x step, log levels
-    y: np.ndarray  # series x step, realised log levels
-    last: np.ndarray
-    scale: np.ndarray  # in-sample mean absolute change, as path_scores
+    paths: OriginPaths
     drift: np.ndarray  # mean log change over the PAST years before the origin
 
 
 def default_paths(frame: pd.DataFrame, cutoff: int, n_paths: int) -> Origin | None:
-    """``path_scores``' selection and simulation, keeping the paths themselves."""
-    train = frame[frame["period"] <= cutoff]
-    future = frame[(frame["period"] > cutoff) & (frame["period"] <= cutoff + HORIZON)]
-    enough = train.groupby("series").size() >= MIN_TRAIN
-    observed = future.groupby("series").size() == HORIZON
-    ids = sorted(set(enough[enough].index) & set(observed[observed].index))
-    if not ids:
+    """``path_scores``' selection and simulation (:func:`origin_paths`), with the past drift."""
+    paths = origin_paths(frame, cutoff, horizon=HORIZON, n_paths=n_paths, min_train=MIN_TRAIN)
+    if paths is None:
         return None
-    train = train[train["series"].isin(ids)].sort_values(["series", "period"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        paths = simulate_paths(
-            train.assign(value=np.exp(train["value"])), keys=["series"], model="auto", horizon=HORIZON,
-            n_paths=n_paths, seed=cutoff, transform="log", freq="A",
-        )  # fmt: skip
-    paths = paths.sort_values(["series", "path", "period"], kind="stable")
-    logs = np.log(paths["value"].to_numpy()).reshape(len(ids), n_paths, HORIZON)
-    y = future[future["series"].isin(ids)].sort_values(["series", "period"])["value"].to_numpy()
-    by_series = train.groupby("series")["value"]
-    at = train.set_index(["series", "period"])["value"]
-    drift = [(at[(s, cutoff)] - at[(s, cutoff - PAST)]) / PAST for s in ids]
-    return Origin(
-        cutoff, ids, logs, y.reshape(len(ids), HORIZON), by_series.last().reindex(ids).to_numpy(),
-        by_series.apply(lambda v: np.abs(np.diff(v)).mean()).reindex(ids).to_numpy(), np.array(drift),
-    )  # fmt: skip
+    at = paths.train.set_index(["series", "period"])["value"]
+    return Origin(paths, np.array([(at[(s, cutoff)] - at[(s, cutoff - PAST)]) / PAST for s in paths.ids]))
 
 
 def driver_log_growth(variant: str, pair: tuple[str, str], cutoff: int, gdp: pd.DataFrame, drift: float):
@@ -218,12 +192,13 @@ def driver_log_growth(variant: str, pair: tuple[str, str], cutoff: int, gdp: pd.
 
 def anchored_logs(origin: Origin, variant: str, gdp: pd.DataFrame) -> np.ndarray:
     """The origin's paths re-centred by ``income_anchored``, one series (and GDP frame) at a time."""
-    n_paths = origin.logs.shape[1]
-    path_years = np.arange(origin.cutoff + 1, origin.cutoff + HORIZON + 1)
-    out = np.empty_like(origin.logs)
-    for k, series_id in enumerate(origin.ids):
+    base = origin.paths
+    n_paths = base.logs.shape[1]
+    path_years = np.arange(base.cutoff + 1, base.cutoff + HORIZON + 1)
+    out = np.empty_like(base.logs)
+    for k, series_id in enumerate(base.ids):
         pair = countries(series_id)
-        years, g_origin, g_partner = driver_log_growth(variant, pair, origin.cutoff, gdp, origin.drift[k])
+        years, g_origin, g_partner = driver_log_growth(variant, pair, base.cutoff, gdp, origin.drift[k])
         rates = pd.DataFrame({"country": np.repeat(pair, len(years)), "year": np.tile(years, 2),
                               "real_gdp_growth_pct": 100 * np.expm1(np.concatenate([g_origin, g_partner]))})  # fmt: skip
         keys = {
@@ -233,30 +208,11 @@ def anchored_logs(origin: Origin, variant: str, gdp: pd.DataFrame) -> np.ndarray
             "commodity": "TOTAL",
         }
         paths = pd.DataFrame({**keys, "draw": np.repeat(np.arange(n_paths), HORIZON),
-                              "year": np.tile(path_years, n_paths), "value": np.exp(origin.logs[k].ravel())})  # fmt: skip
+                              "year": np.tile(path_years, n_paths), "value": np.exp(base.logs[k].ravel())})  # fmt: skip
         methods = pd.DataFrame([{**keys, "method": "auto"}])
         result = income_anchored(paths, methods, rates, pair).sort_values(["draw", "year"], kind="stable")
         out[k] = np.log(result["value"].to_numpy()).reshape(n_paths, HORIZON)
     return out
-
-
-def scores(origin: Origin, logs: np.ndarray) -> pd.DataFrame:
-    """``path_scores``' rows (series, origin, step) for the given paths of one origin."""
-    n, h = len(origin.ids), HORIZON
-    top = logs.max(axis=1, keepdims=True)
-    level_mean = np.log(np.exp(logs - top).mean(axis=1)) + top[:, 0, :]
-    piece = {
-        "series": np.repeat(origin.ids, h), "cutoff": origin.cutoff, "step": np.tile(np.arange(1, h + 1), n),
-        "y": origin.y.ravel(), "median": np.median(logs, axis=1).ravel(), "naive": np.repeat(origin.last, h),
-        "scale": np.repeat(origin.scale, h), "log_mean": level_mean.ravel(),
-        "expected_log_ratio": (logs - level_mean[:, None, :]).mean(axis=1).ravel(),
-        "above_995": (origin.y > np.quantile(logs, 0.995, axis=1)).ravel(),
-    }  # fmt: skip
-    for band in (80, 95, 99):
-        tail = (100 - band) / 200
-        low, high = np.quantile(logs, [tail, 1 - tail], axis=1)
-        piece[f"inside_{band}"] = ((origin.y >= low) & (origin.y <= high)).ravel()
-    return pd.DataFrame(piece)
 
 
 def summary_row(name: str, s: pd.DataFrame) -> dict:
@@ -338,10 +294,12 @@ def main() -> None:
     summaries = {}
     for label, part in {"Development": frame[dev], "Evaluation": frame[~dev]}.items():
         origins = [o for o in (default_paths(part, c, args.paths) for c in CUTOFFS) if o is not None]
-        by_variant = {"default": pd.concat([scores(o, o.logs) for o in origins], ignore_index=True)}
+        by_variant = {
+            "default": pd.concat([score_rows(o.paths, o.paths.logs) for o in origins], ignore_index=True)
+        }
         for variant in VARIANTS:
             by_variant[variant] = pd.concat(
-                [scores(o, anchored_logs(o, variant, gdp)) for o in origins], ignore_index=True
+                [score_rows(o.paths, anchored_logs(o, variant, gdp)) for o in origins], ignore_index=True
             )
         section, summaries[label] = half_section(label, by_variant)
         lines += section

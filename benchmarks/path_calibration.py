@@ -23,14 +23,76 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from forecasting.projection.beyond_calibration import calibrated_steps, walk_beyond
 from forecasting.timeseries import simulate_paths
 
 BANDS = (80, 95, 99)
+
+
+@dataclass(frozen=True)
+class OriginPaths:
+    """The default paths at one origin, with what scoring them needs."""
+
+    cutoff: int
+    ids: list[str]
+    train: pd.DataFrame  # the selected series up to the origin, sorted by series and period
+    logs: np.ndarray  # series x path x step, log levels
+    y: np.ndarray  # series x step, realised log levels
+    last: np.ndarray  # last log level before the origin (the naive forecast)
+    scale: np.ndarray  # in-sample mean absolute change
+
+
+def origin_paths(
+    frame: pd.DataFrame, cutoff: int, *, horizon: int, n_paths: int, min_train: int, seed: int = 0
+) -> OriginPaths | None:
+    """Every series with ``min_train`` years up to ``cutoff`` and ``horizon`` observed after it,
+    with ``simulate_paths(model="auto", transform="log")`` paths as the outlook draws them;
+    ``None`` when no series qualifies. ``frame``: ``series, period`` (years), ``value`` (logs)."""
+    train = frame[frame["period"] <= cutoff]
+    future = frame[(frame["period"] > cutoff) & (frame["period"] <= cutoff + horizon)]
+    enough = train.groupby("series").size() >= min_train
+    observed = future.groupby("series").size() == horizon
+    ids = sorted(set(enough[enough].index) & set(observed[observed].index))
+    if not ids:
+        return None
+    train = train[train["series"].isin(ids)].sort_values(["series", "period"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        paths = simulate_paths(
+            train.assign(value=np.exp(train["value"])), keys=["series"], model="auto", horizon=horizon,
+            n_paths=n_paths, seed=seed + cutoff, transform="log", freq="A",
+        )  # fmt: skip
+    paths = paths.sort_values(["series", "path", "period"], kind="stable")
+    logs = np.log(paths["value"].to_numpy()).reshape(len(ids), n_paths, horizon)
+    truth = future[future["series"].isin(ids)].sort_values(["series", "period"])
+    by_series = train.groupby("series")["value"]
+    return OriginPaths(
+        cutoff, ids, train, logs, truth["value"].to_numpy().reshape(len(ids), horizon),
+        by_series.last().reindex(ids).to_numpy(),
+        by_series.apply(lambda v: np.abs(np.diff(v)).mean()).reindex(ids).to_numpy(),
+    )  # fmt: skip
+
+
+def score_rows(origin: OriginPaths, logs: np.ndarray) -> pd.DataFrame:
+    """One row per series and step: the outcome and what ``logs`` (paths of ``origin``'s shape) said."""
+    ids, (_, _, horizon), y = origin.ids, logs.shape, origin.y
+    level_mean = np.log(np.exp(logs - logs.max(axis=1, keepdims=True)).mean(axis=1)) + logs.max(axis=1)
+    piece = {
+        "series": np.repeat(ids, horizon), "cutoff": origin.cutoff, "step": np.tile(np.arange(1, horizon + 1), len(ids)),
+        "y": y.ravel(), "median": np.median(logs, axis=1).ravel(), "naive": np.repeat(origin.last, horizon),
+        "scale": np.repeat(origin.scale, horizon), "log_mean": level_mean.ravel(),
+        "expected_log_ratio": (logs - level_mean[:, None, :]).mean(axis=1).ravel(),
+        "above_995": (y > np.quantile(logs, 0.995, axis=1)).ravel(),
+    }  # fmt: skip
+    for band in BANDS:
+        tail = (100 - band) / 200
+        low, high = np.quantile(logs, [tail, 1 - tail], axis=1)
+        piece[f"inside_{band}"] = ((y >= low) & (y <= high)).ravel()
+    return pd.DataFrame(piece)
 
 
 def path_scores(
@@ -51,46 +113,20 @@ def path_scores(
     """
     rows = []
     for cutoff in cutoffs:
-        train = frame[frame["period"] <= cutoff]
-        future = frame[(frame["period"] > cutoff) & (frame["period"] <= cutoff + horizon)]
-        enough = train.groupby("series").size() >= min_train
-        observed = future.groupby("series").size() == horizon
-        ids = sorted(set(enough[enough].index) & set(observed[observed].index))
-        if not ids:
+        origin = origin_paths(frame, cutoff, horizon=horizon, n_paths=n_paths, min_train=min_train, seed=seed)
+        if origin is None:
             continue
-        train = train[train["series"].isin(ids)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            paths = simulate_paths(
-                train.assign(value=np.exp(train["value"])), keys=["series"], model="auto", horizon=horizon,
-                n_paths=n_paths, seed=seed + cutoff, transform="log", freq="A",
-            )  # fmt: skip
-        paths = paths.sort_values(["series", "path", "period"], kind="stable")
-        logs = np.log(paths["value"].to_numpy()).reshape(len(ids), n_paths, horizon)
+        logs = origin.logs
         if beyond_calibration:
-            lengths = train.groupby("series").size().reindex(ids).to_numpy()
+            # imported here so that the plain scoring also runs on former versions of the toolkit
+            from forecasting.projection.beyond_calibration import calibrated_steps, walk_beyond
+
+            lengths = origin.train.groupby("series").size().reindex(origin.ids).to_numpy()
             shocks = np.random.default_rng([seed, cutoff, 3]).standard_normal(logs.shape)
-            for i, years in enumerate(lengths):
-                logs[i] += walk_beyond(shocks[i], calibrated_steps(int(years), horizon))
-        truth = future[future["series"].isin(ids)].sort_values(["series", "period"])
-        y = truth["value"].to_numpy().reshape(len(ids), horizon)
-        last = train.sort_values("period").groupby("series")["value"].last().reindex(ids).to_numpy()
-        scale = (
-            train.sort_values("period").groupby("series")["value"].apply(lambda v: np.abs(np.diff(v)).mean())
-        )
-        level_mean = np.log(np.exp(logs - logs.max(axis=1, keepdims=True)).mean(axis=1)) + logs.max(axis=1)
-        piece = {
-            "series": np.repeat(ids, horizon), "cutoff": cutoff, "step": np.tile(np.arange(1, horizon + 1), len(ids)),
-            "y": y.ravel(), "median": np.median(logs, axis=1).ravel(), "naive": np.repeat(last, horizon),
-            "scale": np.repeat(scale.reindex(ids).to_numpy(), horizon), "log_mean": level_mean.ravel(),
-            "expected_log_ratio": (logs - level_mean[:, None, :]).mean(axis=1).ravel(),
-            "above_995": (y > np.quantile(logs, 0.995, axis=1)).ravel(),
-        }  # fmt: skip
-        for band in BANDS:
-            tail = (100 - band) / 200
-            low, high = np.quantile(logs, [tail, 1 - tail], axis=1)
-            piece[f"inside_{band}"] = ((y >= low) & (y <= high)).ravel()
-        rows.append(pd.DataFrame(piece))
+            logs = logs + np.stack(
+                [walk_beyond(shocks[i], calibrated_steps(int(n), horizon)) for i, n in enumerate(lengths)]
+            )
+        rows.append(score_rows(origin, logs))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -14,9 +14,9 @@ that starts after the last calibrated year and ``s`` = :data:`BEYOND_CALIBRATION
 the log variance grows by ``s**2`` a year beyond what the calibration saw. The medians stay
 where they were (the walk has no drift on the log scale), the means rise. One walk serves the
 pair's series (their trade moves together; independent walks would cancel in the turnover).
-``s`` was chosen on those development histories (0.12 and 0.18 tried: both put the far years'
-80 / 95 % coverage near the bands, 0.32, the median volatility of real flows, overshot to
-0.89-0.92 / 0.96-0.98). On the evaluation half, widened, 12-year histories covered
+``s`` was chosen on those development histories (exploratory runs, not regenerated: 0.12 and
+0.18 both put the far years' 80 / 95 % coverage near the bands; 0.32, the median volatility
+of real flows, overshot to 0.89-0.92 / 0.96-0.98). On the evaluation half, widened, 12-year histories covered
 0.81-0.86 / 0.92-0.95 at every step 1-10 and 18-year ones 0.75-0.81 / 0.88-0.94, still short
 at 95 % four to seven years ahead, around their last calibrated step
 (benchmarks/results/accuracy_real_data.md, "Short histories"). Every widened series is listed
@@ -31,9 +31,9 @@ import pandas as pd
 from forecasting.errors import describe_items
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.projection.settings import Fallback
-from forecasting.timeseries.combination import ANNUAL_MEMBERS
+from forecasting.timeseries.combination import ANNUAL_MEMBERS, calibration_need
 from forecasting.timeseries.conformal import calibration_shape
-from forecasting.timeseries.models import MODELS
+from forecasting.timeseries.models import resolve_models
 
 __all__ = ["BEYOND_CALIBRATION_VOLATILITY", "calibrated_steps", "walk_beyond", "widen_beyond_calibration"]
 
@@ -49,7 +49,7 @@ def calibrated_steps(years: int, horizon: int) -> int:
     >>> calibrated_steps(12, 10), calibrated_steps(18, 10), calibrated_steps(40, 10)
     (3, 5, 10)
     """
-    need = max(MODELS[name].required_length(1) for name in ANNUAL_MEMBERS)
+    need = calibration_need(resolve_models(list(ANNUAL_MEMBERS)), 1, int(years))
     return calibration_shape(int(years), need, int(horizon))[1]
 
 
@@ -100,8 +100,6 @@ def widen_beyond_calibration(
             continue
         key = tuple(getattr(row, k) for k in keys)
         rows = np.flatnonzero((out[keys] == pd.Series(key, index=keys)).all(axis=1).to_numpy())
-        if len(rows) != draws * horizon:
-            continue
         factor = np.exp(walk_beyond(shocks, steps)).ravel()
         out.loc[out.index[rows], "value"] = out.value.to_numpy()[rows] * factor
         widened.append(f"{row.reporter}->{row.partner} {row.flow}, {row.commodity} ({int(row.years)} years,"

@@ -131,14 +131,23 @@ def calibrated(
         return combined_points(train, specs, run, label=label, quiet=True)
 
     season = panel.freq.season_length
-    needs = sorted(s.required_length(season) for s in specs)
-    # Per series, the most demanding member its calibration origins can still fit.
-    per_series = {
-        uid: max([r for r in needs if r <= n - conformal.MIN_CALIBRATION_WINDOWS] or needs[:1])
-        for uid, n in panel.lengths().items()
-    }
+    per_series = {uid: calibration_need(specs, season, n) for uid, n in panel.lengths().items()}
     errors = conformal.calibration_errors(panel, specs, settings, at_origin, need=per_series)
     return wide, errors
+
+
+def calibration_need(specs: Sequence[ModelSpec], season_length: int, length: int) -> int:
+    """The shortest history a calibration origin of a ``length``-long series may leave: the most
+    demanding member such origins can still fit (the least demanding one if none can).
+
+    Examples
+    --------
+    >>> from forecasting.timeseries.models import resolve_models
+    >>> calibration_need(resolve_models(list(ANNUAL_MEMBERS)), 1, 12)
+    4
+    """
+    needs = sorted(s.required_length(season_length) for s in specs)
+    return max([r for r in needs if r <= length - conformal.MIN_CALIBRATION_WINDOWS] or needs[:1])
 
 
 def combined_points(

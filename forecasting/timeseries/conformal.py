@@ -24,35 +24,37 @@ errors are ranked; the half-width at step ``h`` is the ``ceil((m + 1) * L / 100)
   when that would leave fewer than ``MIN_CALIBRATION_ROOM`` for origins and steps (never
   fewer than the models need, and at least three origins): the members' bare minimum is
   four years, and a Theta trend fitted on four years of white noise (log sd 0.8) erred by up
-  to 7.6 log units ten years on, which set a 99 % width of 9.7 log units and a path mean a
-  thousand times the median for a series of 18 years. Of the history left, at most half
+  to 7.6 log units ten years on. Of the history left, at most half
   (``CALIBRATION_STEP_SHARE``) calibrates further steps and the rest adds origins
-  (:func:`calibration_shape`): 18 years of that noise got 8 steps from 3 origins before and
-  80 % half-widths of 2.4 log units ten years on, against 1.4 with 5 steps from 6 origins
-  (the combination's true one, simulated, is 1.2);
+  (:func:`calibration_shape`). On ten seeds of 18 years of that noise (benchmarks/noise_tails.py)
+  the former plan (8 steps from 3 origins, the first fitted on four years) gave path means up
+  to 107 times the median ten years on, 99.9 % quantiles up to 11,900 times, and a median
+  80 % half-width of 1.9 log units; this one (5 steps from 6 origins) 3.0, 49 and 1.4, where
+  the combination's true half-width is 1.1;
 * with fewer than ``REFERENCE_WINDOWS`` calibration origins ``W`` (short histories), every
   width and the cap are widened by :func:`small_sample_factor`: the errors of one origin at
   its successive steps share that origin's shocks, so the ``W`` origins, not the ``W H``
   errors, are the independent draws, and a quantile read from few draws covers less than its
   level. The factor is the Student-t prediction-interval ratio
   ``t_{W-1} sqrt(1 + 1/W) / (t_{R-1} sqrt(1 + 1/R))`` at ``R = REFERENCE_WINDOWS`` origins, the
-  number the widths were calibrated with; the cap takes the 95 % factor. Before these three
-  rules, M3 yearly development series with fewer than ten origins (most of them: 14-41
-  years) covered 0.66-0.75 / 0.74-0.86 at 80 / 95 %, those with ten 0.76 / 0.91;
+  number the widths were calibrated with; the cap takes the 95 % factor;
 * levels nest (a width is never below the one of a lower level).
 
-With the three rules, on development series: M3 yearly (324 series) 0.74 / 0.86 became
-0.77 / 0.90; TRADHIST histories cut to 12 years, steps 1-10, 0.70-0.76 / 0.77-0.89 became
-0.77-0.85 / 0.84-0.95; full TRADHIST histories did not move. Histories of 12-18 years still
-under-cover at 95 % six to ten years ahead (0.84-0.87; 18-year histories covered 0.89-0.90
-there before, with the tails above): the outlook widens such series' draws past their calibrated years, and says so
-(:mod:`forecasting.projection.beyond_calibration`). Variants tried and dropped on
-the same series: a cap of 1.5-3 times the largest error above the forecast (95 % coverage up,
-but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised), growth past the
-calibrated steps at the full exponent or at least a random walk's (the latter covered short
-histories best but gave 80 % half-widths of 5 log units on 12 years of white noise), and two
-thirds of the room for steps (a 0.2-1,220 m 80 % band for an 11-year flow of about 10 m in the
-bundled demonstration).
+Against the former plan (commit 56321e3; tables and command in
+benchmarks/results/accuracy_real_data.md, "Former calibration plan"): M3 yearly, all 645
+series, covered 0.74 / 0.86 at 80 / 95 % on development and now 0.77 / 0.90 (evaluation
+0.76 / 0.88, now 0.81 / 0.92); TRADHIST histories cut to 12 years 0.69-0.76 / 0.76-0.90 at
+steps 1-10, now 0.76-0.85 / 0.84-0.95 (development); full TRADHIST histories did not move.
+Histories of 18 years covered better with the former plan (0.77-0.83 / 0.88-0.94, now
+0.74-0.81 / 0.85-0.95), whose wider bands there came with the explosive tails above; past
+their calibrated steps the outlook now widens such series' draws, and says so
+(:mod:`forecasting.projection.beyond_calibration`). Variants tried and dropped on the same
+development series (exploratory runs, not regenerated): a cap of 1.5-3 times the largest error above the forecast (95 % coverage
+up, but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised), growth past
+the calibrated steps at the full exponent or at least a random walk's (the latter covered
+short histories best but gave 80 % half-widths of 5 log units on 12 years of white noise),
+and two thirds of the room for steps (a 0.2-1,220 m 80 % band for an 11-year flow of about
+10 m in the bundled demonstration).
 
 So intervals are symmetric unless a cap binds, where the lower side reaches further. The
 levels, floors, caps and the small-sample factor were chosen on development series only
@@ -110,9 +112,8 @@ def calibration_plan(
 ) -> dict[str, tuple[int, int]]:
     """Per series id: the calibration windows and calibrated horizon its history allows.
 
-    ``need`` is the models' minimum history (one number, or one per series id); an origin
-    also keeps ``MIN_CALIBRATION_HISTORY`` observations unless that would leave fewer than
-    ``MIN_CALIBRATION_WINDOWS`` origins. Each series
+    ``need`` is the models' minimum history (one number, or one per series id); the plan of
+    each series is :func:`calibration_shape`. Each series
     is planned on its own length, so a series' intervals do not depend on which other series
     are forecast with it (chunked and serial runs agree). Raises ``SeriesTooShortError``
     naming every series too short for ``MIN_CALIBRATION_WINDOWS`` one-step forecasts.
