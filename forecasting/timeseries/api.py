@@ -132,7 +132,11 @@ def forecast(
         Key columns whose values define VAR/VECM systems (None: all series in one system).
     options
         Per-model settings, e.g. ``{"SARIMAX": {"order": (2, 1, 0)}, "ensemble": {"top_k": 2}}``;
-        ``{"auto": {"members": [...]}}`` changes the combined models and
+        ``{"auto": {"members": [...]}}`` changes the combined models,
+        ``{"auto": {"beyond_volatility": 0.15}}`` the annual log volatility of the random walk
+        that widens ``auto``'s intervals past a series' calibrated steps (default 0.15 with
+        ``transform="log"``, none otherwise; give it for series that are logs already, 0 turns
+        it off; see :mod:`forecasting.timeseries.conformal`), and
         ``{"select": {"candidates": [...]}}`` the candidates.
     n_windows
         Backtest windows used by ``select``/``ensemble`` (and ``auto`` on intermittent

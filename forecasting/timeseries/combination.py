@@ -20,13 +20,15 @@ rolling-origin errors (:mod:`forecasting.timeseries.conformal`), because the mem
 intervals were far too narrow on trade series (80 % intervals covered about two thirds).
 With ``transform="log"`` the calibration happens on the log scale and the bounds map back
 exactly, so they are never negative. The widths' step growth, tail floors and caps are
-those of :mod:`forecasting.timeseries.conformal`. Members a series is too short for sit out (logged);
+those of :mod:`forecasting.timeseries.conformal`, and so is the random walk that widens them past a
+series' calibrated steps on the log scale (:func:`beyond_volatility`). Members a series is too short for sit out (logged);
 series with many zeros go to the intermittent-demand model with the best backtest.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -61,17 +63,41 @@ def default_members(freq: Frequency) -> tuple[str, ...]:
 def auto_members(panel: Panel, settings: RunSettings) -> list[ModelSpec]:
     """The members ``auto`` combines for ``panel``, after checking ``options['auto']``."""
     options = settings.options.get("auto", {})
-    unknown = sorted(set(options) - {"members"})
+    unknown = sorted(set(options) - {"members", "beyond_volatility"})
     if unknown:
         raise ForecastingError(
-            f"options for 'auto' accept 'members' (the combined models); got {unknown}. To choose among"
-            " candidates per series by backtest, use models='select' with options={'select': {'candidates': [...]}}"
+            f"options for 'auto' accept 'members' (the combined models) and 'beyond_volatility'; got {unknown}. To"
+            " choose among candidates per series by backtest, use models='select' with"
+            " options={'select': {'candidates': [...]}}"
         )
     specs = resolve_models(list(options.get("members", default_members(panel.freq))))
     nested = [s.name for s in specs if s.engine == "meta"]
     if nested:
         raise ForecastingError(f"a combination's members must be single models, not {nested}")
     return specs
+
+
+def beyond_volatility(options: dict[str, dict], transform: str) -> float:
+    """Annual volatility of the walk past the calibrated steps (:mod:`forecasting.timeseries.conformal`).
+
+    ``options['auto']['beyond_volatility']`` when given (for series already in logs, or 0 to
+    turn it off); else ``BEYOND_CALIBRATION_VOLATILITY`` with ``transform="log"`` and 0
+    otherwise: the figure is a log-scale volatility, meaningless on levels.
+
+    Examples
+    --------
+    >>> beyond_volatility({}, "log"), beyond_volatility({}, "none"), beyond_volatility({"auto": {"beyond_volatility": 0.2}}, "none")
+    (0.15, 0.0, 0.2)
+    """
+    given = options.get("auto", {}).get("beyond_volatility")
+    if given is None:
+        return conformal.BEYOND_CALIBRATION_VOLATILITY if transform == "log" else 0.0
+    if isinstance(given, bool) or not isinstance(given, int | float) or not math.isfinite(given) or given < 0:
+        raise ForecastingError(
+            f"options={{'auto': {{'beyond_volatility': ...}}}} must be a number >= 0 (an annual volatility on the log"
+            f" scale, 0 for none); got {given!r}"
+        )
+    return float(given)
 
 
 def auto_forecast(panel: Panel, settings: RunSettings, *, forecaster: Forecaster) -> pd.DataFrame:
@@ -105,7 +131,10 @@ def combination(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none")
     wide, errors = calibrated(fitted, specs, plain, label=label)
-    widths = conformal.half_widths(errors, settings.levels)
+    widths = conformal.with_beyond_calibration(
+        conformal.half_widths(errors, settings.levels), beyond_volatility(settings.options, settings.transform),
+        panel.freq.season_length, settings.horizon, labels=panel.labels(),
+    )  # fmt: skip
     top = max(settings.levels)
     flat = widths.loc[widths[f"w_{top}"] <= 0, "unique_id"].tolist()
     if flat:

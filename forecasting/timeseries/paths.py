@@ -7,8 +7,8 @@ turnover, a commodity's two directions) get coherent intervals:
    step ``h`` is ``q_ih(Z)``, where ``q_ih`` is series ``i``'s quantile function at that step,
    piecewise linear through its conformal widths below and above the forecast at
    ``PATH_LEVELS`` (:func:`forecasting.timeseries.conformal.level_widths`, the calibration
-   that gives ``forecast(models="auto")`` its bounds, with its step growth, tail floors and
-   caps); so the paths' 80 % and 95 % bands equal the forecast's intervals (up to simulation
+   that gives ``forecast(models="auto")`` its bounds, with its step growth, tail floors,
+   caps and, on the log scale, the random walk past the calibrated steps); so the paths' 80 % and 95 % bands equal the forecast's intervals (up to simulation
    noise), and the 99 % level pins the tail the level-scale mean depends on;
 2. ``Z`` is standard normal at every step, a random walk scaled to unit variance (so a path
    that starts high tends to stay high), and correlated across series with the shrunk
@@ -18,12 +18,13 @@ Beyond the 99 % level the error grows like a normal tail from the 99 % width. Wi
 ``transform="log"`` everything happens on the log scale and each draw maps back, so paths
 are never negative and their mean is the mean of the log-normal-like draws. On TRADHIST
 series ten years ahead (benchmarks/results/accuracy_real_data.md) that mean is about right
-per series (realised / mean averages 0.9-1.25) and, summed over series, biased up by 2.8-4
+per series (realised / mean averages 0.9-1.25) and, summed over series, biased up by 2.8-4.2
 times at step 10 (development, evaluation); the price of the upper cap is a thin far upper tail.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -32,7 +33,7 @@ from scipy import stats
 
 from forecasting.errors import ForecastingError, describe_items
 from forecasting.timeseries import conformal, transforms
-from forecasting.timeseries.combination import auto_members, calibrated
+from forecasting.timeseries.combination import auto_members, beyond_volatility, calibrated
 from forecasting.timeseries.core import RunSettings
 from forecasting.timeseries.frame import Panel
 from forecasting.timeseries.reconcile import shrunk_covariance
@@ -50,7 +51,10 @@ def auto_paths(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none", levels=PATH_LEVELS)
     wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
-    widths = conformal.half_widths(errors, PATH_LEVELS, warn_capped=False).set_index("unique_id")
+    widths = conformal.with_beyond_calibration(
+        conformal.half_widths(errors, PATH_LEVELS, warn_capped=False), beyond_volatility(settings.options, transform),
+        panel.freq.season_length, settings.horizon, labels=panel.labels(), level=logging.INFO,
+    ).set_index("unique_id")  # fmt: skip
     ids = fitted.ids
     horizon = settings.horizon
     draws = joint_normal(error_correlation(errors, ids), n_paths, horizon, np.random.default_rng(seed))
