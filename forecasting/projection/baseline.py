@@ -52,6 +52,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from forecasting.projection.beyond_calibration import noted_here
 from forecasting.projection.drivers import income_anchored
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.timeseries import simulate_paths
@@ -188,10 +189,11 @@ def baseline_paths(
     frames = []
     modelled = window[window.method == "auto"]
     if len(modelled):
-        paths = simulate_paths(
-            modelled[[*keys, "period", "value"]], keys=keys, model="auto", horizon=horizon,
-            n_paths=draws, seed=seed, transform="log", freq="A",
-        )  # fmt: skip
+        with noted_here():
+            paths = simulate_paths(
+                modelled[[*keys, "period", "value"]], keys=keys, model="auto", horizon=horizon,
+                n_paths=draws, seed=seed, transform="log", freq="A",
+            )  # fmt: skip
         paths = paths.rename(columns={"path": "draw"})
         paths["year"] = paths.pop("period").dt.year
         frames.append(paths)

@@ -14,15 +14,31 @@ report's methods and the result's settings say which bands rest on that assumpti
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
+
 import pandas as pd
 
-from forecasting.errors import describe_items
+from forecasting.errors import FallbackWarning, describe_items
 from forecasting.projection.settings import Fallback
 from forecasting.timeseries.combination import ANNUAL_MEMBERS, calibration_need
-from forecasting.timeseries.conformal import BEYOND_CALIBRATION_VOLATILITY, calibration_shape
+from forecasting.timeseries.conformal import (
+    BEYOND_CALIBRATION_NOTICE,
+    BEYOND_CALIBRATION_VOLATILITY,
+    calibration_shape,
+)
 from forecasting.timeseries.models import resolve_models
 
-__all__ = ["BEYOND_CALIBRATION_VOLATILITY", "beyond_calibration_notes", "calibrated_steps"]
+__all__ = ["BEYOND_CALIBRATION_VOLATILITY", "beyond_calibration_notes", "calibrated_steps", "noted_here"]
+
+
+@contextlib.contextmanager
+def noted_here() -> Iterator[None]:
+    """Silence the default's own warning about the walk: the outlook states it in :func:`beyond_calibration_notes`."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=f".*{BEYOND_CALIBRATION_NOTICE}", category=FallbackWarning)
+        yield
 
 
 def calibrated_steps(years: int, horizon: int) -> int:

@@ -15,6 +15,7 @@ import logging
 import pandas as pd
 
 from forecasting.errors import SeriesTooShortError
+from forecasting.projection.beyond_calibration import noted_here
 from forecasting.projection.result import BASELINE_BACKTEST_COLUMNS, SERIES_KEYS
 from forecasting.timeseries import backtest
 
@@ -53,10 +54,11 @@ def baseline_backtest(
         chosen_keys = pd.DataFrame(list(index), columns=keys)
         sub = window.merge(chosen_keys, on=keys)
         try:
-            result = backtest(
-                sub, keys=keys, models=list(MODELS), horizon=int(fit_horizon), n_windows=n_windows, step=step,
-                transform="log", freq="A",
-            )  # fmt: skip
+            with noted_here():
+                result = backtest(
+                    sub, keys=keys, models=list(MODELS), horizon=int(fit_horizon), n_windows=n_windows, step=step,
+                    transform="log", freq="A",
+                )  # fmt: skip
         except SeriesTooShortError as exc:
             logger.info("no baseline backtest for %d series: %s", len(chosen_keys), exc)
             continue

@@ -24,7 +24,6 @@ times at step 10 (development, evaluation); the price of the upper cap is a thin
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 import numpy as np
@@ -53,7 +52,7 @@ def auto_paths(
     wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
     widths = conformal.with_beyond_calibration(
         conformal.half_widths(errors, PATH_LEVELS, warn_capped=False), beyond_volatility(settings.options, transform),
-        panel.freq.season_length, settings.horizon, labels=panel.labels(), level=logging.INFO,
+        panel.freq.season_length, settings.horizon, labels=panel.labels(),
     ).set_index("unique_id")  # fmt: skip
     ids = fitted.ids
     horizon = settings.horizon

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from forecasting.errors import ForecastingError
+from forecasting.errors import FallbackWarning, ForecastingError
 from forecasting.timeseries import forecast, simulate_paths
 from forecasting.timeseries.conformal import BEYOND_CALIBRATION_VOLATILITY, level_widths
 
@@ -43,7 +43,8 @@ def test_widths_add_the_walk_in_quadrature_only_past_the_calibrated_steps():
 def test_log_forecasts_of_a_short_history_widen_past_the_calibrated_steps_and_say_so(caplog):
     frame = short_history()
     with caplog.at_level(logging.WARNING, logger="forecasting.timeseries.conformal"):
-        walked = bands(frame)
+        with pytest.warns(FallbackWarning, match="coal \\(calibrated 3 of 10 steps\\)"):
+            walked = bands(frame)
     plain = bands(frame, auto={"beyond_volatility": 0})
     width = np.log(walked["upper"] / walked["lower"])
     plain_width = np.log(plain["upper"] / plain["lower"])
