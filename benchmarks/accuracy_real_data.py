@@ -32,10 +32,11 @@ the origin and 10 observed after it: about 600 series per half and 1,750 series-
 400 joint paths each: 80/95/99 % coverage, the share above the 99.5 % quantile, the USD-scale
 mean against the realised value, and relative MASE of the median against naive. The ``short``
 section scores the same paths when each series keeps only its last 12 or 18 years before the
-origin, as in a user's panel that starts in 1995 or 2007.
+origin, as in a user's panel that starts in 1995 or 2007. The ``exceedance`` section asks whether
+the paths' chances of reaching a multiple of the last level come true as often (:mod:`exceedance`).
 
 Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 60] [--paths 400]
-      [--sections paths,short,tradhist,m3-yearly,kz-monthly,m3-monthly]
+      [--sections paths,short,exceedance,tradhist,m3-yearly,kz-monthly,m3-monthly]
 Writes benchmarks/results/accuracy_real_data.md (after each section).
 """
 
@@ -56,10 +57,12 @@ from forecasting.timeseries import backtest
 
 try:  # run as a script from the repository root or from benchmarks/
     from accuracy_notes import NOTES, PATH_NOTE
+    from exceedance import exceedance_section
     from path_calibration import markdown as path_markdown
     from path_calibration import path_scores
 except ImportError:  # pragma: no cover - imported as benchmarks.accuracy_real_data
     from benchmarks.accuracy_notes import NOTES, PATH_NOTE
+    from benchmarks.exceedance import exceedance_section
     from benchmarks.path_calibration import markdown as path_markdown
     from benchmarks.path_calibration import path_scores
 
@@ -154,7 +157,11 @@ def log_scale_options() -> dict[str, dict]:
     """
     from forecasting.timeseries import conformal
 
-    volatility = getattr(conformal, "BEYOND_CALIBRATION_VOLATILITY", None)
+    try:
+        from forecasting.timeseries import beyond_walk
+    except ImportError:  # before the walk had its own module
+        beyond_walk = conformal
+    volatility = getattr(beyond_walk, "BEYOND_CALIBRATION_VOLATILITY", None)
     return {} if volatility is None else {"auto": {"beyond_volatility": volatility}}
 
 
@@ -199,7 +206,7 @@ def split_tables(name: str, accuracy: pd.DataFrame, note: str, seconds: float) -
 
 
 FORMER_HEADING = "## Former calibration plan (commit 56321e3), for comparison"
-SECTIONS = ("paths", "short", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
+SECTIONS = ("paths", "short", "exceedance", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
 SHORT_YEARS = (12, 18)
 PLAIN = {"auto": {"beyond_volatility": 0.0}}
 
@@ -355,13 +362,18 @@ def main() -> None:
              "Means over series of each window-averaged metric, all on log levels. Relative MASE below 1 beats the",
              "naive forecast. `auto` is the default (`forecast(models='auto')`: Naive, Theta and DOTM for",
              "annual series, AutoETS, AutoTheta, DOTM and AutoCES for monthly ones, with calibrated conformal",
-             "intervals, widened past a series' calibrated steps by a random walk of annual log volatility 0.15 as",
+             "intervals, widened past a series' calibrated steps by a random walk (Laplace tails) of annual log volatility 0.15 as",
              "`transform='log'` does; these series are logs already, so `auto` is given that volatility); the other",
              "rows are single models with their own (model) intervals.", ""]  # fmt: skip
-    tradhist = load_tradhist() if {"paths", "short", "tradhist"} & set(chosen) else None
+    tradhist = load_tradhist() if {"paths", "short", "exceedance", "tradhist"} & set(chosen) else None
+    dev = tradhist["series"].map(in_development) if tradhist is not None else None
     builders = {
         "paths": lambda: paths_section(tradhist, args.paths),
         "short": lambda: short_history_section(tradhist, args.paths, widen=not args.plain_short),
+        "exceedance": lambda: exceedance_section(
+            tradhist, {"development": dev, "evaluation": ~dev}, cutoffs=PATH_CUTOFFS, n_paths=args.paths,
+            min_train=MIN_TRAIN_YEARS, short_years=SHORT_YEARS[0],
+        ),
         "tradhist": lambda: tradhist_section(tradhist),
         "m3-yearly": m3_yearly_section,
         "kz-monthly": kz_section,

@@ -169,6 +169,7 @@ def summary(result: OutlookResult, seconds: float) -> str:
     lines += textwrap.wrap(f"scenario effects: {s.ge_description}", width=110, subsequent_indent="  ")
     target = s.target_usd
     from forecasting.projection.combine import central_note
+    from forecasting.projection.small_chances import small_chance_note
 
     years = summary_years(s.horizon)
     t = result.turnover[result.turnover.level == 80].assign(year=lambda d: d.period.dt.year)
@@ -196,7 +197,8 @@ def summary(result: OutlookResult, seconds: float) -> str:
         p = first.loc[scenario, "probability_by_horizon"] if scenario in first.index else float("nan")
         label = first.loc[scenario, "label"] if scenario in first.index else ""
         lines.append(f"{scenario:26s}" + "".join(cells) + f"{p:10.0%}              {label}")
-    for note in notes:
+    small = small_chance_note(first["probability_by_horizon"]) if len(first) else ""
+    for note in notes + ([f"P under 1 %: {small}"] if small else []):
         lines += textwrap.wrap(note, width=110, subsequent_indent="  ")
     if s.fallbacks:
         lines.append(f"fall-backs ({len(s.fallbacks)}): steps that could not run as asked")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import textwrap
 import time
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -258,6 +259,10 @@ def many_summary(outlooks: PairOutlooks, seconds: float, where: str) -> str:
             lines.append(
                 f"{r.pair:9s}{r.scenario:26s}{band:27s}{r.probability:10.0%}            {r.first_year:12s}{r.fallbacks:d}"
             )
+        from forecasting.projection.small_chances import small_chance_note
+
+        small = small_chance_note(overview.probability)
+        lines += textwrap.wrap(f"P under 1 %: {small}", width=110, subsequent_indent="  ") if small else []
     for failure in outlooks.failures.values():
         lines.append(f"failed: {failure}")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ to as many steps ahead as its history allows
 (:func:`forecasting.timeseries.conformal.calibration_shape`: a 12-year history calibrates 3
 years ahead, 18 years 5, 26 years 9). Past those steps the calibration has seen no error, so
 on the log scale the default adds a random walk of annual volatility
-:data:`~forecasting.timeseries.conformal.BEYOND_CALIBRATION_VOLATILITY` to its widths there
+:data:`~forecasting.timeseries.beyond_walk.BEYOND_CALIBRATION_VOLATILITY` to its widths there
 (the reasons and measurements are in :mod:`forecasting.timeseries.conformal`); the outlook's
 baseline paths carry it because they are the default's paths. The medians stay where they
 were, the means rise. This module lists every such series of a pair in one fall-back, so the
@@ -22,12 +22,9 @@ import pandas as pd
 
 from forecasting.errors import FallbackWarning, describe_items
 from forecasting.projection.settings import Fallback
+from forecasting.timeseries.beyond_walk import BEYOND_CALIBRATION_NOTICE, BEYOND_CALIBRATION_VOLATILITY
 from forecasting.timeseries.combination import ANNUAL_MEMBERS, calibration_need
-from forecasting.timeseries.conformal import (
-    BEYOND_CALIBRATION_NOTICE,
-    BEYOND_CALIBRATION_VOLATILITY,
-    calibration_shape,
-)
+from forecasting.timeseries.conformal import calibration_shape
 from forecasting.timeseries.models import resolve_models
 
 __all__ = ["BEYOND_CALIBRATION_VOLATILITY", "beyond_calibration_notes", "calibrated_steps", "noted_here"]
@@ -78,7 +75,7 @@ def beyond_calibration_notes(methods: pd.DataFrame, *, last_year: int, horizon: 
     note = Fallback(
         "baseline bands (past the calibrated years)",
         f"{len(short)} series have too short a history for bands calibrated to {last_year}: {describe_items(short)}",
-        f"past their calibrated years the bands add a random walk with annual log volatility"
+        f"past their calibrated years the bands add a random walk (Laplace tails) with annual log volatility"
         f" {BEYOND_CALIBRATION_VOLATILITY} (medians unchanged, means higher): an assumption chosen on real trade"
         " histories of 12 and 18 years, where the bands without it were too narrow there (benchmarks/results/"
         "accuracy_real_data.md, 'Short histories'); a longer history calibrates further",

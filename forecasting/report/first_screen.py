@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from forecasting.projection.small_chances import small_chance_note
 from forecasting.report.formatting import format_musd, format_pct, format_usd_text, table_html
 from forecasting.report.headline import STATISTICAL, basis_words
 
@@ -188,6 +189,9 @@ def _target(book: ReportBook, summary: pd.DataFrame, reference: pd.Series, years
         f" is {chances} ({_pct('summary_scenarios', name, 'prob_by_horizon_pct', reference['prob_by_horizon_pct'])}"
         f" that it is in at least one year to {s.horizon}). "
     )
+    shown = [reference[f"prob_{y}_pct"] / 100 for y in years] + [reference["prob_by_horizon_pct"] / 100]
+    small = small_chance_note(shown)
+    text += f"{small} " if small else ""
     skew = _mean_above_target(book, summary, reference, years)
     if pd.notna(reference.get("first_year")):
         first = cell("summary_scenarios", name, "first_year", str(int(reference["first_year"])))

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from forecasting.projection.settings import OutlookSettings
+from forecasting.projection.small_chances import small_chance_note
 from forecasting.report import appendix, first_screen
 from forecasting.report import manifest as manifest_io
 from forecasting.report.formatting import format_pct, table_html
@@ -218,10 +219,17 @@ class ReportBook:
         target = f"USD {self.settings.target_usd / 1e9:g} bn"
         if "billion_probability" in self.figure_names():
             top = self.figure_html("billion_probability", alt="Probability of reaching the target")
+            by_horizon = self.table("summary_scenarios")["prob_by_horizon_pct"] / 100
+            small = small_chance_note(by_horizon)
+            top += (
+                f"<p class='note'>{small} It concerns the scenarios whose chance is that small.</p>"
+                if small
+                else ""
+            )
         else:
             top = (
                 f"<p><b>No draw of any scenario reaches {target} in any year to {self.settings.horizon}:"
-                " every probability is 0 %, so no chart is drawn.</b></p>"
+                f" every probability is 0 %, so no chart is drawn.</b> {small_chance_note([0.0])}</p>"
             )
         first = self.named(self.table("first_year"))
         need = self.table("summary_target")

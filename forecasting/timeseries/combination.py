@@ -20,8 +20,9 @@ rolling-origin errors (:mod:`forecasting.timeseries.conformal`), because the mem
 intervals were far too narrow on trade series (80 % intervals covered about two thirds).
 With ``transform="log"`` the calibration happens on the log scale and the bounds map back
 exactly, so they are never negative. The widths' step growth, tail floors and caps are
-those of :mod:`forecasting.timeseries.conformal`, and so is the random walk that widens them past a
-series' calibrated steps on the log scale (:func:`beyond_volatility`). Members a series is too short for sit out (logged);
+those of :mod:`forecasting.timeseries.conformal`; the random walk that widens them past a
+series' calibrated steps on the log scale is :mod:`forecasting.timeseries.beyond_walk`
+(:func:`beyond_volatility`). Members a series is too short for sit out (logged);
 series with many zeros go to the intermittent-demand model with the best backtest.
 """
 
@@ -36,7 +37,7 @@ from dataclasses import replace
 import pandas as pd
 
 from forecasting.errors import DataQualityWarning, ForecastingError, describe_items
-from forecasting.timeseries import conformal, transforms
+from forecasting.timeseries import beyond_walk, conformal, transforms
 from forecasting.timeseries.core import Forecaster, RunSettings, forecast_base
 from forecasting.timeseries.frame import Frequency, Panel
 from forecasting.timeseries.models import ModelSpec, check_length, resolve_models
@@ -91,7 +92,7 @@ def beyond_volatility(options: dict[str, dict], transform: str) -> float:
     """
     given = options.get("auto", {}).get("beyond_volatility")
     if given is None:
-        return conformal.BEYOND_CALIBRATION_VOLATILITY if transform == "log" else 0.0
+        return beyond_walk.BEYOND_CALIBRATION_VOLATILITY if transform == "log" else 0.0
     if isinstance(given, bool) or not isinstance(given, int | float) or not math.isfinite(given) or given < 0:
         raise ForecastingError(
             f"options={{'auto': {{'beyond_volatility': ...}}}} must be a number >= 0 (an annual volatility on the log"
@@ -131,7 +132,7 @@ def combination(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none")
     wide, errors = calibrated(fitted, specs, plain, label=label)
-    widths = conformal.with_beyond_calibration(
+    widths = beyond_walk.with_beyond_calibration(
         conformal.half_widths(errors, settings.levels), beyond_volatility(settings.options, settings.transform),
         panel.freq.season_length, settings.horizon, labels=panel.labels(),
     )  # fmt: skip

@@ -14,17 +14,8 @@ errors are ranked; the half-width at step ``h`` is the ``ceil((m + 1) * L / 100)
   growth past ``H`` forced widths ten steps ahead to at least ``sqrt(10) = 3.2`` times the
   first step's, where the combination's errors on white noise grow 1.4-2.7 times);
 * on a log scale (``transform="log"``), past the calibrated steps every width also takes a
-  random walk of annual volatility ``BEYOND_CALIBRATION_VOLATILITY`` in quadrature:
-  ``sqrt(w**2 + (z_L s)**2 k)``, ``k`` steps past ``H``, ``s`` that volatility per step
-  (:func:`with_beyond_calibration`). The errors seen stop at ``H``, and on short real
-  histories the extrapolated widths alone were too narrow there: TRADHIST series cut to 12 or
-  18 years covered 0.74-0.79 / 0.84-0.88 at 80 / 95 % six to ten years ahead (development);
-  M3 yearly MACRO, whose short histories calibrate three to five of six steps, 0.71 / 0.84.
-  0.15 was chosen on the TRADHIST development histories of 12 and 18 years (exploratory runs,
-  not regenerated: 0.12 and 0.18 also came near the bands, 0.32 overshot). Evaluation halves
-  (benchmarks/results/accuracy_real_data.md): 12-year histories 0.81-0.86 / 0.91-0.95 at
-  steps 1-10, 18-year ones 0.75-0.81 / 0.88-0.94; M3 MACRO 0.81 / 0.93, but MICRO over-covers
-  at 80 % (0.87);
+  random walk in quadrature (:mod:`forecasting.timeseries.beyond_walk`, which says why and how
+  it was chosen);
 * the widths of the 95 and 99 % levels are at least ``TAIL_RATIOS`` times the 80 % width: one
   series' few origins rarely show its tail (without the floor 95 % intervals covered 0.87-0.91
   on TRADHIST development series, 99 % ones 0.91-0.94);
@@ -67,7 +58,10 @@ or at least a random walk's (the latter covered short histories best but gave 80
 of 5 log units on 12 years of white noise), two thirds of the room for steps (a 0.2-1,220 m 80 %
 band for an 11-year flow of about 10 m in the bundled demonstration), and widening each band
 toward the sign of a persistent calibration error (M3 yearly MACRO covered better, but the
-summed USD mean of the TRADHIST paths exploded; figures in the results file's notes).
+summed USD mean of the TRADHIST paths exploded; figures in the results file's notes), and, for
+monthly series, calibration origins three months apart instead of one (more independent
+errors; on 120 M3 monthly development series 0.797 / 0.940 became 0.809 / 0.960, no nearer the
+bands' middles).
 
 So intervals are symmetric unless a cap binds, where the lower side reaches further. The
 levels, floors, caps and the small-sample factor were chosen on development series only
@@ -93,13 +87,12 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.errors import (
-    FallbackWarning,
     ForecastingError,
     SeriesTooShortError,
     describe_items,
-    warn_and_log,
 )
 from forecasting.timeseries.backtest import cut_panel
+from forecasting.timeseries.beyond_walk import walk_quantile
 from forecasting.timeseries.core import Forecaster, RunSettings
 from forecasting.timeseries.frame import Panel
 from forecasting.timeseries.models import MODELS, ModelSpec
@@ -124,10 +117,6 @@ CAP_FACTORS = {"down": 1.5, "up": 1.0}
 REFERENCE_WINDOWS = DEFAULT_CALIBRATION_WINDOWS
 #: Level whose small-sample factor widens the cap (the largest error seen).
 CAP_LEVEL = 95
-#: Annual log volatility of the random walk past the calibrated steps (see module notes).
-BEYOND_CALIBRATION_VOLATILITY = 0.15
-#: How the warning naming the series that take that walk begins (callers that report it otherwise filter on it).
-BEYOND_CALIBRATION_NOTICE = "too short a history for intervals calibrated"
 
 
 def calibration_plan(
@@ -366,44 +355,9 @@ def level_widths(
                     width, TAIL_RATIOS[level] * np.minimum(own[SCALE_LEVEL], caps[SCALE_LEVEL])
                 )
             width = np.minimum(width, CAP_FACTORS[side] * caps[level])
-            columns.append(np.hypot(width, stats.norm.ppf(0.5 + level / 200) * walk_sd))
+            columns.append(np.hypot(width, walk_quantile(level) * walk_sd))
         sides.append(np.maximum.accumulate(np.column_stack(columns), axis=1))
     return sides[0], sides[1]
-
-
-def with_beyond_calibration(
-    widths: pd.DataFrame, volatility: float, season_length: int, horizon: int, *, labels: dict[str, str]
-) -> pd.DataFrame:
-    """``widths`` with ``beyond_sd``: the per-step sd of the walk past the calibrated steps.
-
-    ``volatility`` is annual, on the modelled (log) scale, spread evenly over the
-    ``season_length`` steps of a year; 0 turns the walk off. Series calibrated fewer than
-    ``horizon`` steps ahead are named (by ``labels``) in a logged :class:`FallbackWarning`
-    whose text starts with ``BEYOND_CALIBRATION_NOTICE``.
-
-    Examples
-    --------
-    >>> w = pd.DataFrame({"unique_id": ["a"], "model": ["m"], "calibrated": [3], "largest": [9.0],
-    ...                   "growth_80": [0.0], "w_80": [0.1]})
-    >>> walked = with_beyond_calibration(w, 0.15, 1, 5, labels={"a": "a"})
-    >>> level_widths(walked, np.array([3, 5]), [80])[1].round(4).tolist()  # hypot(0.1, 1.2816 * 0.15 * sqrt(2))
-    [[0.1], [0.2897]]
-    """
-    out = widths.assign(beyond_sd=float(volatility) / math.sqrt(season_length))
-    short = out.loc[out["calibrated"] < horizon, ["unique_id", "calibrated"]].drop_duplicates("unique_id")
-    if volatility > 0 and len(short):
-        named = [
-            f"{labels.get(u, u)} (calibrated {int(c)} of {horizon} steps)"
-            for u, c in short.itertuples(index=False)
-        ]
-        warn_and_log(
-            f"{BEYOND_CALIBRATION_NOTICE} {horizon} steps ahead: {len(named)} series, {describe_items(named)}; past"
-            f" their calibrated steps the widths add a random walk of annual log volatility {volatility} (an"
-            " assumption chosen on real trade histories; options={'auto': {'beyond_volatility': ...}} sets it, 0"
-            " turns it off)",
-            FallbackWarning, logger=logger, stacklevel=3,
-        )  # fmt: skip
-    return out
 
 
 def apply_widths(wide: pd.DataFrame, widths: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:

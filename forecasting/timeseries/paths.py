@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.errors import ForecastingError, describe_items
-from forecasting.timeseries import conformal, transforms
+from forecasting.timeseries import beyond_walk, conformal, transforms
 from forecasting.timeseries.combination import auto_members, beyond_volatility, calibrated
 from forecasting.timeseries.core import RunSettings
 from forecasting.timeseries.frame import Panel
@@ -50,7 +50,7 @@ def auto_paths(
     fitted = panel.with_data(data)
     plain = replace(settings, transform="none", levels=PATH_LEVELS)
     wide, errors = calibrated(fitted, auto_members(fitted, plain), plain, label="auto")
-    widths = conformal.with_beyond_calibration(
+    widths = beyond_walk.with_beyond_calibration(
         conformal.half_widths(errors, PATH_LEVELS, warn_capped=False), beyond_volatility(settings.options, transform),
         panel.freq.season_length, settings.horizon, labels=panel.labels(),
     ).set_index("unique_id")  # fmt: skip

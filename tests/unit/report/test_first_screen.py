@@ -137,3 +137,19 @@ def test_a_mean_above_the_target_with_a_small_chance_is_explained(page):
     assert (
         first_screen._mean_above_target(book, summary.assign(central="median"), reference, [2030, 2035]) == ""
     )
+
+
+def test_a_chance_under_one_percent_is_read_against_what_happened_on_real_series(page):
+    from forecasting.projection.small_chances import small_chance_note
+    from forecasting.report import first_screen
+
+    book, _ = page
+    summary = book.table("summary_scenarios")
+    reference = summary.iloc[0].copy()
+    for column in [c for c in reference.index if c.startswith("prob_")]:
+        reference[column] = 0.0
+    said = first_screen._target(book, summary, reference, [2030, 2035])
+    assert small_chance_note([0.0]) in said
+    for column in [c for c in reference.index if c.startswith("prob_")]:
+        reference[column] = 12.0
+    assert "not an impossibility" not in first_screen._target(book, summary, reference, [2030, 2035])

@@ -11,7 +11,8 @@ from scipy import stats
 
 from forecasting.errors import FallbackWarning, ForecastingError
 from forecasting.timeseries import forecast, simulate_paths
-from forecasting.timeseries.conformal import BEYOND_CALIBRATION_VOLATILITY, level_widths
+from forecasting.timeseries.beyond_walk import BEYOND_CALIBRATION_VOLATILITY, walk_quantile
+from forecasting.timeseries.conformal import level_widths
 
 
 def short_history(years: int = 12, seed: int = 4) -> pd.DataFrame:
@@ -35,9 +36,20 @@ def test_widths_add_the_walk_in_quadrature_only_past_the_calibrated_steps():
     np.testing.assert_array_equal(down[:3], plain[:3])
     past = np.arange(1, 5)
     for i, level in enumerate((80, 95)):
-        walk = stats.norm.ppf(0.5 + level / 200) * 0.15 * np.sqrt(past)
+        # the walk is Laplace with sd 0.15 sqrt(k): scipy's scale b has sd b sqrt(2)
+        walk = stats.laplace.ppf(0.5 + level / 200, scale=0.15 * np.sqrt(past) / np.sqrt(2))
         np.testing.assert_allclose(down[3:, i], np.hypot(plain[3:, i], walk))
         np.testing.assert_allclose(up[3:, i], down[3:, i])  # no cap binds here
+
+
+def test_the_walk_has_laplace_tails_of_its_stated_volatility():
+    assert stats.laplace(scale=1 / np.sqrt(2)).std() == pytest.approx(1.0)
+    for level in (50, 80, 95, 99):
+        assert walk_quantile(level) == pytest.approx(
+            stats.laplace.ppf(0.5 + level / 200, scale=1 / np.sqrt(2))
+        )
+    # heavier than a normal's in the tail, lighter at 80 %: what the development series showed
+    assert walk_quantile(80) < stats.norm.ppf(0.9) and walk_quantile(95) > stats.norm.ppf(0.975)
 
 
 def test_log_forecasts_of_a_short_history_widen_past_the_calibrated_steps_and_say_so(caplog):
