@@ -36,8 +36,9 @@ origin, as in a user's panel that starts in 1995 or 2007. The ``exceedance`` sec
 the paths' chances of reaching a multiple of the last level come true as often (:mod:`exceedance`).
 
 Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 60] [--paths 400]
-      [--sections paths,short,exceedance,tradhist,m3-yearly,kz-monthly,m3-monthly]
-Writes benchmarks/results/accuracy_real_data.md (after each section).
+      [--sections paths,short,exceedance,tradhist,m3-yearly,kz-monthly,m3-monthly --out FILE]
+Writes benchmarks/results/accuracy_real_data.md (after each section); a subset of the sections must
+go to another file (``--out``), so that a partial run never replaces the full results.
 """
 
 from __future__ import annotations
@@ -351,6 +352,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     chosen = [name.strip() for name in args.sections.split(",")]
+    if set(chosen) != set(SECTIONS) and args.out == RESULTS:
+        parser.error(
+            f"--sections {args.sections} would replace {RESULTS.name} with those sections alone; pass --out FILE"
+        )
     command = "`.venv/bin/python benchmarks/accuracy_real_data.py" + (
         f" --sections {args.sections}`" if set(chosen) != set(SECTIONS) else "`"
     )

@@ -66,8 +66,10 @@ def chance_bins(chance: pd.Series) -> pd.Series:
 
 def markdown(title: str, rows: pd.DataFrame, note: str) -> list[str]:
     """The two tables of one half: by multiple and step, then by bin of the chance."""
+    brier = float(((rows["chance"] - rows["happened"]) ** 2).mean())
     lines = [f"### {title}", "", note, "",
-             f"{rows['series'].nunique()} series; {len(rows)} chances.", "",
+             f"{rows['series'].nunique()} series; {len(rows)} chances; Brier score {brier:.5f} (mean squared"
+             " difference between chance and outcome; lower is better).", "",
              "| multiple of the last level | years ahead | n | mean chance the paths gave | share that happened |",
              "|---|---|---|---|---|"]  # fmt: skip
     grouped = rows.groupby(["multiple", "step"])

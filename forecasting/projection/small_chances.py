@@ -6,7 +6,7 @@ upper tail of the paths rests on a few calibration errors per series. On TRADHIS
 trade (evaluation half; full histories and histories cut to 12 years), growth to a multiple
 of the last level that none of the paths reached still happened in ``HAPPENED_AT_ZERO`` of the
 cases, and growth they gave at most 1 % in ``HAPPENED_UNDER_SMALL``
-(``python benchmarks/accuracy_real_data.py --sections exceedance``; ``SOURCE``). Chances of
+(``python benchmarks/accuracy_real_data.py --sections exceedance --out FILE``; ``SOURCE``). Chances of
 20-50 % went the other way (0.34 given, 0.26-0.28 happened). The report says so beside every
 chance below ``SMALL_CHANCE``; the number itself is the share of draws, as stated.
 """

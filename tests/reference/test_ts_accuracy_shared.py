@@ -95,20 +95,26 @@ def test_tradhist_mase_does_not_depend_on_the_currency_unit(tradhist_to_pakistan
     assert set(left["origin"]) == {"DEU", "FRA", "GBR", "USA"}
 
 
+def accuracy_benchmark():
+    """benchmarks/accuracy_real_data.py as a module."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy_real_data.py"
+    spec = importlib.util.spec_from_file_location("accuracy_real_data", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
 @pytest.mark.slow
 def test_default_beats_naive_on_real_annual_trade_series():
     """31 TRADHIST development series (every 20th of the half, benchmarks/accuracy_real_data.py
     split), origins 2002, 2005 and 2008, horizon 6, log values. Measured when the default was
     chosen: relative MASE 0.921, coverage 0.75 / 0.89 at 80 / 95 % (these origins include the
     2009 collapse). The bar is issue 12's acceptance level."""
-    import importlib.util
-    from pathlib import Path
-
     # The benchmark's own loader and split, so the test and the results table read the same series.
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy_real_data.py"
-    spec = importlib.util.spec_from_file_location("accuracy_real_data", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = accuracy_benchmark()
     shared_file("tradhist_patentcity/tradeflow_xx.csv")  # a missing data set fails in CI
 
     relmase_bar = 0.95
@@ -121,3 +127,16 @@ def test_default_beats_naive_on_real_annual_trade_series():
     assert summary.loc["auto", "relMASE"] < relmase_bar
     assert 0.70 <= summary.loc["auto", "coverage_80"] <= 0.85
     assert 0.85 <= summary.loc["auto", "coverage_95"] <= 0.97
+
+
+def test_a_partial_benchmark_run_never_replaces_the_full_results(monkeypatch, capsys):
+    import sys
+
+    bench = accuracy_benchmark()
+    before = bench.RESULTS.read_bytes()
+    monkeypatch.setattr(sys, "argv", ["accuracy_real_data.py", "--sections", "kz-monthly"])
+    with pytest.raises(SystemExit) as stopped:
+        bench.main()
+    assert stopped.value.code == 2
+    assert "pass --out FILE" in capsys.readouterr().err
+    assert bench.RESULTS.read_bytes() == before
