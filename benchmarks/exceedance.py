@@ -50,17 +50,27 @@ def exceedance_rows(frame: pd.DataFrame, cutoffs: list[int], *, n_paths: int, mi
     return pd.concat(rows, ignore_index=True)
 
 
+def bin_labels() -> list[str]:
+    """The chance bins in order: "0", then "(0, 1 %]", "(1, 5 %]" ... (see ``BIN_EDGES``).
+
+    Examples
+    --------
+    >>> bin_labels()[:3]
+    ['0', '(0, 1 %]', '(1, 5 %]']
+    """
+    edges = (0.0, *BIN_EDGES)
+    return ["0", *(f"({100 * lo:g}, {100 * hi:g} %]" for lo, hi in zip(edges[:-1], edges[1:], strict=True))]
+
+
 def chance_bins(chance: pd.Series) -> pd.Series:
-    """Bin labels of the chances: "0", then "(0, 1 %]", "(1, 5 %]" ... (see ``BIN_EDGES``).
+    """The bin label of each chance (:func:`bin_labels`).
 
     Examples
     --------
     >>> chance_bins(pd.Series([0.0, 0.004, 0.03, 0.7])).tolist()
     ['0', '(0, 1 %]', '(1, 5 %]', '(50, 100 %]']
     """
-    edges = (0.0, *BIN_EDGES)
-    labels = [f"({100 * lo:g}, {100 * hi:g} %]" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    binned = pd.cut(chance, edges, labels=labels).astype(object)
+    binned = pd.cut(chance, (0.0, *BIN_EDGES), labels=bin_labels()[1:]).astype(object)
     return binned.where(chance > 0, "0")
 
 
@@ -79,8 +89,7 @@ def markdown(title: str, rows: pd.DataFrame, note: str) -> list[str]:
         )
     lines += ["", "| chance the paths gave | n | mean chance | share that happened |", "|---|---|---|---|"]
     binned = rows.assign(bin=chance_bins(rows["chance"]))
-    order = ["0", *dict.fromkeys(chance_bins(pd.Series(BIN_EDGES)))]
-    for label in order:
+    for label in bin_labels():
         part = binned[binned["bin"] == label]
         if len(part):
             lines.append(

@@ -36,7 +36,8 @@ def small_chance_note(chances: Iterable[float]) -> str:
     >>> small_chance_note([0.0, 0.2]).split(":")[0]
     'A chance under 1 % is not an impossibility'
     """
-    values = np.asarray([c for c in chances if c == c], dtype=float)  # NaN: not shown, not judged
+    values = np.asarray(list(chances), dtype=float)
+    values = values[~np.isnan(values)]  # not shown, not judged
     if not len(values) or values.min() >= SMALL_CHANCE:
         return ""
     zero, small = (

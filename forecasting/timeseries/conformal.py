@@ -53,8 +53,8 @@ wider bands there came with the explosive tails above (all these without the wal
 calibrated steps, which came after and is measured in the results file). Variants tried and
 dropped on the same development series (exploratory runs, not regenerated): a cap of 1.3-3 times
 the largest error above the forecast (95 % coverage up, into the band for 12- and 18-year
-histories at 1.3, but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised), growth past the calibrated steps at the full exponent
-or at least a random walk's (the latter covered short histories best but gave 80 % half-widths
+histories at 1.3, but the summed USD mean of TRADHIST paths fell to 0.00-0.2 of the realised),
+growth past the calibrated steps at the full exponent or at least a random walk's (the latter covered short histories best but gave 80 % half-widths
 of 5 log units on 12 years of white noise), two thirds of the room for steps (a 0.2-1,220 m 80 %
 band for an 11-year flow of about 10 m in the bundled demonstration), and widening each band
 toward the sign of a persistent calibration error (M3 yearly MACRO covered better, but the
@@ -86,11 +86,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from forecasting.errors import (
-    ForecastingError,
-    SeriesTooShortError,
-    describe_items,
-)
+from forecasting.errors import ForecastingError, SeriesTooShortError, describe_items
 from forecasting.timeseries.backtest import cut_panel
 from forecasting.timeseries.beyond_walk import walk_quantile
 from forecasting.timeseries.core import Forecaster, RunSettings

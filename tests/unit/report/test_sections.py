@@ -139,6 +139,15 @@ def test_scenario_tables_follow_the_ranked_order_by_title(written):
         assert [html_module.unescape(r) for r in rows] == ranked, caption
 
 
+def test_target_section_reads_a_chance_under_one_percent_against_real_series(written):
+    from forecasting.projection.small_chances import small_chance_note
+
+    book = ReportBook.open(written.out_dir)
+    chances = book.table("summary_scenarios")["prob_by_horizon_pct"] / 100
+    shown = small_chance_note([0.0]) in book.billion_probability().html
+    assert shown == bool((chances < 0.01).any())
+
+
 def test_target_section_explains_a_central_path_faster_than_needed_without_the_draws(written, tmp_path):
     import shutil
 

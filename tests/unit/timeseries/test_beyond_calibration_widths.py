@@ -54,7 +54,7 @@ def test_the_walk_has_laplace_tails_of_its_stated_volatility():
 
 def test_log_forecasts_of_a_short_history_widen_past_the_calibrated_steps_and_say_so(caplog):
     frame = short_history()
-    with caplog.at_level(logging.WARNING, logger="forecasting.timeseries.conformal"):
+    with caplog.at_level(logging.WARNING, logger="forecasting.timeseries.beyond_walk"):
         with pytest.warns(FallbackWarning, match="coal \\(calibrated 3 of 10 steps\\)"):
             walked = bands(frame)
     plain = bands(frame, auto={"beyond_volatility": 0})
