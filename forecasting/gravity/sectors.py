@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +22,7 @@ import pandas as pd
 from joblib.externals.loky import ProcessPoolExecutor
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
+from forecasting.files import interrupts_held
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
@@ -86,20 +86,17 @@ def _ignore_interrupts() -> None:
 
 @contextlib.contextmanager
 def _started_ignoring_interrupts() -> Iterator[None]:
-    """Workers started in this block ignore Ctrl-C from their first instruction.
+    """Workers started in this block ignore Ctrl-C from their first instruction; a Ctrl-C to
+    this process meanwhile is held and raised when the block ends.
 
     The initializer comes too late for a worker still importing when Ctrl-C arrives (it
-    printed a traceback); an ignored signal is inherited by the new process. The block only
-    submits, so this process is deaf to Ctrl-C for milliseconds.
+    printed a traceback), so SIGINT is held back (:func:`forecasting.files.interrupts_held`)
+    while the workers start: they inherit the held signal until their initializer ignores it.
+    Ignoring SIGINT in this process instead, as before, lost a Ctrl-C that landed in the block,
+    and on a loaded machine the block lasts long enough for that to happen.
     """
-    if threading.current_thread() is not threading.main_thread():
+    with interrupts_held():
         yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager

@@ -40,7 +40,12 @@ errors are ranked; the half-width at step ``h`` is the ``ceil((m + 1) * L / 100)
   errors, are the independent draws, and a quantile read from few draws covers less than its
   level. The factor is the Student-t prediction-interval ratio
   ``t_{W-1} sqrt(1 + 1/W) / (t_{R-1} sqrt(1 + 1/R))`` at ``R = REFERENCE_WINDOWS`` origins, the
-  number the widths were calibrated with; the cap takes the 95 % factor;
+  number the widths were calibrated with, and for levels up to ``SCALE_LEVEL`` its square root
+  (``LOW_LEVEL_POWER``): there the conformal rank is an inner order statistic of the ``W H``
+  errors, steadier than a tail one, and the full ratio over-covered on development series
+  (80 % coverage 0.845 on M3 yearly MICRO, 0.82-0.85 at every step of TRADHIST histories cut to
+  12 years; with the square root 0.806 and 0.80-0.82, 95 % coverage within 0.01 of before;
+  without any factor at 80 % histories of 18 years covered 0.75-0.80). The cap takes the 95 % factor;
 * levels nest (a width is never below the one of a lower level).
 
 Against the former plan (commit 56321e3; tables and command in
@@ -113,6 +118,8 @@ CAP_FACTORS = {"down": 1.5, "up": 1.0}
 REFERENCE_WINDOWS = DEFAULT_CALIBRATION_WINDOWS
 #: Level whose small-sample factor widens the cap (the largest error seen).
 CAP_LEVEL = 95
+#: Power of the small-sample ratio at levels up to ``SCALE_LEVEL`` (above them it is 1).
+LOW_LEVEL_POWER = 0.5
 
 
 def calibration_plan(
@@ -254,19 +261,23 @@ def step_growth(errors: pd.DataFrame, level: float) -> pd.Series:
 def small_sample_factor(windows: np.ndarray | int, level: float) -> np.ndarray:
     """How much wider a width from ``windows`` calibration origins is made (see module notes).
 
-    1 from ``REFERENCE_WINDOWS`` origins on, else the Student-t ratio of the module notes
-    (never below 1; fewer than 2 origins are treated as 2).
+    1 from ``REFERENCE_WINDOWS`` origins on, else the Student-t ratio of the module notes,
+    to the power ``LOW_LEVEL_POWER`` at levels up to ``SCALE_LEVEL`` (never below 1; fewer
+    than 2 origins are treated as 2).
 
     Examples
     --------
+    >>> small_sample_factor(np.array([3, 5, 10, 20]), 95).round(2).tolist()
+    [2.09, 1.28, 1.0, 1.0]
     >>> small_sample_factor(np.array([3, 5, 10, 20]), 80).round(2).tolist()
-    [1.5, 1.16, 1.0, 1.0]
+    [1.23, 1.08, 1.0, 1.0]
     """
     windows = np.maximum(np.asarray(windows, dtype=float), 2.0)
     quantile = 0.5 + level / 200
     reference = stats.t.ppf(quantile, REFERENCE_WINDOWS - 1) * math.sqrt(1 + 1 / REFERENCE_WINDOWS)
     own = stats.t.ppf(quantile, windows - 1) * np.sqrt(1 + 1 / windows)
-    return np.where(windows < REFERENCE_WINDOWS, np.maximum(own / reference, 1.0), 1.0)
+    power = LOW_LEVEL_POWER if level <= SCALE_LEVEL else 1.0
+    return np.where(windows < REFERENCE_WINDOWS, np.maximum(own / reference, 1.0) ** power, 1.0)
 
 
 def half_widths(errors: pd.DataFrame, levels: Sequence[int], *, warn_capped: bool = True) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+import signal
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from forecasting.gravity import ppml_by_sector
-from forecasting.gravity.sectors import worker_pool
+from forecasting.gravity.sectors import _started_ignoring_interrupts, worker_pool
 from tests.unit.gravity.conftest import make_panel
 
 pytestmark = pytest.mark.skipif(
@@ -83,3 +84,22 @@ def test_an_interrupt_kills_busy_workers_at_once() -> None:
         raise KeyboardInterrupt
     assert time.perf_counter() - start < 30
     assert _children() - before == set()
+
+
+def test_a_ctrl_c_while_workers_start_is_raised_not_lost() -> None:
+    # Ignoring SIGINT while the workers started dropped a Ctrl-C that landed then; the
+    # outlook ran to the end and exited 0 (seen in test_cli_interrupt on a loaded machine).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), _started_ignoring_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_workers_started_in_the_block_do_not_see_ctrl_c() -> None:
+    with worker_pool(1) as pool:
+        with _started_ignoring_interrupts():
+            future = pool.submit(signal.getsignal, signal.SIGINT)
+        assert future.result() == signal.SIG_IGN

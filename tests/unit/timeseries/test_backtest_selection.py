@@ -152,12 +152,12 @@ def test_auto_width_is_the_conformal_rank_of_the_pooled_rolling_origin_errors():
     rank = int(np.ceil(11 * 0.8))  # 10 normalised errors
 
     # 5 origins, fewer than the 10 the widths were calibrated with: the Student-t prediction ratio
-    # widens the width (at 80 %) and the cap (at 95 %)
+    # widens the cap (at 95 %) and, by its square root, the width (at 80 %)
     def t_ratio(level):
         q = 0.5 + level / 200
         return stats.t.ppf(q, 4) * np.sqrt(1 + 1 / 5) / (stats.t.ppf(q, 9) * np.sqrt(1 + 1 / 10))
 
-    own = np.sort((errors / steps).ravel())[rank - 1] * steps * t_ratio(80)
+    own = np.sort((errors / steps).ravel())[rank - 1] * steps * np.sqrt(t_ratio(80))
     width = np.minimum(own, errors.max() * t_ratio(95))
     np.testing.assert_allclose((auto["upper"] - auto["mean"]).to_numpy(), width, rtol=1e-8)
 

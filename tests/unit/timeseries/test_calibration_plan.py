@@ -45,6 +45,10 @@ def test_few_origins_widen_by_the_student_t_prediction_ratio():
     assert factors[3] == factors[4] == 1.0
     assert (np.diff(factors[:4]) < 0).all()  # fewer origins, wider
     assert small_sample_factor(3, 99) > small_sample_factor(3, 95) > small_sample_factor(3, 80) > 1
+    # At 80 % the full ratio over-covered short development histories: its square root is used.
+    np.testing.assert_allclose(
+        small_sample_factor(np.array([3, 6]), 80), np.sqrt([by_hand(3, 80), by_hand(6, 80)])
+    )
 
 
 def test_short_noisy_histories_keep_sane_tails_whatever_the_seed():
