@@ -193,8 +193,7 @@ def run_backtest(
     """Backtest ``specs`` on ``panel`` and score them (see :func:`backtest_panel`)."""
     wide = backtest_panel(panel, specs, settings, forecaster=forecaster, n_windows=n_windows, step=step)
     levels = list(settings.levels)
-    accuracy = panel.attach_keys(score(wide, levels))
-    accuracy["n_windows"] = accuracy["n_windows"].astype("int64")
+    accuracy = panel.attach_keys(score(wide, levels)).astype({"n_windows": "int64"})
     long_pieces = []
     for level in levels:
         piece = wide[["unique_id", "cutoff", "ds", "model", "mean", "actual"]].copy()

@@ -201,7 +201,9 @@ def calibration_errors(
         logger.debug("calibrating %d series on %d origins of %d steps", len(ids), windows, cal_horizon)
         for window in range(windows):
             train, rest = cut_panel(group, cal_horizon + (windows - 1 - window))
-            points = forecaster(train, specs, calib)[["unique_id", "ds", "model", "mean"]]
+            # A copy, not a column view of the forecaster's frame: pandas' SettingWithCopyWarning on
+            # such a view depends on when the garbage collector frees that frame (flaky on workers).
+            points = forecaster(train, specs, calib)[["unique_id", "ds", "model", "mean"]].copy()
             points["step"] = points.groupby(["unique_id", "model"], sort=False).cumcount() + 1
             points["cutoff"] = points["unique_id"].map(train.last_period())
             merged = points.merge(rest[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="inner")
