@@ -188,7 +188,7 @@ def replace_directory(
     ('new', 'old')
     """
     source, target = Path(source), Path(target)
-    with interrupts_held():
+    with _interrupts_held():
         if not target.exists() and not target.is_symlink():
             os.rename(source, target)
             return None
@@ -212,17 +212,8 @@ def replace_directory(
 
 
 @contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
-    """Hold SIGINT back in this thread for the duration of the block; a Ctrl-C that arrives
-    meanwhile is pending, not lost, and raised just after (or at once, through another thread).
-
-    Processes started inside the block inherit the held signal.
-
-    Examples
-    --------
-    >>> with interrupts_held():
-    ...     pass
-    """
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back for the duration of the block (a pending Ctrl-C is raised just after)."""
     can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
     if not can_block:
         yield

@@ -22,7 +22,6 @@ import pandas as pd
 from joblib.externals.loky import ProcessPoolExecutor
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
-from forecasting.files import interrupts_held
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
@@ -82,21 +81,6 @@ def _ignore_interrupts() -> None:
     # Ctrl-C reaches the whole process group; the parent terminates the workers itself, so
     # they need not print tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _started_ignoring_interrupts() -> Iterator[None]:
-    """Workers started in this block ignore Ctrl-C from their first instruction; a Ctrl-C to
-    this process meanwhile is held and raised when the block ends.
-
-    The initializer comes too late for a worker still importing when Ctrl-C arrives (it
-    printed a traceback), so SIGINT is held back (:func:`forecasting.files.interrupts_held`)
-    while the workers start: they inherit the held signal until their initializer ignores it.
-    Ignoring SIGINT in this process instead, as before, lost a Ctrl-C that landed in the block,
-    and on a loaded machine the block lasts long enough for that to happen.
-    """
-    with interrupts_held():
-        yield
 
 
 @contextlib.contextmanager
@@ -162,9 +146,10 @@ def ppml_by_sector(
     else:
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
+        # Ctrl-C is not ignored while the workers start (that lost a Ctrl-C landing then, and the
+        # run went on to the end): it raises here and worker_pool kills the workers.
         with worker_pool(min(n_jobs, len(groups))) as pool:
-            with _started_ignoring_interrupts():
-                futures = [pool.submit(_fit_one, *group) for group in order]
+            futures = [pool.submit(_fit_one, *group) for group in order]
             outcomes = [future.result() for future in futures]
         outcomes.sort(key=lambda item: item[0])
     results = {name: out for name, out in outcomes if isinstance(out, PPMLResult)}
