@@ -188,7 +188,7 @@ def replace_directory(
     ('new', 'old')
     """
     source, target = Path(source), Path(target)
-    with _interrupts_held():
+    with interrupts_held():
         if not target.exists() and not target.is_symlink():
             os.rename(source, target)
             return None
@@ -212,8 +212,21 @@ def replace_directory(
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT back for the duration of the block (a pending Ctrl-C is raised just after)."""
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT back in this thread for the block; a Ctrl-C sent meanwhile is raised just after.
+
+    Nothing is lost: the kernel keeps the signal pending (or hands it to another thread, whose
+    handler still raises KeyboardInterrupt here). Child processes started inside inherit the
+    held signal, so a Ctrl-C meant for the parent never reaches them. Off the main thread (or
+    without ``pthread_sigmask``) the block runs unchanged.
+
+    Examples
+    --------
+    >>> import signal
+    >>> with interrupts_held():
+    ...     signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    True
+    """
     can_block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
     if not can_block:
         yield

@@ -7,12 +7,17 @@ error or Ctrl-C, so no worker outlives the call. The workers start with a fixed
 string-hash seed, because pyfixest orders the fixed effects of a formula through a Python
 ``set``; the order changes the last bits of the estimates, and a fixed seed makes them the
 same in every run. The main process blocks on the results without polling.
+
+A terminal's Ctrl-C goes to the whole process group. The workers are started with SIGINT
+held (blocked, not ignored, in the parent), so they inherit a signal that never arrives and
+print no traceback of their own, while the parent's Ctrl-C is only delayed until they are up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing.resource_tracker
 import signal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,8 +25,10 @@ from typing import Any, Literal
 
 import pandas as pd
 from joblib.externals.loky import ProcessPoolExecutor
+from joblib.externals.loky.backend import resource_tracker as loky_resource_tracker
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
+from forecasting.files import interrupts_held
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
@@ -78,8 +85,7 @@ def _fit_one(
 
 
 def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the parent terminates the workers itself, so
-    # they need not print tracebacks of their own.
+    # A second guard: the workers already hold SIGINT from their start (see worker_pool).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -89,10 +95,18 @@ def worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
 
     Any pyfixest fit whose last bits must not depend on the caller's hash seed runs here.
     """
+    # The standard library's tracker unblocks SIGINT in this thread when it first starts,
+    # which would undo the hold below, so both trackers are started before it.
+    multiprocessing.resource_tracker.ensure_running()
+    loky_resource_tracker.ensure_running()
     pool = ProcessPoolExecutor(
         max_workers=processes, initializer=_ignore_interrupts, env={"PYTHONHASHSEED": WORKER_HASH_SEED}
     )
     try:
+        # The first task starts every worker (and the manager thread that restarts them) while
+        # SIGINT is held, so they inherit it held; a Ctrl-C meanwhile is raised on leaving.
+        with interrupts_held():
+            pool.submit(int)
         yield pool
     except BaseException:
         pool.shutdown(wait=True, kill_workers=True)
@@ -146,8 +160,8 @@ def ppml_by_sector(
     else:
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
-        # Ctrl-C is not ignored while the workers start (that lost a Ctrl-C landing then, and the
-        # run went on to the end): it raises here and worker_pool kills the workers.
+        # Ctrl-C is never ignored here (that lost a Ctrl-C landing while the workers started, and
+        # the run went on to the end): it raises, and worker_pool kills the workers.
         with worker_pool(min(n_jobs, len(groups))) as pool:
             futures = [pool.submit(_fit_one, *group) for group in order]
             outcomes = [future.result() for future in futures]

@@ -6,6 +6,8 @@ import cProfile
 import os
 import pstats
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -111,3 +113,20 @@ def test_a_ctrl_c_while_the_workers_start_stops_the_fits(sectors: pd.DataFrame, 
 def test_workers_ignore_ctrl_c() -> None:
     with worker_pool(1) as pool:
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
+def test_workers_hold_ctrl_c_from_their_start_in_a_fresh_interpreter() -> None:
+    # The initializer's SIG_IGN comes after the workers' imports; a Ctrl-C then printed a
+    # worker's traceback (seen in CI's test_cli_interrupt). Held from the start, it cannot
+    # land. A fresh interpreter, because the standard library's resource tracker unblocks
+    # SIGINT when it first starts, which once undid the hold.
+    program = (
+        "import signal\n"
+        "from forecasting.gravity.sectors import worker_pool\n"
+        "held = lambda: signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
+        "with worker_pool(2) as pool:\n"
+        "    print(all(pool.submit(held).result() for _ in range(4)), held())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "False"]  # the workers hold it, the parent does not
