@@ -1,43 +1,29 @@
 """One gravity model per commodity group, in one call, in parallel, with a combined table.
 
-Parallel fits run in a pool of fresh worker processes (loky's, which unlike
-``multiprocessing`` needs no ``if __name__ == "__main__"`` guard in user scripts) that lives
-for one call only: it is shut down when the fits are done and its workers are killed on an
-error or Ctrl-C, so no worker outlives the call. The workers start with a fixed
-string-hash seed, because pyfixest orders the fixed effects of a formula through a Python
-``set``; the order changes the last bits of the estimates, and a fixed seed makes them the
-same in every run. The main process blocks on the results without polling.
-
-A terminal's Ctrl-C goes to the whole process group. The workers are started with SIGINT
-held (blocked, not ignored, in the parent), so they inherit a signal that never arrives and
-print no traceback of their own, while the parent's Ctrl-C is only delayed until they are up.
+Parallel fits run in :func:`forecasting.gravity.workers.parallel_calls` (fresh workers for one
+call, killed on an error or Ctrl-C, with a fixed string-hash seed so that estimates are the
+same to the last bit in every run). The main process blocks on the results without polling.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing.resource_tracker
-import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
-from joblib.externals.loky import ProcessPoolExecutor
-from joblib.externals.loky.backend import resource_tracker as loky_resource_tracker
 
 from forecasting.errors import EstimationError, SchemaError, describe_items
-from forecasting.files import interrupts_held
 from forecasting.gravity.poisson import ppml
 from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
+from forecasting.gravity.workers import parallel_calls
 from forecasting.schema import require_columns
 from forecasting.validation import check_choice
 
 logger = logging.getLogger(__name__)
 
-WORKER_HASH_SEED = "0"
 _TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "nobs"]
 
 
@@ -82,36 +68,6 @@ def _fit_one(
         return name, ppml(frame, formula, **options)
     except (EstimationError, ValueError, RuntimeError, KeyError) as exc:
         return name, f"{type(exc).__name__}: {exc}"
-
-
-def _ignore_interrupts() -> None:
-    # A second guard: the workers already hold SIGINT from their start (see worker_pool).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def worker_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
-    """Fresh workers with the fixed hash seed, for one call: shut down on success, killed on any error or interrupt.
-
-    Any pyfixest fit whose last bits must not depend on the caller's hash seed runs here.
-    """
-    # The standard library's tracker unblocks SIGINT in this thread when it first starts,
-    # which would undo the hold below, so both trackers are started before it.
-    multiprocessing.resource_tracker.ensure_running()
-    loky_resource_tracker.ensure_running()
-    pool = ProcessPoolExecutor(
-        max_workers=processes, initializer=_ignore_interrupts, env={"PYTHONHASHSEED": WORKER_HASH_SEED}
-    )
-    try:
-        # The first task starts every worker (and the manager thread that restarts them) while
-        # SIGINT is held, so they inherit it held; a Ctrl-C meanwhile is raised on leaving.
-        with interrupts_held():
-            pool.submit(int)
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=True, kill_workers=True)
-        raise
-    pool.shutdown(wait=True)
 
 
 def ppml_by_sector(
@@ -161,10 +117,8 @@ def ppml_by_sector(
         # Largest sectors first, so the last sector to finish is a small one.
         order = sorted(groups, key=lambda g: -len(g[1]))
         # Ctrl-C is never ignored here (that lost a Ctrl-C landing while the workers started, and
-        # the run went on to the end): it raises, and worker_pool kills the workers.
-        with worker_pool(min(n_jobs, len(groups))) as pool:
-            futures = [pool.submit(_fit_one, *group) for group in order]
-            outcomes = [future.result() for future in futures]
+        # the run went on to the end): it raises, and the workers are killed.
+        outcomes = parallel_calls(min(n_jobs, len(groups)), _fit_one, order)
         outcomes.sort(key=lambda item: item[0])
     results = {name: out for name, out in outcomes if isinstance(out, PPMLResult)}
     failures = {name: out for name, out in outcomes if isinstance(out, str)}

@@ -42,7 +42,7 @@ import pandas as pd
 from forecasting.classify import DEFAULT_GROUPS
 from forecasting.errors import EstimationError, UnknownCodeError
 from forecasting.gravity import PPMLResult, fill_pair_costs
-from forecasting.gravity.sectors import worker_pool
+from forecasting.gravity.workers import parallel_calls
 from forecasting.projection.prepare import PreparedData
 from forecasting.projection.result import TRADE_POTENTIAL_COLUMNS
 from forecasting.projection.settings import Fallback
@@ -106,6 +106,13 @@ class CostModel:
     why: str = ""
 
 
+def _cost_stage(fit: PPMLResult, pairs: pd.DataFrame, formula: str) -> PPMLResult | str:
+    try:
+        return fill_pair_costs(fit, pairs, formula, normalisation="first_level").stage2
+    except (EstimationError, ValueError, KeyError) as error:
+        return f"the cost regression failed: {error}"
+
+
 def cost_models(prepared: PreparedData, fits: Mapping[str, PPMLResult]) -> dict[str, CostModel]:
     """The second-stage cost regression of every fitted commodity, on the base year's covariates.
 
@@ -117,25 +124,19 @@ def cost_models(prepared: PreparedData, fits: Mapping[str, PPMLResult]) -> dict[
     if not regressors:
         why = f"the covariates hold none of the observable trade costs {', '.join(COST_REGRESSORS)}"
         return {commodity: CostModel(None, why) for commodity in fits}
-    out = {}
     # In workers with the fixed hash seed, as the first stage: pyfixest orders fixed effects through
     # a set, and the order moves the last bits of the estimates (and of every potential after them).
-    with worker_pool(min(2, max(1, len(fits)))) as pool:
-        jobs = {}
-        for commodity, fit in fits.items():
-            keep = covariates.year == prepared.base_year
-            if "commodity" in covariates.columns:
-                keep &= covariates.commodity == commodity
-            pairs = covariates[keep][["exporter", "importer", *regressors]]
-            jobs[commodity] = pool.submit(
-                fill_pair_costs, fit, pairs, " + ".join(regressors), normalisation="first_level"
-            )
-        for commodity, job in jobs.items():
-            try:
-                out[commodity] = CostModel(job.result().stage2)
-            except (EstimationError, ValueError, KeyError) as error:
-                out[commodity] = CostModel(None, f"the cost regression failed: {error}")
-    return out
+    calls = []
+    for commodity, fit in fits.items():
+        keep = covariates.year == prepared.base_year
+        if "commodity" in covariates.columns:
+            keep &= covariates.commodity == commodity
+        calls.append((fit, covariates[keep][["exporter", "importer", *regressors]], " + ".join(regressors)))
+    stages = parallel_calls(min(2, max(1, len(fits))), _cost_stage, calls)
+    return {
+        commodity: CostModel(None, stage) if isinstance(stage, str) else CostModel(stage)
+        for commodity, stage in zip(fits, stages, strict=True)
+    }
 
 
 def trade_potential(

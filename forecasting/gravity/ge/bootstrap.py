@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import EstimationError, ForecastingWarning, SchemaError, describe_items
+from forecasting.gravity.workers import parallel_calls
 from forecasting.progress import track
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def pair_bootstrap_draws(
     estimator
         Function from a data frame to a COEFFICIENTS-like table (``term``, ``estimate``),
         e.g. ``lambda d: ppml(d, "value_usd ~ ln_dist + contig", fe="exporter_importer").tidy()``.
-        With ``n_jobs > 1`` it must be picklable (a module-level function).
+        With ``n_jobs > 1`` it runs in worker processes (sent with cloudpickle, so a lambda or a
+        notebook function works); a Ctrl-C stops them at once.
     draws, seed
         Number of resamples and the seed of ``numpy.random.default_rng``; all resamples are
         drawn up front, so results do not depend on ``n_jobs``.
@@ -86,9 +87,8 @@ def pair_bootstrap_draws(
         for _ in range(draws)
     ]
     if n_jobs > 1:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            futures = [pool.submit(_fit_one, estimator, data, rows) for rows in samples]
-            fits = [f.result() for f in track(futures, total=draws, desc="bootstrap", enabled=progress)]
+        calls = [(estimator, data, rows) for rows in samples]
+        fits = parallel_calls(n_jobs, _fit_one, calls, desc="bootstrap", progress=progress)
     else:
         fits = [
             _fit_one(estimator, data, rows)

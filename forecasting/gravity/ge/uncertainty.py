@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from forecasting.gravity.ge.inputs import DELTA_COLUMN, GEBase
 from forecasting.gravity.ge.options import GEOptions
 from forecasting.gravity.ge.result import GEResult
 from forecasting.gravity.ge.solver import Solved, counterfactual_from_coefficients, solve_costs
+from forecasting.gravity.workers import parallel_calls
 from forecasting.progress import track
 from forecasting.schema import require_columns
 
@@ -219,7 +219,7 @@ def ge_monte_carlo(
     level
         Interval coverage(s) in percent.
     n_jobs, chunk_size
-        Worker processes and draws solved together per task.
+        Worker processes (stopped at once by a Ctrl-C) and draws solved together per task.
     progress
         Show a progress bar (default: the session setting of :mod:`forecasting.progress`).
 
@@ -270,11 +270,10 @@ def ge_monte_carlo(
     warm = solve_costs(base, log_base, log_base + change, options.sigma, options)
     chunks = [betas[start : start + chunk_size] for start in range(0, len(betas), chunk_size)]
     if n_jobs > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_limit_threads) as pool:
-            futures = [pool.submit(_solve_betas, base, costs, chunk, options, warm) for chunk in chunks]
-            results = [
-                f.result() for f in track(futures, total=len(futures), desc="GE draws", enabled=progress)
-            ]
+        calls = [(base, costs, chunk, options, warm) for chunk in chunks]
+        results = parallel_calls(
+            n_jobs, _solve_betas, calls, setup=_limit_threads, desc="GE draws", progress=progress
+        )
     else:
         results = [
             _solve_betas(base, costs, c, options, warm)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +15,7 @@ from forecasting.errors import ConvergenceError, ForecastingWarning, SchemaError
 from forecasting.gravity.ge import GEOptions, ge_monte_carlo, simulate_ge_data
 from forecasting.gravity.ge import draws as draws_module
 from forecasting.gravity.ge.uncertainty import draw_coefficients
+from tests.unit.gravity.test_sectors import _children
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +141,45 @@ def test_pair_bootstrap_feeds_monte_carlo(world) -> None:
     assert result.diagnostics["source"] == "supplied" and result.diagnostics["n_draws"] == 30
     table = result.tidy(95)
     assert (table["upper"] >= table["lower"]).all()
+
+
+def _slow_log_ols(frame: pd.DataFrame) -> pd.DataFrame:
+    time.sleep(1.0)
+    return _log_ols(frame)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_ctrl_c_stops_a_parallel_bootstrap_at_once(world) -> None:
+    # The standard library's pool ran every queued refit before the Ctrl-C took effect
+    # (40 draws of 1 s on two workers: the interrupt took effect 17 s late). With all 40 queued
+    # in loky's pool, its manager thread failed on them (KeyError) when the workers were killed.
+    from forecasting.gravity.ge import pair_bootstrap_draws
+
+    data, _, _ = world
+    before = _children()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    ctrl_c = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    try:
+        ctrl_c.start()
+        with pytest.raises(KeyboardInterrupt):
+            pair_bootstrap_draws(data, _slow_log_ols, draws=40, seed=5, n_jobs=2)
+        waited = time.perf_counter() - start
+    finally:
+        ctrl_c.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert waited < 3.0 + 4.0, f"the interrupt took effect {waited - 3.0:.1f} s after the Ctrl-C"
+    assert _children() - before == set()
+
+
+def test_a_parallel_bootstrap_takes_a_lambda(world) -> None:
+    from forecasting.gravity.ge import pair_bootstrap_draws
+
+    data, _, _ = world
+    shift = 1.0  # a closure over a local, as in a notebook cell
+    estimator = lambda frame: _log_ols(frame).assign(estimate=lambda t: t.estimate + shift)  # noqa: E731
+    parallel = pair_bootstrap_draws(data, estimator, draws=6, seed=3, n_jobs=2)
+    pd.testing.assert_frame_equal(parallel, pair_bootstrap_draws(data, estimator, draws=6, seed=3))
 
 
 def test_pair_bootstrap_records_failed_refits(world) -> None:

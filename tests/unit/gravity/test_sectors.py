@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from forecasting.gravity import ppml_by_sector
-from forecasting.gravity import sectors as sectors_module
-from forecasting.gravity.sectors import worker_pool
+from forecasting.gravity import workers as workers_module
+from forecasting.gravity.workers import parallel_calls, worker_pool
 from tests.unit.gravity.conftest import make_panel
 
 pytestmark = pytest.mark.skipif(
@@ -92,14 +92,14 @@ def test_an_interrupt_kills_busy_workers_at_once() -> None:
 def test_a_ctrl_c_while_the_workers_start_stops_the_fits(sectors: pd.DataFrame, monkeypatch) -> None:
     # Ignoring SIGINT while submitting to the workers dropped a Ctrl-C that landed then; the
     # outlook ran to the end and exited 0 (seen in test_cli_interrupt on a loaded machine).
-    submit = sectors_module.ProcessPoolExecutor.submit
+    submit = workers_module.ProcessPoolExecutor.submit
 
     def interrupted_submit(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.2)
         return submit(self, *args, **kwargs)
 
-    monkeypatch.setattr(sectors_module.ProcessPoolExecutor, "submit", interrupted_submit)
+    monkeypatch.setattr(workers_module.ProcessPoolExecutor, "submit", interrupted_submit)
     before = _children()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -107,6 +107,22 @@ def test_a_ctrl_c_while_the_workers_start_stops_the_fits(sectors: pd.DataFrame, 
             ppml_by_sector(sectors, "value_usd ~ rta", fe="structural", n_jobs=2)
     finally:
         signal.signal(signal.SIGINT, previous)
+    assert _children() - before == set()
+
+
+def _fails_on_three(k: int) -> int:
+    if k == 3:
+        raise ValueError("three")
+    time.sleep(0.05)
+    return k
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_parallel_calls_keep_the_order_and_raise_the_first_error_with_calls_still_waiting() -> None:
+    before = _children()
+    assert parallel_calls(2, _fails_on_three, [(k,) for k in (5, 4, 2, 1, 0)]) == [5, 4, 2, 1, 0]
+    with pytest.raises(ValueError, match="three"):
+        parallel_calls(2, _fails_on_three, [(k,) for k in range(40)])
     assert _children() - before == set()
 
 
@@ -122,7 +138,7 @@ def test_workers_hold_ctrl_c_from_their_start_in_a_fresh_interpreter() -> None:
     # SIGINT when it first starts, which once undid the hold.
     program = (
         "import signal\n"
-        "from forecasting.gravity.sectors import worker_pool\n"
+        "from forecasting.gravity.workers import parallel_calls, worker_pool\n"
         "held = lambda: signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
         "with worker_pool(2) as pool:\n"
         "    print(all(pool.submit(held).result() for _ in range(4)), held())\n"
