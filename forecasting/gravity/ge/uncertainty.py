@@ -219,7 +219,8 @@ def ge_monte_carlo(
     level
         Interval coverage(s) in percent.
     n_jobs, chunk_size
-        Worker processes (stopped at once by a Ctrl-C) and draws solved together per task.
+        Worker processes and draws solved together per task. The workers are fresh for each
+        call (about half a second to start; benchmarks/results/ge.md) and stop at once on Ctrl-C.
     progress
         Show a progress bar (default: the session setting of :mod:`forecasting.progress`).
 
