@@ -103,7 +103,24 @@ def parallel_calls(
     """``[function(*call) for call in calls]`` in :func:`worker_pool` workers, in the order given.
 
     At most one call waits beside the running ones (loky fails on calls still queued when it
-    kills its workers), so a Ctrl-C or an error stops the pool cleanly at once; the first error a call raises is raised here.
+    kills its workers), so a Ctrl-C or an error stops the pool cleanly at once.
+
+    Parameters
+    ----------
+    processes
+        Number of worker processes (no more than there are calls).
+    function, calls
+        A function the workers can unpickle (cloudpickle: a lambda works) and its argument
+        tuples.
+    setup
+        As for :func:`worker_pool`.
+    desc, progress
+        Label and switch of the progress display (:func:`forecasting.progress.track`).
+
+    Returns
+    -------
+    list
+        The results, in the order of ``calls``; the first error a call raises is raised here.
 
     Examples
     --------
@@ -117,7 +134,7 @@ def parallel_calls(
     def completed() -> Iterator[None]:
         waiting = iter(enumerate(calls))
         running: dict[Future[R], int] = {}
-        with worker_pool(processes, setup=setup) as pool:
+        with worker_pool(min(processes, len(calls)), setup=setup) as pool:
             while True:
                 for index, call in waiting:
                     running[pool.submit(function, *call)] = index
