@@ -48,6 +48,28 @@ def _mase_words(relative: float) -> str:
     return "does about as well as naive" if relative <= 1.05 else "does worse than naive"
 
 
+def _series_losses(backtest: pd.DataFrame) -> str:
+    """Say by name which goods' backtests the baseline lost to naive, and on how few windows."""
+    base = backtest[(backtest["commodity"] != "TOTAL") & (backtest["model"] == "baseline (auto)")]
+    if not len(base):
+        return ""
+    lost = base[base["relative_mase"] > 1.05].sort_values("relative_mase", ascending=False)
+    if not len(lost):
+        return f"<p>By series ({len(base)} backtested), the baseline did at least about as well as naive in each.</p>"
+    named = [
+        f"{html.escape(f'{row.flow} {row.commodity}')} ({row.relative_mase:.2f} times naive's error,"
+        f" {int(row.n_windows)} windows {int(row.horizon)} years ahead)"
+        for row in lost.itertuples()
+    ]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return (
+        f"<p>By series, the baseline did worse than naive on this pair's own history for {len(lost)} of the"
+        f" {len(base)} series backtested: {listed}. So few windows cannot choose another model for a good"
+        " (the default was chosen on hundreds of real series: benchmarks/results/accuracy_real_data.md), but they are"
+        " a reason to read those goods' fans with care.</p>"
+    )
+
+
 @dataclass(frozen=True)
 class ReportBook:
     """Read access to a report directory's manifest, tables and figures.
@@ -170,6 +192,8 @@ class ReportBook:
                 f" baseline {_mase_words(float(base['relative_mase']))}; its 80 % intervals held"
                 f" {format_pct(base['coverage80_pct'])} % of the outcomes.</p>"
             )
+        if len(backtest):
+            parts.append(_series_losses(backtest))
         goods = self.table("summary_goods")
         reference = self.table("summary_scenarios")["scenario"].iloc[0]
         mine = goods[goods["scenario"] == reference].drop(columns="scenario")

@@ -7,8 +7,11 @@ import dataclasses
 import html as html_module
 import re
 
+import pandas as pd
+
 from forecasting.report import ReportBook
 from forecasting.report.render import SECTIONS
+from forecasting.report.sections import _series_losses
 
 
 def _plain(text: str) -> str:
@@ -60,6 +63,15 @@ def test_baseline_section_shows_the_pairs_own_backtest_and_why_the_path_moves(wr
     assert f"drift's {total:.2f} times" in plain
     assert "What drives the status quo: change by good" in plain and "Method of each series" in plain
     assert text.count("<td>turnover</td>") == 3  # baseline, naive and drift on the pair's turnover
+    goods = bt[(bt["commodity"] != "TOTAL") & (bt["model"] == "baseline (auto)")]
+    lost = goods[goods["relative_mase"] > 1.05]
+    assert len(lost), "the demo's backtest has goods where the baseline lost to naive"
+    for row in lost.itertuples():  # each loss is named with its ratio and its few windows
+        said = f"{row.flow} {row.commodity} ({row.relative_mase:.2f} times naive's error, {row.n_windows} windows"
+        assert said in plain
+    assert f"for {len(lost)} of the {len(goods)} series backtested: " in plain
+    for row in goods[goods["relative_mase"] <= 1.05].itertuples():
+        assert f"{row.flow} {row.commodity} (" not in plain
 
 
 def test_methods_define_the_statistical_trend_and_show_shocks_as_a_table_with_sources(written, outlook):
@@ -161,3 +173,20 @@ def test_target_section_explains_a_central_path_faster_than_needed_without_the_d
     text = ReportBook.open(copy).billion_probability().html
     assert "The status quo's central path grows faster than needed to 2035, yet most draws" in text
     assert "status quo growth (%)" in text
+
+
+def test_series_that_never_lost_to_naive_are_summed_up_not_named():
+    backtest = pd.DataFrame(
+        {"flow": ["export", "export", "export"], "commodity": ["coal", "TOTAL", "coal"],
+         "model": ["baseline (auto)", "baseline (auto)", "naive"], "relative_mase": [0.98, 0.9, 1.0],
+         "n_windows": [3, 3, 3], "horizon": [2, 6, 2]}
+    )  # fmt: skip
+    assert _series_losses(backtest) == (
+        "<p>By series (1 backtested), the baseline did at least about as well as naive in each.</p>"
+    )
+    assert _series_losses(backtest[backtest.commodity == "TOTAL"]) == ""
+    worse = backtest.assign(relative_mase=[1.3, 0.9, 1.0])
+    assert (
+        "for 1 of the 1 series backtested: export coal (1.30 times naive's error, 3 windows 2 years ahead)."
+        in (_series_losses(worse))
+    )
