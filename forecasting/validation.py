@@ -8,12 +8,14 @@ full list of valid ones. Missing-column checks go through :func:`forecasting.sch
 from __future__ import annotations
 
 import difflib
+import numbers
+import os
 from collections.abc import Iterable
 from typing import get_args
 
-from forecasting.errors import SchemaError
+from forecasting.errors import OptionError, SchemaError
 
-__all__ = ["check_choice", "choice_problem", "closest", "did_you_mean", "valid_choices"]
+__all__ = ["check_choice", "choice_problem", "closest", "did_you_mean", "job_count", "valid_choices"]
 
 
 def closest(word: object, choices: Iterable[object], *, n: int = 2, cutoff: float = 0.6) -> list[str]:
@@ -88,3 +90,31 @@ def check_choice(name: str, value: object, valid: object, *, error: type[Excepti
     found = choice_problem(name, value, valid)
     if found:
         raise error(found[0])
+
+
+def job_count(value: object, *, name: str = "n_jobs") -> int:
+    """The number of worker processes ``value`` asks for: a positive whole number, or -1 for one per core.
+
+    -1 means what it means in scikit-learn, joblib and statsforecast. Anything else (0, -2, 1.5,
+    True) is refused with :class:`~forecasting.errors.OptionError` naming ``name``, rather than
+    run on one process without a word.
+
+    Examples
+    --------
+    >>> job_count(2)
+    2
+    >>> job_count(-1) == (os.cpu_count() or 1)
+    True
+    >>> job_count(0)
+    Traceback (most recent call last):
+    ...
+    forecasting.errors.OptionError: n_jobs=0 is not valid: give a positive number of worker processes, or -1 for one per core
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value >= 1:
+            return int(value)
+        if value == -1:
+            return os.cpu_count() or 1
+    raise OptionError(
+        f"{name}={value!r} is not valid: give a positive number of worker processes, or -1 for one per core"
+    )

@@ -20,7 +20,7 @@ from forecasting.gravity.results import PPMLResult
 from forecasting.gravity.tables import RegressionTable, TableFormat, regression_table
 from forecasting.gravity.workers import parallel_calls
 from forecasting.schema import require_columns
-from forecasting.validation import check_choice
+from forecasting.validation import check_choice, job_count
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,7 @@ def ppml_by_sector(
     [['coal', 'x'], ['textiles', 'x']]
     """
     check_choice("on_error", on_error, ("collect", "raise"))
-    if not (isinstance(n_jobs, int) and n_jobs >= 1):
-        raise ValueError(f"n_jobs={n_jobs!r} must be a positive integer (1 runs the sectors in turn)")
+    n_jobs = job_count(n_jobs)
     require_columns(
         data, [by], what=f"the data (by={by!r})", fix=f"columns are {describe_items(list(data.columns))}"
     )

@@ -20,6 +20,7 @@ from forecasting.timeseries.frame import GapPolicy, Panel, to_panel
 from forecasting.timeseries.models import ModelSpec, check_length, get_model, resolve_models
 from forecasting.timeseries.paths import auto_paths
 from forecasting.timeseries.selection import Selection, select_panel
+from forecasting.validation import job_count
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def _prepare(
         panel = panel.with_data(attach_history(panel, exog, time_col, exog_columns))
     settings = RunSettings(
         horizon=horizon, levels=normalise_levels(level), transform=transform, intervals=intervals,  # type: ignore[arg-type]
-        options=dict(options or {}), n_jobs=n_jobs, joint_by=tuple(joint_by) if joint_by else None,
+        options=dict(options or {}), n_jobs=job_count(n_jobs), joint_by=tuple(joint_by) if joint_by else None,
         exog_columns=tuple(exog_columns), n_windows=n_windows,
     )  # fmt: skip
     if exog_future is not None:
@@ -125,7 +126,8 @@ def forecast(
     scenario
         Label written in the ``scenario`` column.
     n_jobs, backend
-        Local parallelism, or ``"dask"``/a ``distributed.Client`` for a cluster.
+        Local parallelism (worker processes, -1 for one per core), or ``"dask"``/a
+        ``distributed.Client`` for a cluster.
     gaps
         ``"raise"`` on missing periods inside a series, or fill with ``"zero"``/``"interpolate"``.
     joint_by
@@ -163,14 +165,14 @@ def forecast(
     )  # fmt: skip
     groups = systems(panel, settings.joint_by) if any(s.multivariate for s in specs) else None
     chunked = backend is not None or (
-        n_jobs > 1 and any(s.engine in ("pmdarima", "statsmodels") for s in specs)
+        settings.n_jobs > 1 and any(s.engine in ("pmdarima", "statsmodels") for s in specs)
     )
     if chunked:
         from dataclasses import replace
 
         local = replace(settings, n_jobs=1)
         wide = map_chunks(
-            _forecast_chunk, panel, backend=backend, n_jobs=n_jobs, groups=groups, extra=future,
+            _forecast_chunk, panel, backend=backend, n_jobs=settings.n_jobs, groups=groups, extra=future,
             specs=specs, settings=local,
         )  # fmt: skip
     else:

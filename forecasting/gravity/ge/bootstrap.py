@@ -19,6 +19,7 @@ import pandas as pd
 from forecasting.errors import EstimationError, ForecastingWarning, SchemaError, describe_items
 from forecasting.gravity.workers import parallel_calls
 from forecasting.progress import track
+from forecasting.validation import job_count
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def pair_bootstrap_draws(
         raise SchemaError(f"bootstrap data lack columns {describe_items(missing)}")
     if int(draws) < 2:
         raise SchemaError(f"draws must be at least 2; got {draws}")
+    n_jobs = job_count(n_jobs)
     pair_codes, pairs = pd.factorize(data["exporter"].astype(str) + "|" + data["importer"].astype(str))
     rows_of_pair = [np.flatnonzero(pair_codes == k) for k in range(len(pairs))]
     rng = np.random.default_rng(seed)

@@ -29,6 +29,7 @@ from forecasting.gravity.ge.solver import Solved, counterfactual_from_coefficien
 from forecasting.gravity.workers import parallel_calls
 from forecasting.progress import track
 from forecasting.schema import require_columns
+from forecasting.validation import job_count
 
 logger = logging.getLogger(__name__)
 
@@ -240,10 +241,9 @@ def ge_monte_carlo(
     levels = [float(level)] if np.isscalar(level) else [float(v) for v in level]  # type: ignore[arg-type, union-attr]
     if not all(0.0 < v < 100.0 for v in levels):
         raise SchemaError(f"level must be percentages between 0 and 100 (e.g. 95 or (80, 95)); got {level!r}")
-    if int(draws) < 2 or int(chunk_size) < 1 or int(n_jobs) < 1:
-        raise SchemaError(
-            f"draws must be at least 2 and chunk_size, n_jobs at least 1; got {draws}, {chunk_size}, {n_jobs}"
-        )
+    if int(draws) < 2 or int(chunk_size) < 1:
+        raise SchemaError(f"draws must be at least 2 and chunk_size at least 1; got {draws}, {chunk_size}")
+    n_jobs = job_count(n_jobs)
     if options.stopping == "book":
         raise SchemaError("ge_monte_carlo solves with stopping='tight'; the book's loop is for replication")
     point = counterfactual_from_coefficients(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.errors import ConvergenceError, ForecastingWarning, SchemaError
+from forecasting.errors import ConvergenceError, ForecastingWarning, OptionError, SchemaError
 from forecasting.gravity.ge import GEOptions, ge_monte_carlo, simulate_ge_data
 from forecasting.gravity.ge import draws as draws_module
 from forecasting.gravity.ge.uncertainty import draw_coefficients
@@ -116,6 +116,8 @@ def test_missing_uncertainty_inputs_are_explained(world) -> None:
         ge_monte_carlo(data, coefs, fixed, covariance=world[2], options=AAA, draws=5, seed=1)
     with pytest.raises(SchemaError, match="level"):
         _run(world, level=120)
+    with pytest.raises(OptionError, match=r"^n_jobs=0 is not valid: give a positive number"):
+        _run(world, n_jobs=0)
 
 
 def _log_ols(frame: pd.DataFrame) -> pd.DataFrame:
