@@ -81,9 +81,9 @@ def ppml_by_sector(
 ) -> SectorResults:
     """Estimate ``ppml(data[data[by] == s], formula, **options)`` for every sector ``s``.
 
-    Sectors run in ``n_jobs`` worker processes (``n_jobs=1`` runs them in turn in this
-    process; threads are not used because the backend's compiled kernels are not
-    thread-safe). With workers, estimates are identical to the last bit from run to run.
+    Sectors run in ``n_jobs`` worker processes (-1: one per core; ``n_jobs=1`` runs them in
+    turn in this process; threads are not used because the backend's compiled kernels are
+    not thread-safe). With workers, estimates are identical to the last bit from run to run.
     A sector whose model fails is recorded in ``failures`` with its error
     (``on_error="collect"``), or the first failure is raised (``"raise"``); no sector
     disappears silently.

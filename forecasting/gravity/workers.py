@@ -129,12 +129,13 @@ def parallel_calls(
     """
     if not calls:
         return []
+    processes = min(processes, len(calls))
     results: list[Any] = [None] * len(calls)
 
     def completed() -> Iterator[None]:
         waiting = iter(enumerate(calls))
         running: dict[Future[R], int] = {}
-        with worker_pool(min(processes, len(calls)), setup=setup) as pool:
+        with worker_pool(processes, setup=setup) as pool:
             while True:
                 for index, call in waiting:
                     running[pool.submit(function, *call)] = index

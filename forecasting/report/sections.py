@@ -42,10 +42,14 @@ class Section:
         return self.html
 
 
+#: Relative MASE above which the report says the baseline did worse than naive (below 0.95: beat it).
+WORSE_THAN_NAIVE = 1.05
+
+
 def _mase_words(relative: float) -> str:
     if relative < 0.95:
         return "beats naive"
-    return "does about as well as naive" if relative <= 1.05 else "does worse than naive"
+    return "does about as well as naive" if relative <= WORSE_THAN_NAIVE else "does worse than naive"
 
 
 def _series_losses(backtest: pd.DataFrame) -> str:
@@ -53,7 +57,7 @@ def _series_losses(backtest: pd.DataFrame) -> str:
     base = backtest[(backtest["commodity"] != "TOTAL") & (backtest["model"] == "baseline (auto)")]
     if not len(base):
         return ""
-    lost = base[base["relative_mase"] > 1.05].sort_values("relative_mase", ascending=False)
+    lost = base[base["relative_mase"] > WORSE_THAN_NAIVE].sort_values("relative_mase", ascending=False)
     if not len(lost):
         return f"<p>By series ({len(base)} backtested), the baseline did at least about as well as naive in each.</p>"
     named = [

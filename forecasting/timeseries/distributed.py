@@ -20,6 +20,7 @@ import pandas as pd
 from forecasting.errors import ForecastingError
 from forecasting.progress import track
 from forecasting.timeseries.frame import Panel
+from forecasting.validation import job_count
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +83,16 @@ def map_chunks(
         sub_extra = None if extra is None else extra[extra["unique_id"].isin(set(ids))]
         return panel.subset(ids), sub_extra
 
-    if backend is None and n_jobs <= 1:
+    n_jobs = job_count(n_jobs)
+    if backend is None and n_jobs == 1:
         return func(panel, extra, **kwargs)
     if backend is None or backend == "joblib":
         from joblib import Parallel, delayed
 
-        workers = max(1, n_jobs if n_jobs > 0 else 2)
-        chunks = partition(panel, workers * 4, groups)
-        logger.info("running %d chunks on %d local processes", len(chunks), workers)
+        chunks = partition(panel, n_jobs * 4, groups)
+        logger.info("running %d chunks on %d local processes", len(chunks), n_jobs)
         jobs = (delayed(func)(*cut(ids), **kwargs) for ids in chunks)
-        pieces = Parallel(n_jobs=workers)(track(jobs, total=len(chunks), desc="forecast chunks"))
+        pieces = Parallel(n_jobs=n_jobs)(track(jobs, total=len(chunks), desc="forecast chunks"))
         return pd.concat(pieces, ignore_index=True)
     client = resolve_client(backend)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))

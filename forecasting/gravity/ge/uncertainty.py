@@ -220,8 +220,9 @@ def ge_monte_carlo(
     level
         Interval coverage(s) in percent.
     n_jobs, chunk_size
-        Worker processes and draws solved together per task. The workers are fresh for each
-        call (about half a second to start; benchmarks/results/ge.md) and stop at once on Ctrl-C.
+        Worker processes (-1: one per core) and draws solved together per task. The workers
+        are fresh for each call (about half a second to start; benchmarks/results/ge.md) and
+        stop at once on Ctrl-C.
     progress
         Show a progress bar (default: the session setting of :mod:`forecasting.progress`).
 
