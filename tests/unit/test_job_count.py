@@ -54,3 +54,18 @@ def test_forecast_takes_minus_one_as_every_core():
     one = forecast(_history(), keys=["series"], horizon=2, models="Naive", freq="A")
     every = forecast(_history(), keys=["series"], horizon=2, models="Naive", freq="A", n_jobs=-1)
     pd.testing.assert_frame_equal(one, every)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, -1])
+def test_joblib_chunks_give_the_serial_forecast_for_any_valid_count(n_jobs):
+    panel = pd.concat(
+        [_history().assign(series=s, value=lambda d, k=k: d.value * (k + 1)) for k, s in enumerate("abc")]
+    )
+    serial = forecast(panel, keys=["series"], horizon=2, models="Naive", freq="A")
+    chunked = forecast(
+        panel, keys=["series"], horizon=2, models="Naive", freq="A", backend="joblib", n_jobs=n_jobs
+    )
+    order = ["series", "period", "level"]
+    pd.testing.assert_frame_equal(
+        serial.sort_values(order).reset_index(drop=True), chunked.sort_values(order).reset_index(drop=True)
+    )
