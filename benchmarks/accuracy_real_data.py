@@ -35,9 +35,11 @@ section scores the same paths when each series keeps only its last 12 or 18 year
 origin, as in a user's panel that starts in 1995 or 2007, with its coverage also split by origin.
 The ``exceedance`` section asks whether
 the paths' chances of reaching a multiple of the last level come true as often (:mod:`exceedance`).
+The ``held-out`` section scores the Tourism and M1 competitions, which no design choice looked
+at, at each competition's own origin (:mod:`held_out`).
 
 Run:  .venv/bin/python benchmarks/accuracy_real_data.py [--m3-monthly 60] [--paths 400]
-      [--sections paths,short,exceedance,tradhist,m3-yearly,kz-monthly,m3-monthly --out FILE]
+      [--sections paths,short,exceedance,tradhist,m3-yearly,kz-monthly,m3-monthly,held-out --out FILE]
 Writes benchmarks/results/accuracy_real_data.md (after each section); a subset of the sections must
 go to another file (``--out``), so that a partial run never replaces the full results.
 """
@@ -60,11 +62,13 @@ from forecasting.timeseries import backtest
 try:  # run as a script from the repository root or from benchmarks/
     from accuracy_notes import NOTES, PATH_NOTE
     from exceedance import exceedance_section
+    from held_out import held_out_section
     from path_calibration import markdown as path_markdown
     from path_calibration import path_scores
 except ImportError:  # pragma: no cover - imported as benchmarks.accuracy_real_data
     from benchmarks.accuracy_notes import NOTES, PATH_NOTE
     from benchmarks.exceedance import exceedance_section
+    from benchmarks.held_out import held_out_section
     from benchmarks.path_calibration import markdown as path_markdown
     from benchmarks.path_calibration import path_scores
 
@@ -208,7 +212,7 @@ def split_tables(name: str, accuracy: pd.DataFrame, note: str, seconds: float) -
 
 
 FORMER_HEADING = "## Former calibration plan (commit 56321e3), for comparison"
-SECTIONS = ("paths", "short", "exceedance", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly")
+SECTIONS = ("paths", "short", "exceedance", "tradhist", "m3-yearly", "kz-monthly", "m3-monthly", "held-out")
 SHORT_YEARS = (12, 18)
 PLAIN = {"auto": {"beyond_volatility": 0.0}}
 
@@ -405,6 +409,7 @@ def main() -> None:
         "m3-yearly": m3_yearly_section,
         "kz-monthly": kz_section,
         "m3-monthly": lambda: m3_monthly_section(args.m3_monthly),
+        "held-out": lambda: held_out_section(run, summarise, markdown, ANNUAL_MODELS, MONTHLY_MODELS),
     }  # fmt: skip
     former = former_plan_section(args.out)
     for name in chosen:

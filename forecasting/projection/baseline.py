@@ -52,8 +52,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from forecasting.errors import describe_items
 from forecasting.projection.beyond_calibration import noted_here
-from forecasting.projection.drivers import income_anchored
+from forecasting.projection.drivers import gdp_caveats, income_anchored
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.timeseries import simulate_paths
 from forecasting.timeseries.selection import INTERMITTENT_ZERO_SHARE
@@ -215,8 +216,11 @@ def baseline_paths(
     if gdp is not None:
         pair = (str(series.reporter.iloc[0]), str(series.partner.iloc[0]))
         paths = income_anchored(paths, methods, gdp, pair)
+        caveats = gdp_caveats(gdp, pair, years[1:])  # the first year is the anchor's start
+        anchored = "; centre grows with the pair's GDP path" + (
+            f" (unverified or assumed figures: {describe_items(caveats)})" if caveats else ""
+        )
         methods = methods.assign(
-            reason=np.where(methods.method == "auto", methods.reason + "; centre grows with the pair's GDP path",
-                            methods.reason)
-        )  # fmt: skip
+            reason=np.where(methods.method == "auto", methods.reason + anchored, methods.reason)
+        )
     return paths, methods

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.data.bundled import bundled_path
-from forecasting.errors import SchemaError, describe_items
+from forecasting.errors import DataQualityWarning, SchemaError, describe_items, warn_and_log
 from forecasting.projection.result import SERIES_KEYS
 from forecasting.schema import require_columns
 
@@ -117,6 +117,46 @@ def income_growth(gdp: pd.DataFrame, pair: tuple[str, str], years: Sequence[int]
             " hold_last_rate(gdp, until=...)"
         )
     return pd.Series(np.prod(factors, axis=0), index=wanted, name="income_growth")
+
+
+#: Words in a GDP path's ``note`` that mark a figure as unchecked or assumed (the bundled table's rows say so).
+CAVEAT_WORDS = ("not verified", "assumption", "approximate")
+
+
+def gdp_caveats(gdp: pd.DataFrame, pair: tuple[str, str], years: Sequence[int]) -> list[str]:
+    """The pair's country-years in ``years`` whose ``note`` marks the figure as unverified or
+    assumed (:data:`CAVEAT_WORDS`), said in a logged :class:`DataQualityWarning`; ``[]`` when
+    the path has no ``note`` column or no such row.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> g = pd.DataFrame({"country": ["KAZ", "PAK"], "year": 2026, "real_gdp_growth_pct": [5.0, 4.0],
+    ...                   "note": ["approximate; NOT verified offline", ""]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     gdp_caveats(g, ("KAZ", "PAK"), [2026])
+    ['KAZ 2026']
+    """
+    if "note" not in gdp:
+        return []
+    notes = gdp["note"].fillna("").astype(str).str.lower()
+    flagged = gdp[
+        gdp.country.isin(pair)
+        & gdp.year.astype(int).isin([int(y) for y in years])
+        & notes.apply(lambda note: any(word in note for word in CAVEAT_WORDS))
+    ]
+    named = [
+        f"{c} {int(y)}" for c, y in flagged[["country", "year"]].drop_duplicates().itertuples(index=False)
+    ]
+    if named:
+        warn_and_log(
+            f"the GDP path's figures for {describe_items(named)} are marked approximate, unverified or assumed in"
+            " its 'note' column (the bundled IMF WEO figures were not checked against a stored copy); the"
+            " GDP-anchored baseline rests on them. Pass gdp= a path checked against the current WEO",
+            DataQualityWarning, logger=logger, stacklevel=3,
+        )  # fmt: skip
+    return named
 
 
 def income_anchored(

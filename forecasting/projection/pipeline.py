@@ -90,7 +90,9 @@ def outlook(
         Optional GDP growth paths (``country, year, real_gdp_growth_pct``) of both countries for
         every forecast year: the baseline then grows with the product of incomes
         (:mod:`forecasting.projection.drivers`; e.g. ``hold_last_rate(load_gdp_projections(),
-        until=horizon)``). Not the default: it was not shown to beat it.
+        until=horizon)``). Not the default: it was not shown to beat it. Rows whose ``note``
+        marks them approximate, unverified or assumed (all the bundled ones: no offline copy of
+        the WEO) are named in a ``DataQualityWarning`` and in the baseline methods' reason.
     nowcast
         ``True``: full-year estimates for years after the data from the bundled published
         year-to-date figures of the pair (:mod:`forecasting.projection.nowcast`), recorded in

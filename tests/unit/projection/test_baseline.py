@@ -125,6 +125,22 @@ def test_gdp_anchored_paths_grow_with_the_product_of_incomes(pair, drawn):
     np.testing.assert_allclose(anchored.value[buses.to_numpy()], paths.value[buses], rtol=0)
 
 
+def test_the_bundled_unverified_gdp_figures_are_flagged_on_the_console_and_in_the_methods(pair):
+    from forecasting.errors import DataQualityWarning
+
+    with pytest.warns(DataQualityWarning, match=r"KAZ 2027.*marked approximate, unverified or assumed"):
+        _, methods = baseline_paths(pair, last_year=2029, draws=50, seed=1, gdp=load_gdp_projections())
+    modelled = methods[methods.method == "auto"]
+    assert modelled.reason.str.contains("unverified or assumed figures: 'KAZ 2027'").all()
+    assert not methods[methods.method != "auto"].reason.str.contains("GDP").any()
+    own = load_gdp_projections().drop(columns="note")  # a user's own path, no caveat in it
+    _, methods = baseline_paths(pair, last_year=2029, draws=50, seed=1, gdp=own)
+    assert not methods.reason.str.contains("unverified").any()
+    assert (
+        methods[methods.method == "auto"].reason.str.contains("centre grows with the pair's GDP path").all()
+    )
+
+
 def test_holding_the_last_rate_is_explicit_and_labelled():
     held = hold_last_rate(load_gdp_projections(), until=2035)
     kaz = held[(held.country == "KAZ") & (held.year == 2035)]
