@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from accuracy_real_data import PATH_CUTOFFS, PATH_HORIZON, in_development, load_tradhist
+from path_calibration import relative_mase
 from statsforecast import StatsForecast
 from statsforecast.models import (
     AutoETS,
@@ -80,13 +81,6 @@ def member_forecasts(frame: pd.DataFrame, years: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def relative_mase(scored: pd.DataFrame, forecast: pd.Series) -> float:
-    """Mean over series of the window-averaged MASE, relative to naive's (as path_calibration)."""
-    own = ((scored["y"] - forecast).abs() / scored["scale"]).groupby(scored["unique_id"]).mean()
-    naive = ((scored["y"] - scored["Naive"]).abs() / scored["scale"]).groupby(scored["unique_id"]).mean()
-    return float(own.mean() / naive.mean())
-
-
 def combinations() -> dict[str, tuple[str, ...] | str]:
     combos: dict[str, tuple[str, ...] | str] = {
         " + ".join(c): c for k in (1, 2, 3) for c in itertools.combinations(CANDIDATES, k)
@@ -104,7 +98,9 @@ def score(scored: pd.DataFrame) -> pd.Series:
             if members == "median"
             else scored[list(members)].mean(axis=1)
         )
-        values[name] = relative_mase(scored, pick)
+        values[name] = relative_mase(
+            scored[["y", "scale"]].assign(series=scored["unique_id"], median=pick, naive=scored["Naive"])
+        )
     return pd.Series(values)
 
 

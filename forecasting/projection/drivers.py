@@ -150,10 +150,11 @@ def gdp_caveats(gdp: pd.DataFrame, pair: tuple[str, str], years: Sequence[int]) 
         f"{c} {int(y)}" for c, y in flagged[["country", "year"]].drop_duplicates().itertuples(index=False)
     ]
     if named:
+        said = describe_items(sorted(set(flagged["note"].astype(str))))
         warn_and_log(
             f"the GDP path's figures for {describe_items(named)} are marked approximate, unverified or assumed in"
-            " its 'note' column (the bundled IMF WEO figures were not checked against a stored copy); the"
-            " GDP-anchored baseline rests on them. Pass gdp= a path checked against the current WEO",
+            f" its 'note' column ({said}); the GDP-anchored baseline rests on them. Pass gdp= a path checked"
+            " against a current source (the bundled IMF WEO figures were not checked against a stored copy)",
             DataQualityWarning, logger=logger, stacklevel=3,
         )  # fmt: skip
     return named

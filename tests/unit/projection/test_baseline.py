@@ -128,7 +128,9 @@ def test_gdp_anchored_paths_grow_with_the_product_of_incomes(pair, drawn):
 def test_the_bundled_unverified_gdp_figures_are_flagged_on_the_console_and_in_the_methods(pair):
     from forecasting.errors import DataQualityWarning
 
-    with pytest.warns(DataQualityWarning, match=r"KAZ 2027.*marked approximate, unverified or assumed"):
+    with pytest.warns(
+        DataQualityWarning, match=r"KAZ 2027.*marked approximate, unverified or assumed.*NOT verified"
+    ):
         _, methods = baseline_paths(pair, last_year=2029, draws=50, seed=1, gdp=load_gdp_projections())
     modelled = methods[methods.method == "auto"]
     assert modelled.reason.str.contains("unverified or assumed figures: 'KAZ 2027'").all()
